@@ -133,6 +133,30 @@ def check_schema(schema, where):
     return None
 
 
+# BFCL and ToolACE write Python-ish type names; chat templates and validators want JSON schema.
+SCHEMA_TYPES = {"dict": "object", "object": "object", "float": "number", "number": "number",
+                "double": "number", "int": "integer", "integer": "integer", "long": "integer",
+                "str": "string", "string": "string", "char": "string", "any": "string",
+                "bool": "boolean", "boolean": "boolean", "tuple": "array", "list": "array",
+                "array": "array", "null": "null"}
+
+
+def to_json_schema(schema):
+    """Copy of a parameter schema with BFCL-style types (dict, float, tuple, any) mapped to
+    JSON-schema types, recursively through properties and items."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    t = out.get("type")
+    if isinstance(t, str):
+        out["type"] = SCHEMA_TYPES.get(t.lower(), t)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: to_json_schema(v) for k, v in out["properties"].items()}
+    if isinstance(out.get("items"), dict):
+        out["items"] = to_json_schema(out["items"])
+    return out
+
+
 def task_problem(task):
     """What is wrong with a task row, or None. Shared by every reader of task JSONL."""
     if not isinstance(task.get("id"), (str, int)):
