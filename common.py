@@ -16,6 +16,7 @@ import ast
 import contextlib
 import json
 import math
+import operator
 import os
 import sys
 import tempfile
@@ -242,22 +243,44 @@ def format_calls(calls):
     return "[" + ", ".join(format_call(n, a) for c in calls for n, a in c.items()) + "]"
 
 
-_BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-           ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
-           ast.Pow: lambda a, b: a ** b}
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+           ast.LShift: operator.lshift, ast.RShift: operator.rshift, ast.BitOr: operator.or_,
+           ast.BitXor: operator.xor, ast.BitAnd: operator.and_}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_, ast.Invert: operator.invert}
+_FOLD_LIMIT = 100_000  # elements or bits: past this BFCL's eval would still answer, we refuse
+
+
+def _guard(op, a, b):
+    """Refuse operations whose result would be enormous (`"x" * 10**9`, `2**10**9`)."""
+    if isinstance(op, ast.Mult):
+        for seq, n in ((a, b), (b, a)):
+            if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) and len(seq) * n > _FOLD_LIMIT:
+                raise ValueError("repetition too large")
+    if isinstance(op, ast.Pow) and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 \
+            and b * a.bit_length() > _FOLD_LIMIT:
+        raise ValueError("power too large")
+    if isinstance(op, ast.LShift) and isinstance(b, int) and b > _FOLD_LIMIT:
+        raise ValueError("shift too large")
 
 
 def _fold(node):
-    """Arithmetic on literals (`2*3`, `1e3/4`) without eval; anything else is unparsable."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    """The value Python gives an expression built only from literals and operators.
+    BFCL decodes an argument that is a BinOp with `eval`; on literals (`2*3`, `"a" + "b"`,
+    `[0] * 3`, `-1 + 2`) this gives the same value without evaluating anything. Names,
+    calls and attributes are refused (BFCL's eval mostly fails on them too)."""
+    if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        v = _fold(node.operand)
-        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](_fold(node.operand))
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        items = [_fold(v) for v in node.elts]
+        return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_fold(k): _fold(v) for k, v in zip(node.keys, node.values)}
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         a, b = _fold(node.left), _fold(node.right)
-        if isinstance(node.op, ast.Pow) and abs(b) > 64:
-            raise ValueError("exponent too large")
+        _guard(node.op, a, b)
         return _BINOPS[type(node.op)](a, b)
     raise ValueError(f"unsupported expression {ast.unparse(node)!r}")
 
@@ -315,17 +338,19 @@ def parse_calls(text):
         raise ValueError(f"not Python: {e}") from None
     body = tree.body
     if isinstance(body, ast.Call):
-        return [_call(body)]
-    if not isinstance(body, (ast.List, ast.Tuple, ast.Set)):
+        elems = [body]
+    elif isinstance(body, (ast.List, ast.Tuple, ast.Set)):
+        elems = body.elts
+    else:
         raise ValueError("not a list of calls")
     calls = []
-    for elem in body.elts:
+    for elem in elems:
         if not isinstance(elem, ast.Call):
             raise ValueError("list element is not a call")
         try:
             calls.append(_call(elem))
-        except (ValueError, TypeError, ZeroDivisionError, OverflowError, AttributeError) as e:
-            raise ValueError(f"bad argument: {e}") from None
+        except Exception as e:  # any failure to read an argument (1/0, -"x", {[]: 1}) is a decode failure, as in BFCL
+            raise ValueError(f"bad argument: {type(e).__name__}: {e}") from None
     return calls
 
 
