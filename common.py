@@ -510,3 +510,408 @@ def load_model(path, device=None, dtype=None):
         device, dtype = pick_device()
     model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype or torch.float32, use_safetensors=True)
     return model.to(device), load_tokenizer(path)
+
+
+# ---------------------------------------------------------------------------
+# Training machinery (shared by warmup.py and train_pref.py)
+#
+# One process or torchrun DDP; fp32 master weights, bf16 autocast on CUDA with the
+# log-softmax in fp32; LoRA written here and merged before saving, so every stage
+# writes a plain Hugging Face folder; checkpoints that load without pickle
+# (safetensors, torch.load(weights_only=True), JSON). torch is imported inside the
+# functions so that stages without a model (prefs.py, eval --predictions) start fast.
+
+CHECKPOINT_DIR = "checkpoint"
+# Families whose logits are exactly lm_head(last hidden state): for them only the
+# response positions go through the vocabulary projection (prompts are most tokens).
+_PLAIN_HEAD_TYPES = ("llama", "mistral", "qwen2", "qwen3", "phi3", "smollm3", "olmo", "olmo2")
+
+
+class BoundaryError(ValueError):
+    """The tokens of prompt+response do not start with the tokens of the prompt."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or gradient norm that is not finite; raised before the optimizer step."""
+
+
+def dist_setup(requested_device=None):
+    """(rank, local_rank, world_size, device) from torchrun's variables; starts the process group when WORLD_SIZE > 1."""
+    import torch
+    import torch.distributed as dist
+    rank = int(os.environ.get("RANK", 0))
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if requested_device == "cuda" and not torch.cuda.is_available():
+        raise InputError("--device cuda", None, "CUDA is not available on this machine")
+    cuda = torch.cuda.is_available() and requested_device in (None, "auto", "cuda")
+    device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    return rank, local_rank, world, device
+
+
+def is_main():
+    """True on rank 0 (and in a single process): the one that logs and saves."""
+    import torch.distributed as dist
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
+def dist_cleanup():
+    """Leave the process group, if any."""
+    import torch.distributed as dist
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def all_reduce_sum(values, device):
+    """Sum a list of floats over ranks (identity in a single process)."""
+    import torch
+    import torch.distributed as dist
+    if not dist.is_initialized():
+        return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def set_seed(seed):
+    """Seed Python's and torch's generators (CUDA included)."""
+    import random
+    import torch
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def autocast_dtype(device):
+    """bf16 for autocast on a CUDA device that has it; None (plain fp32) elsewhere."""
+    import torch
+    device = torch.device(device)
+    return torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
+
+
+def encode_example(tokenizer, task, response, max_length=None):
+    """{"input_ids", "n_prompt"} for prompt + response + end-of-turn; the loss covers positions >= n_prompt.
+    Returns None when longer than max_length (callers drop and count such examples, never cut them)."""
+    prompt = render_prompt(tokenizer, task)
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    ids = tokenizer(prompt + response + end_of_turn(tokenizer), add_special_tokens=False)["input_ids"]
+    if ids[:len(prompt_ids)] != prompt_ids:
+        # Otherwise the loss would train a tokenization the model never sees when it generates.
+        raise BoundaryError(
+            f"task {task.get('id')!r}: the tokens of prompt+response do not start with the tokens of the prompt "
+            f"(the response's first characters {response[:12]!r} merge with the end of the prompt)")
+    if max_length and len(ids) > max_length:
+        return None
+    return {"input_ids": ids, "n_prompt": len(prompt_ids)}
+
+
+def pad_batch(examples, pad_id):
+    """Right-pad encoded examples -> (input_ids, attention_mask, loss_mask); masks come from lengths,
+    never from pad_id (the default model's pad token is <|im_end|>, which the loss must see)."""
+    import torch
+    width = max(len(e["input_ids"]) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(examples), width), dtype=torch.long)
+    loss_mask = torch.zeros((len(examples), width), dtype=torch.bool)
+    for i, e in enumerate(examples):
+        n = len(e["input_ids"])
+        ids[i, :n] = torch.tensor(e["input_ids"], dtype=torch.long)
+        attention[i, :n] = 1
+        loss_mask[i, e["n_prompt"]:n] = True
+    return ids, attention, loss_mask
+
+
+def _body_and_head(model):
+    """(decoder, lm_head) when logits are exactly lm_head(last hidden state), else (None, None)."""
+    import torch
+    if getattr(getattr(model, "config", None), "model_type", None) not in _PLAIN_HEAD_TYPES:
+        return None, None
+    head = model.get_output_embeddings()
+    return (model.get_decoder(), head) if type(head) is torch.nn.Linear else (None, None)
+
+
+def response_logps(model, input_ids, attention_mask, loss_mask, dtype=None):
+    """(sum of log-probs of the loss_mask tokens, their count) per example; autocast to `dtype`
+    (bf16 on CUDA, None = fp32), log-softmax always in fp32. Under DDP call LogpModel through the wrapper."""
+    import torch
+    rows, cols = loss_mask[:, 1:].nonzero(as_tuple=True)  # token t+1 is predicted at position t
+    body, head = _body_and_head(model)
+    with torch.autocast(input_ids.device.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+        if body is not None:
+            hidden = body(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+            logits = head(hidden[:, :-1][rows, cols])
+        else:
+            logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
+            logits = logits[:, :-1][rows, cols]
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    logp = logp.gather(-1, input_ids[:, 1:][rows, cols].unsqueeze(-1)).squeeze(-1)
+    # Scatter into a dense grid and sum rows: index_add would use atomics (nondeterministic) on CUDA.
+    dense = torch.zeros(loss_mask[:, 1:].shape, dtype=torch.float32, device=input_ids.device)
+    return dense.index_put((rows, cols), logp).sum(1), loss_mask[:, 1:].sum(1)
+
+
+def perplexity(model, tokenizer, tasks, batch_size=8):
+    """exp(-mean log-prob) of each task's gold `response` tokens (with end-of-turn) under model:
+    batched by length, no grad; under torchrun the batches are shared out and the results gathered."""
+    import torch
+    import torch.distributed as dist
+    encoded = [encode_example(tokenizer, t, t["response"]) for t in tasks]
+    order = sorted(range(len(tasks)), key=lambda i: len(encoded[i]["input_ids"]))
+    # The same batches whatever the world size, so every split scores every example identically.
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+    device = next(model.parameters()).device
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    was_training = model.training
+    model.eval()
+    scores = {}
+    with torch.no_grad():
+        for batch in batches[rank::world]:
+            ids, attention, mask = (x.to(device) for x in pad_batch([encoded[i] for i in batch], pad_id))
+            sums, counts = response_logps(model, ids, attention, mask, autocast_dtype(device))
+            for i, s, n in zip(batch, sums.tolist(), counts.tolist()):
+                scores[i] = math.exp(min(-s / max(n, 1), 700.0))
+    model.train(was_training)
+    if world > 1:
+        parts = [None] * world
+        dist.all_gather_object(parts, scores)
+        scores = {i: v for part in parts for i, v in part.items()}
+    return [scores[i] for i in range(len(tasks))]
+
+
+def length_grouped_batches(lengths, batch_size, seed, epoch=0):
+    """Batches of indices of similar length, deterministic in (seed, epoch): seeded shuffle,
+    sort by length inside chunks of 50 batches, then shuffle the order of the batches."""
+    import random
+    rng = random.Random(seed * 1_000_003 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = 50 * batch_size
+    batches = []
+    for start in range(0, len(order), chunk):
+        part = sorted(order[start:start + chunk], key=lambda i: -lengths[i])
+        batches += [part[j:j + batch_size] for j in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def cosine_schedule(step, total, warmup_steps):
+    """LR multiplier: linear warm-up from 0, then cosine decay to 0 at `total` (as Hugging Face's)."""
+    if step < warmup_steps:
+        return step / max(1, warmup_steps)
+    progress = (step - warmup_steps) / max(1, total - warmup_steps)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
+
+
+def _define_torch_classes():
+    import torch
+    from torch import nn
+
+    class LoRALinear(nn.Module):
+        """base(x) + (alpha / rank) * B A x with the base frozen; B starts at zero, so training starts at the base model."""
+
+        def __init__(self, base, rank, alpha):
+            super().__init__()
+            self.base, self.scaling = base, alpha / rank
+            kw = dict(device=base.weight.device, dtype=base.weight.dtype)
+            self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, **kw))
+            self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, **kw))
+            nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))  # PEFT's choice
+            for p in base.parameters():
+                p.requires_grad_(False)
+
+        def forward(self, x):
+            lora = nn.functional.linear(nn.functional.linear(x, self.lora_A), self.lora_B)
+            return self.base(x) + lora * self.scaling
+
+        def merged(self):
+            """The base Linear with W + scaling * B @ A folded in."""
+            with torch.no_grad():
+                delta = (self.lora_B.float() @ self.lora_A.float()) * self.scaling
+                self.base.weight.add_(delta.to(self.base.weight.dtype))
+            return self.base
+
+    class LogpModel(nn.Module):
+        """A causal LM whose forward is response_logps, so that DDP wraps (and syncs) the whole computation."""
+
+        def __init__(self, lm, dtype=None):
+            super().__init__()
+            self.lm, self.dtype = lm, dtype
+
+        def forward(self, input_ids, attention_mask, loss_mask):
+            return response_logps(self.lm, input_ids, attention_mask, loss_mask, self.dtype)
+
+    for cls in (LoRALinear, LogpModel):
+        cls.__qualname__ = cls.__name__
+        globals()[cls.__name__] = cls
+
+
+def _torch_class(name):
+    if name not in globals():
+        _define_torch_classes()
+    return globals()[name]
+
+
+def __getattr__(name):
+    """LoRALinear and LogpModel subclass torch's nn.Module: defined on first use, keeping torch out of `import common`."""
+    if name in ("LoRALinear", "LogpModel"):
+        return _torch_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _set_submodule(model, name, module):
+    parent, _, child = name.rpartition(".")
+    setattr(model.get_submodule(parent) if parent else model, child, module)
+
+
+def add_lora(model, rank, alpha):
+    """Freeze the model and wrap every nn.Linear except the output layer (attention and MLP) in LoRALinear."""
+    import torch
+    lora_cls = _torch_class("LoRALinear")
+    head = model.get_output_embeddings()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    targets = [n for n, m in model.named_modules() if type(m) is torch.nn.Linear and m is not head]
+    if not targets:
+        raise ValueError("no nn.Linear layers to adapt with LoRA")
+    for name in targets:
+        _set_submodule(model, name, lora_cls(model.get_submodule(name), rank, alpha))
+    return model
+
+
+def merge_lora(model):
+    """Fold every LoRALinear back into a plain nn.Linear (W + scale * B @ A); the result saves as a plain HF model."""
+    lora_cls = _torch_class("LoRALinear")
+    for name in [n for n, m in model.named_modules() if isinstance(m, lora_cls)]:
+        _set_submodule(model, name, model.get_submodule(name).merged())
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return model
+
+
+def _fsynced(path):
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _rng_state():
+    import random
+    import torch
+    state = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state()
+    return state
+
+
+def save_checkpoint(out_dir, model, optimizer, scheduler, state):
+    """Write OUT/checkpoint/ atomically (temp folder, then rename): trainable weights (safetensors),
+    optimizer, scheduler and every rank's RNG (torch.save of tensors and plain types), `state` as JSON.
+    Every rank calls it (the RNG states are gathered); rank 0 writes. `model` is the unwrapped model."""
+    import shutil
+    import torch
+    import torch.distributed as dist
+    from safetensors.torch import save_file
+    rngs = [_rng_state()]
+    if dist.is_initialized():
+        rngs = [None] * dist.get_world_size()
+        dist.all_gather_object(rngs, _rng_state())
+    if not is_main():
+        return
+    tmp = tempfile.mkdtemp(dir=out_dir, prefix=".checkpoint-")
+    try:
+        weights = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+        save_file(weights, os.path.join(tmp, "model.safetensors"))
+        torch.save(optimizer.state_dict(), os.path.join(tmp, "optimizer.pt"))
+        torch.save(scheduler.state_dict(), os.path.join(tmp, "scheduler.pt"))
+        torch.save(rngs, os.path.join(tmp, "rng.pt"))
+        for name in ("model.safetensors", "optimizer.pt", "scheduler.pt", "rng.pt"):
+            _fsynced(os.path.join(tmp, name))
+        write_json(os.path.join(tmp, "state.json"), state)
+        final, old = os.path.join(out_dir, CHECKPOINT_DIR), os.path.join(out_dir, ".checkpoint.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if os.path.isdir(final):
+            os.rename(final, old)  # a directory cannot be replaced in one rename; load_checkpoint falls back to .old
+        os.rename(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def checkpoint_state(out_dir):
+    """(folder, state dict) of the last complete checkpoint in out_dir, or (None, None)."""
+    for name in (CHECKPOINT_DIR, ".checkpoint.old"):
+        folder = os.path.join(out_dir, name)
+        if os.path.isfile(os.path.join(folder, "state.json")):
+            with open(os.path.join(folder, "state.json"), encoding="utf-8") as f:
+                return folder, json.load(f)
+    return None, None
+
+
+def load_checkpoint(out_dir, model, optimizer, scheduler):
+    """Restore weights, optimizer, scheduler and this rank's RNG from out_dir's checkpoint; returns its state (None if none)."""
+    import random
+    import torch
+    import torch.distributed as dist
+    from safetensors.torch import load_file
+    folder, state = checkpoint_state(out_dir)
+    if folder is None:
+        return None
+    weights = load_file(os.path.join(folder, "model.safetensors"))
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    if set(weights) != set(params):
+        raise InputError(folder, None, "checkpoint does not match this model's trainable weights "
+                         "(another --model or --lora-rank?); use a new --out")
+    with torch.no_grad():
+        for n, p in params.items():
+            p.copy_(weights[n])
+    optimizer.load_state_dict(torch.load(os.path.join(folder, "optimizer.pt"), map_location="cpu", weights_only=True))
+    scheduler.load_state_dict(torch.load(os.path.join(folder, "scheduler.pt"), weights_only=True))
+    rngs = torch.load(os.path.join(folder, "rng.pt"), weights_only=True)
+    rng = rngs[dist.get_rank() if dist.is_initialized() and dist.get_rank() < len(rngs) else 0]
+    random.setstate(rng["python"])
+    torch.set_rng_state(rng["torch"])
+    if "cuda" in rng and torch.cuda.is_available():
+        torch.cuda.set_rng_state(rng["cuda"])
+    return state
+
+
+def save_model(out_dir, model, tokenizer):
+    """Save a plain Hugging Face folder (safetensors + tokenizer) into out_dir: written to a temp
+    folder, then moved in file by file with config.json last, so a reader never sees half a model."""
+    import shutil
+    tmp = tempfile.mkdtemp(dir=out_dir, prefix=".model-")
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        for name in sorted(os.listdir(tmp), key=lambda n: n == "config.json"):
+            os.replace(os.path.join(tmp, name), os.path.join(out_dir, name))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class MetricsLog:
+    """OUT/metrics.jsonl, one JSON line per step, flushed at once; rank 0 only. On resume the rows
+    after the checkpoint's step are dropped, since those steps run again."""
+
+    def __init__(self, path, resume_step=None):
+        self.file = None
+        if not is_main():
+            return
+        rows = []
+        if resume_step is not None and os.path.isfile(path):
+            rows = [r for r in read_jsonl(path) if r.get("step", 0) <= resume_step]
+        write_jsonl(path, rows)
+        self.file = open(path, "a", encoding="utf-8")
+
+    def log(self, row):
+        if self.file:
+            self.file.write(json.dumps(row) + "\n")
+            self.file.flush()
+
+    def close(self):
+        if self.file:
+            self.file.close()

@@ -1,0 +1,337 @@
+"""
+Warm-up: easy-to-hard curriculum SFT, the first stage of iTool (SPEC.md section 1).
+
+Every training example is scored by the perplexity of its gold response under the
+starting model; the examples are sorted by that score and cut into --buckets equal
+buckets (easy, medium, hard); the model is fine-tuned on the buckets in that order,
+--epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
+covers the assistant's tokens only (response + end-of-turn).
+
+Simplifications: perplexity is computed once, with the starting model, and never
+re-scored between buckets; buckets are equal-sized cuts of the sorted scores; only the
+final assistant turn (the task's `response`) is trained, not assistant turns inside
+`messages`; examples longer than --max-length are dropped, not cut; batches are grouped
+by length rather than packed.
+
+Outputs, all in --out: the trained model as a plain Hugging Face folder (config.json,
+model.safetensors, tokenizer; LoRA is merged in), so later stages take `--model OUT`;
+scored.jsonl (the tasks with a "perplexity" field), curriculum.json (the order trained),
+metrics.jsonl (one row per optimizer step), checkpoint/ while training. Running again
+with the same --out resumes from checkpoint/ and ends with the same weights.
+
+Launch:
+  python warmup.py --data data/train.jsonl --out runs/warmup
+  python warmup.py --model runs/base --data data/train.jsonl --out runs/warmup --lora-rank 8
+  torchrun --nproc_per_node 4 warmup.py --data data/train.jsonl --out runs/warmup
+The global batch is --batch-size x --grad-accum x the number of processes.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from contextlib import nullcontext
+
+import torch
+from tqdm import tqdm
+
+import common
+from common import InputError
+
+FAULT_NAN_STEP = "ITOOL_FAULT_NAN_STEP"  # tests only: make the loss of this step NaN
+FULL_LR, LORA_LR = 5e-5, 2e-4
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    def _get_help_string(self, action):  # show only defaults that say something
+        return action.help if action.default in (None, False) else super()._get_help_string(action)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Curriculum SFT warm-up (easy to hard by perplexity).", formatter_class=_Help)
+    p.add_argument("--model", default=None, help="starting Hugging Face folder (default: the embedded SmolLM2-135M)")
+    p.add_argument("--data", required=True, help="training tasks (JSONL with a gold `response`)")
+    p.add_argument("--out", required=True, help="output folder; an existing one with a checkpoint is resumed")
+    # curriculum
+    p.add_argument("--buckets", type=int, default=3, help="equal buckets by perplexity, trained easy to hard")
+    p.add_argument("--epochs", type=int, default=1, help="epochs per bucket")
+    p.add_argument("--cumulative", action="store_true", help="stage k trains on buckets 1..k instead of bucket k")
+    # optimisation
+    p.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {FULL_LR} full, {LORA_LR} LoRA)")
+    p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch per process")
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step per process")
+    p.add_argument("--max-length", type=int, default=1024, help="longer examples are dropped (and counted)")
+    p.add_argument("--warmup-ratio", type=float, default=0.1, help="share of steps with linear lr warm-up")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (matrices only)")
+    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0 = off)")
+    p.add_argument("--lora-rank", type=int, default=0, help="LoRA rank on every attention/MLP linear (0 = full)")
+    p.add_argument("--lora-alpha", type=float, default=16.0, help="LoRA scaling numerator (scale = alpha/rank)")
+    # run
+    p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and data order")
+    p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps (and after each bucket)")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
+    args = p.parse_args(argv)
+    for name in ("buckets", "epochs", "batch_size", "grad_accum", "max_length", "save_every"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.lora_rank < 0 or args.max_steps < 0 or not 0 <= args.warmup_ratio < 1:
+        p.error("--lora-rank and --max-steps must be >= 0, --warmup-ratio in [0, 1)")
+    if args.lr is None:
+        args.lr = LORA_LR if args.lora_rank else FULL_LR
+    return args
+
+
+def run_config(args, world):
+    """The settings a checkpoint must share with the run that resumes it."""
+    import hashlib
+    with open(args.data, "rb") as f:
+        data_hash = hashlib.sha256(f.read()).hexdigest()
+    keep = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accum", "max_length", "warmup_ratio",
+            "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps")
+    return dict({k: getattr(args, k) for k in keep}, model=os.path.abspath(common.resolve_model(args.model)),
+                data_sha256=data_hash, world_size=world)
+
+
+def encode_tasks(tokenizer, tasks, path, max_length):
+    """Encoded examples (None where longer than max_length); a broken prompt/response boundary names its line."""
+    encoded = []
+    for i, task in enumerate(tasks):
+        try:
+            encoded.append(common.encode_example(tokenizer, task, task["response"], max_length))
+        except common.BoundaryError as e:
+            line = [n for n, _ in common.iter_jsonl(path)][i]
+            raise InputError(path, line, str(e)) from None
+    return encoded
+
+
+def make_buckets(perplexities, indices, n_buckets):
+    """indices sorted by perplexity (easy first) and cut into n_buckets equal parts (sizes differ by at most 1)."""
+    order = sorted(indices, key=lambda i: (perplexities[i], i))
+    return [order[b * len(order) // n_buckets:(b + 1) * len(order) // n_buckets] for b in range(n_buckets)]
+
+
+def curriculum_stages(buckets, cumulative):
+    """What each stage trains on, in order: bucket k, or buckets 1..k when cumulative."""
+    return [sum(buckets[:k + 1], []) if cumulative else list(buckets[k]) for k in range(len(buckets))]
+
+
+def plan_steps(stages, lengths, args, world):
+    """Every optimizer step as (stage, epoch, micro-batches): a pure function of data and seed,
+    so a resumed run picks up exactly where the checkpoint left off."""
+    steps = []
+    for s, indices in enumerate(stages):
+        for epoch in range(args.epochs):
+            batches = common.length_grouped_batches([lengths[i] for i in indices], args.batch_size, args.seed,
+                                                    epoch=s * args.epochs + epoch)
+            batches = [[indices[j] for j in b] for b in batches]
+            per_step = args.grad_accum * world
+            steps += [(s, epoch, batches[k:k + per_step]) for k in range(0, len(batches), per_step)]
+    return steps[:args.max_steps] if args.max_steps else steps
+
+
+def describe(buckets, stages, perplexities, tasks, cumulative, steps):
+    """curriculum.json's content: buckets with perplexity ranges, and the stages in the order trained."""
+    per_stage = [sum(1 for s in steps if s[0] == k) for k in range(len(stages))]
+    return {
+        "cumulative": cumulative,
+        "buckets": [{"bucket": b + 1, "examples": len(ix),
+                     "perplexity": [round(perplexities[ix[0]], 4), round(perplexities[ix[-1]], 4)],
+                     "ids": [tasks[i]["id"] for i in ix]} for b, ix in enumerate(buckets)],
+        "order": [{"stage": k + 1, "buckets": list(range(1, k + 2)) if cumulative else [k + 1],
+                   "examples": len(stage), "steps": per_stage[k]} for k, stage in enumerate(stages)],
+    }
+
+
+def score_and_bucket(model, tokenizer, tasks, encoded, args):
+    """Perplexity of every gold response under the starting model -> scored.jsonl, and the buckets."""
+    perplexities = common.perplexity(model, tokenizer, tasks, args.batch_size)
+    bad = [tasks[i]["id"] for i, v in enumerate(perplexities) if not math.isfinite(v)]
+    if bad:
+        raise common.TrainingDiverged(f"the starting model gives a non-finite perplexity on {len(bad)} examples "
+                                      f"(first: {bad[0]!r})")
+    if common.is_main():
+        common.write_jsonl(os.path.join(args.out, "scored.jsonl"),
+                           [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
+    kept = [i for i, e in enumerate(encoded) if e is not None]
+    if len(kept) < args.buckets:
+        raise InputError(args.data, None, f"{len(kept)} examples within --max-length {args.max_length} "
+                                          f"cannot fill {args.buckets} buckets")
+    return perplexities, make_buckets(perplexities, kept, args.buckets)
+
+
+def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
+    """(perplexities, buckets, steps, curriculum.json content); a resumed run takes the buckets from its
+    checkpoint, so that the order never changes mid-run. Rank 0 writes curriculum.json and prints the order."""
+    if saved:
+        perplexities, buckets = saved["perplexities"], saved["buckets"]
+    else:
+        perplexities, buckets = score_and_bucket(model, tokenizer, tasks, encoded, args)
+    stages = curriculum_stages(buckets, args.cumulative)
+    steps = plan_steps(stages, [len(e["input_ids"]) if e else 0 for e in encoded], args, world)
+    dropped = sum(e is None for e in encoded)
+    curriculum = dict(describe(buckets, stages, perplexities, tasks, args.cumulative, steps),
+                      dropped_longer_than_max_length=dropped, completed=False)
+    if common.is_main():
+        if dropped:
+            print(f"dropped {dropped} of {len(tasks)} examples longer than --max-length {args.max_length}")
+        for st in curriculum["order"]:
+            b = [curriculum["buckets"][k - 1] for k in st["buckets"]]
+            print(f"stage {st['stage']}: bucket {'+'.join(map(str, st['buckets']))}, {st['examples']} examples, "
+                  f"perplexity {b[0]['perplexity'][0]:.3g}-{b[-1]['perplexity'][1]:.3g}, {st['steps']} steps")
+    return perplexities, buckets, steps, curriculum
+
+
+def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
+    """Forward/backward of one optimizer step's micro-batches (this rank's share); returns this rank's
+    (summed negative log-likelihood, non-pad tokens, padded tokens) and the step's response tokens."""
+    # Normalising by the response tokens of the whole global batch (known to every rank from the
+    # plan) makes the gradient the same however the batch is split over ranks and micro-steps;
+    # `* world` undoes DDP's averaging over ranks.
+    n_target = sum(len(encoded[i]["input_ids"]) - encoded[i]["n_prompt"] for b in micro for i in b)
+    micro_steps = math.ceil(len(micro) / world)
+    nll = tokens = padded = 0.0
+    for m in range(micro_steps):
+        j = m * world + rank
+        # A rank left without a micro-batch in the last step still runs one (with nothing to
+        # predict) so that every rank joins DDP's gradient all-reduce.
+        examples = [encoded[i] for i in micro[j]] if j < len(micro) else [{"input_ids": [pad_id], "n_prompt": 1}]
+        ids, attention, mask = (x.to(device) for x in common.pad_batch(examples, pad_id))
+        sync = world == 1 or m == micro_steps - 1
+        with nullcontext() if sync else ddp.no_sync():
+            sums, _ = ddp(ids, attention, mask)
+            if os.environ.get(FAULT_NAN_STEP) == str(step):
+                sums = sums * float("nan")
+            loss = -sums.sum() * world / n_target
+            loss.backward()
+        nll += -sums.sum().item()
+        if j < len(micro):
+            tokens += attention.sum().item()
+            padded += attention.numel()
+    return nll, tokens, padded, n_target
+
+
+def finished(args, config):
+    """True when --out already holds a finished run of these settings (and no checkpoint)."""
+    path = os.path.join(args.out, "curriculum.json")
+    if common.checkpoint_state(args.out)[0] or not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        done = json.load(f)
+    if not done.get("completed"):
+        return False
+    if done.get("config") != config:
+        raise InputError(args.out, None, "holds a finished run with other settings; use a new --out")
+    return os.path.isfile(os.path.join(args.out, "config.json"))
+
+
+def make_optimizer(model, args, total, device):
+    """AdamW (no decay on vectors; fused on CUDA) and a cosine schedule with linear warm-up over `total` steps."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": args.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
+                                  fused=True if device.type == "cuda" else None)
+    warmup = math.ceil(args.warmup_ratio * total)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: common.cosine_schedule(s, total, warmup))
+    return params, optimizer, scheduler
+
+
+def train(args, rank, world, device):
+    tasks = common.read_tasks(args.data, need_response=True)
+    os.makedirs(args.out, exist_ok=True)
+    config = run_config(args, world)
+    if finished(args, config):
+        if common.is_main():
+            print(f"{args.out} already holds this finished run; nothing to do")
+        return
+    _, saved = common.checkpoint_state(args.out)
+    if saved and saved["config"] != config:
+        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
+        raise InputError(os.path.join(args.out, common.CHECKPOINT_DIR), None,
+                         f"written by a run with other settings ({', '.join(changed)}); use a new --out")
+    common.set_seed(args.seed)
+    model, tokenizer = common.load_model(args.model, device, torch.float32)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    encoded = encode_tasks(tokenizer, tasks, args.data, args.max_length)
+    perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, saved, world)
+    curriculum["config"] = config
+    if common.is_main():
+        common.write_json(os.path.join(args.out, "curriculum.json"), curriculum)
+
+    if args.lora_rank:
+        common.add_lora(model, args.lora_rank, args.lora_alpha)
+    total = len(steps)
+    params, optimizer, scheduler = make_optimizer(model, args, total, device)
+    start = 0
+    if saved:
+        start = common.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
+        if common.is_main():
+            print(f"resuming from {os.path.join(args.out, common.CHECKPOINT_DIR)} at step {start} of {total}")
+    lm = common.LogpModel(model, common.autocast_dtype(device))
+    ddp = lm
+    if world > 1:
+        ddp = torch.nn.parallel.DistributedDataParallel(lm, device_ids=[device.index] if device.type == "cuda" else None)
+    metrics = common.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
+    bar = tqdm(total=total, initial=start, desc="warm-up", unit="step", disable=not common.is_main())
+    model.train()
+    last_saved = start
+    try:
+        for step in range(start, total):
+            stage, epoch, micro = steps[step]
+            t0 = time.perf_counter()
+            lr = scheduler.get_last_lr()[0]
+            nll, tokens, padded, n_target = train_step(ddp, micro, encoded, pad_id, world, rank, device, step + 1)
+            nll, tokens, padded = common.all_reduce_sum([nll, tokens, padded], device)
+            loss = nll / n_target
+            norm = torch.nn.utils.clip_grad_norm_(params, args.clip if args.clip > 0 else float("inf")).item()
+            for what, value in (("loss", loss), ("gradient norm", norm)):
+                if not math.isfinite(value):
+                    kept = f"the checkpoint of step {last_saved} is kept" if last_saved else "no checkpoint was written"
+                    raise common.TrainingDiverged(f"{what} is {value} at step {step + 1} (stage {stage + 1}, epoch "
+                                                  f"{epoch + 1}); stopped before the optimizer step, {kept}")
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            dt = time.perf_counter() - t0
+            metrics.log({"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "loss": loss, "lr": lr,
+                         "grad_norm": norm, "tokens": int(tokens), "tokens_per_s": tokens / dt,
+                         "pad_fraction": 1 - tokens / padded, "seconds": dt})
+            bar.set_postfix(stage=stage + 1, loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{tokens / dt:.0f}")
+            bar.update()
+            if (step + 1) % args.save_every == 0 or step + 1 == total or steps[step + 1][0] != stage:
+                state = {"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "total_steps": total, "config": config,
+                         "perplexities": perplexities, "buckets": buckets}
+                common.save_checkpoint(args.out, model, optimizer, scheduler, state)
+                last_saved = step + 1
+    finally:  # close the bar first, so that an error message gets a line of its own
+        bar.close()
+        metrics.close()
+
+    if common.is_main():
+        if args.lora_rank:
+            common.merge_lora(model)
+        common.save_model(args.out, model, tokenizer)
+        common.write_json(os.path.join(args.out, "curriculum.json"), dict(curriculum, completed=True))
+        if not args.keep_checkpoint:
+            shutil.rmtree(os.path.join(args.out, common.CHECKPOINT_DIR), ignore_errors=True)
+        print(f"saved {args.out} ({total} steps)")
+
+
+def main():
+    args = parse_args()
+    rank, _, world, device = common.dist_setup(args.device)
+    try:
+        train(args, rank, world, device)
+    except common.TrainingDiverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        common.dist_cleanup()
+
+
+if __name__ == "__main__":
+    common.run_main(main)
