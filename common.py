@@ -915,3 +915,87 @@ class MetricsLog:
     def close(self):
         if self.file:
             self.file.close()
+
+
+# ---------------------------------------------------------------------------
+# The life of a training run, shared by warmup.py and train_pref.py
+
+RUN_RECORD = "run.json"  # OUT/run.json: the settings of the run and whether it finished
+
+
+def run_config(args, keys, data_path, world):
+    """The settings a checkpoint must share with the run that resumes it: `keys` of args,
+    the starting model, the data's hash and the number of processes."""
+    import hashlib
+    with open(data_path, "rb") as f:
+        data_hash = hashlib.sha256(f.read()).hexdigest()
+    return dict({k: getattr(args, k) for k in keys}, model=os.path.abspath(resolve_model(args.model)),
+                data_sha256=data_hash, world_size=world)
+
+
+def finished_run(out_dir, config):
+    """True when out_dir already holds a finished run of these settings (nothing to do);
+    a finished run of other settings there is an input error."""
+    path = os.path.join(out_dir, RUN_RECORD)
+    if checkpoint_state(out_dir)[0] or not os.path.isfile(path):
+        return False
+    with open(path, encoding="utf-8") as f:
+        done = json.load(f)
+    if not done.get("completed"):
+        return False
+    if done.get("config") != config:
+        raise InputError(out_dir, None, "holds a finished run with other settings; use a new --out")
+    return os.path.isfile(os.path.join(out_dir, "config.json"))
+
+
+def check_resumable(out_dir, saved, config):
+    """A checkpoint may only be resumed by a run with the same settings."""
+    if saved and saved["config"] != config:
+        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
+        raise InputError(os.path.join(out_dir, CHECKPOINT_DIR), None,
+                         f"written by a run with other settings ({', '.join(changed)}); use a new --out")
+
+
+def make_optimizer(model, args, total, device):
+    """AdamW (no decay on vectors; fused on CUDA) over the trainable parameters, and a cosine
+    schedule with linear warm-up (args.warmup_ratio of `total` steps) at peak args.lr."""
+    import torch
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": args.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
+                                  fused=True if device.type == "cuda" else None)
+    warmup = math.ceil(args.warmup_ratio * total)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine_schedule(s, total, warmup))
+    return params, optimizer, scheduler
+
+
+def clip_gradients(params, clip):
+    """Clip the global gradient norm to `clip` (0 = only measure it); returns the norm before clipping."""
+    import torch
+    norm = torch.nn.utils.clip_grad_norm_(params, clip if clip > 0 else float("inf"))
+    if hasattr(norm, "full_tensor"):  # parameters sharded by FSDP2 give a DTensor
+        norm = norm.full_tensor()
+    return norm.item()
+
+
+def check_finite(values, step, last_saved):
+    """Stop before the optimizer step when a loss or gradient norm is NaN or infinite."""
+    for what, value in values.items():
+        if not math.isfinite(value):
+            kept = f"the checkpoint of step {last_saved} is kept" if last_saved else "no checkpoint was written"
+            raise TrainingDiverged(f"{what} is {value} at step {step}; stopped before the optimizer step, {kept}")
+
+
+def finish_run(args, model, tokenizer, record):
+    """Rank 0: merge LoRA, save the plain Hugging Face folder into args.out, record the
+    finished run in OUT/run.json and drop the checkpoint (unless --keep-checkpoint)."""
+    import shutil
+    if not is_main():
+        return
+    if args.lora_rank:
+        merge_lora(model)
+    save_model(args.out, model, tokenizer)
+    write_json(os.path.join(args.out, RUN_RECORD), dict(record, completed=True))
+    if not args.keep_checkpoint:
+        shutil.rmtree(os.path.join(args.out, CHECKPOINT_DIR), ignore_errors=True)

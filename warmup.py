@@ -26,10 +26,8 @@ Launch:
 The global batch is --batch-size x --grad-accum x the number of processes.
 """
 import argparse
-import json
 import math
 import os
-import shutil
 import sys
 import time
 from contextlib import nullcontext
@@ -85,15 +83,8 @@ def parse_args(argv=None):
     return args
 
 
-def run_config(args, world):
-    """The settings a checkpoint must share with the run that resumes it."""
-    import hashlib
-    with open(args.data, "rb") as f:
-        data_hash = hashlib.sha256(f.read()).hexdigest()
-    keep = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accum", "max_length", "warmup_ratio",
-            "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps")
-    return dict({k: getattr(args, k) for k in keep}, model=os.path.abspath(common.resolve_model(args.model)),
-                data_sha256=data_hash, world_size=world)
+RESUME_KEYS = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accum", "max_length", "warmup_ratio",
+               "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps")
 
 
 def encode_tasks(tokenizer, tasks, path, max_length):
@@ -174,7 +165,7 @@ def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
     steps = plan_steps(stages, [len(e["input_ids"]) if e else 0 for e in encoded], args, world)
     dropped = sum(e is None for e in encoded)
     curriculum = dict(describe(buckets, stages, perplexities, tasks, args.cumulative, steps),
-                      dropped_longer_than_max_length=dropped, completed=False)
+                      dropped_longer_than_max_length=dropped)
     if common.is_main():
         if dropped:
             print(f"dropped {dropped} of {len(tasks)} examples longer than --max-length {args.max_length}")
@@ -214,58 +205,28 @@ def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
     return nll, tokens, padded, n_target
 
 
-def finished(args, config):
-    """True when --out already holds a finished run of these settings (and no checkpoint)."""
-    path = os.path.join(args.out, "curriculum.json")
-    if common.checkpoint_state(args.out)[0] or not os.path.isfile(path):
-        return False
-    with open(path, encoding="utf-8") as f:
-        done = json.load(f)
-    if not done.get("completed"):
-        return False
-    if done.get("config") != config:
-        raise InputError(args.out, None, "holds a finished run with other settings; use a new --out")
-    return os.path.isfile(os.path.join(args.out, "config.json"))
-
-
-def make_optimizer(model, args, total, device):
-    """AdamW (no decay on vectors; fused on CUDA) and a cosine schedule with linear warm-up over `total` steps."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": args.weight_decay},
-              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-    optimizer = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
-                                  fused=True if device.type == "cuda" else None)
-    warmup = math.ceil(args.warmup_ratio * total)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: common.cosine_schedule(s, total, warmup))
-    return params, optimizer, scheduler
-
-
 def train(args, rank, world, device):
     tasks = common.read_tasks(args.data, need_response=True)
     os.makedirs(args.out, exist_ok=True)
-    config = run_config(args, world)
-    if finished(args, config):
+    config = common.run_config(args, RESUME_KEYS, args.data, world)
+    if common.finished_run(args.out, config):
         if common.is_main():
             print(f"{args.out} already holds this finished run; nothing to do")
         return
     _, saved = common.checkpoint_state(args.out)
-    if saved and saved["config"] != config:
-        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
-        raise InputError(os.path.join(args.out, common.CHECKPOINT_DIR), None,
-                         f"written by a run with other settings ({', '.join(changed)}); use a new --out")
+    common.check_resumable(args.out, saved, config)
     common.set_seed(args.seed)
     model, tokenizer = common.load_model(args.model, device, torch.float32)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded = encode_tasks(tokenizer, tasks, args.data, args.max_length)
     perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, saved, world)
-    curriculum["config"] = config
     if common.is_main():
         common.write_json(os.path.join(args.out, "curriculum.json"), curriculum)
 
     if args.lora_rank:
         common.add_lora(model, args.lora_rank, args.lora_alpha)
     total = len(steps)
-    params, optimizer, scheduler = make_optimizer(model, args, total, device)
+    params, optimizer, scheduler = common.make_optimizer(model, args, total, device)
     start = 0
     if saved:
         start = common.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
@@ -287,12 +248,8 @@ def train(args, rank, world, device):
             nll, tokens, padded, n_target = train_step(ddp, micro, encoded, pad_id, world, rank, device, step + 1)
             nll, tokens, padded = common.all_reduce_sum([nll, tokens, padded], device)
             loss = nll / n_target
-            norm = torch.nn.utils.clip_grad_norm_(params, args.clip if args.clip > 0 else float("inf")).item()
-            for what, value in (("loss", loss), ("gradient norm", norm)):
-                if not math.isfinite(value):
-                    kept = f"the checkpoint of step {last_saved} is kept" if last_saved else "no checkpoint was written"
-                    raise common.TrainingDiverged(f"{what} is {value} at step {step + 1} (stage {stage + 1}, epoch "
-                                                  f"{epoch + 1}); stopped before the optimizer step, {kept}")
+            norm = common.clip_gradients(params, args.clip)
+            common.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -311,13 +268,8 @@ def train(args, rank, world, device):
         bar.close()
         metrics.close()
 
+    common.finish_run(args, model, tokenizer, {"config": config, "steps": total})
     if common.is_main():
-        if args.lora_rank:
-            common.merge_lora(model)
-        common.save_model(args.out, model, tokenizer)
-        common.write_json(os.path.join(args.out, "curriculum.json"), dict(curriculum, completed=True))
-        if not args.keep_checkpoint:
-            shutil.rmtree(os.path.join(args.out, common.CHECKPOINT_DIR), ignore_errors=True)
         print(f"saved {args.out} ({total} steps)")
 
 

@@ -1,0 +1,217 @@
+"""train_pref.py: the losses against values worked out by hand, gradients reaching only
+the policy, learning on a few pairs, DDP against gradient accumulation, kill-and-resume,
+bad input, metrics."""
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import common
+import tiny
+import train_pref
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+
+
+def t(*values):
+    return torch.tensor(values, dtype=torch.float64)
+
+
+# --------------------------------------------------------------------------- losses by hand
+# h = (pc - rc) - (pr - rr).  With pc=-1, pr=-2, rc=rr=-1.5: h = 0.5 + 0.5 = 1.
+# beta = 0.5: beta*h = 0.5, -logsigmoid(0.5) = log(1 + e^-0.5) = 0.4740769841801067,
+#             -logsigmoid(-0.5) = log(1 + e^0.5) = 0.9740769841801067.
+
+def test_dpo_loss_by_hand():
+    loss = train_pref.dpo_loss(t(-1.0), t(-2.0), t(-1.5), t(-1.5), beta=0.5)
+    assert loss.item() == pytest.approx(0.4740769841801067, abs=1e-12)
+    # conservative DPO, e = 0.5: the mean of both directions
+    loss = train_pref.dpo_loss(t(-1.0), t(-2.0), t(-1.5), t(-1.5), beta=0.5, label_smoothing=0.5)
+    assert loss.item() == pytest.approx(0.5 * 0.4740769841801067 + 0.5 * 0.9740769841801067, abs=1e-12)
+    # beta * h = 0: log 2 whatever the smoothing; the policy matching the reference too
+    for e in (0.0, 0.1, 0.5):
+        assert train_pref.dpo_loss(t(-3.0), t(-1.0), t(-3.0), t(-1.0), 0.1, e).item() == pytest.approx(math.log(2))
+    assert train_pref.dpo_loss(t(-1.0), t(-2.0), t(-1.5), t(-1.5), beta=0.0).item() == pytest.approx(math.log(2))
+    # per-example, not reduced
+    assert train_pref.dpo_loss(t(-1.0, -3.0), t(-2.0, -1.0), t(-1.5, -3.0), t(-1.5, -1.0), 0.5).shape == (2,)
+
+
+def test_ipo_loss_by_hand():
+    assert train_pref.ipo_loss(t(-1.0), t(-2.0), t(-1.5), t(-1.5), beta=0.5).item() == pytest.approx(0.0)  # h = 1 = 1/(2*0.5)
+    assert train_pref.ipo_loss(t(-1.0), t(-2.0), t(-1.5), t(-1.5), beta=0.25).item() == pytest.approx(1.0)  # (1 - 2)^2
+    assert train_pref.ipo_loss(t(-2.0), t(-2.0), t(-2.0), t(-2.0), beta=1.0).item() == pytest.approx(0.25)  # (0 - 0.5)^2
+
+
+def test_simpo_loss_by_hand():
+    # 2.5 * (-0.5 - -1.0) - 0.5 = 0.75; -logsigmoid(0.75) = log(1 + e^-0.75)
+    assert train_pref.simpo_loss(t(-0.5), t(-1.0), 2.5, 0.5).item() == pytest.approx(math.log(1 + math.exp(-0.75)))
+    # equal averages: only the margin gamma remains, -logsigmoid(-0.5)
+    assert train_pref.simpo_loss(t(-0.7), t(-0.7), 2.5, 0.5).item() == pytest.approx(0.9740769841801067)
+    assert train_pref.simpo_loss(t(-0.7), t(-0.7), 2.5, 0.0).item() == pytest.approx(math.log(2))
+
+
+def test_empty_response_does_not_divide_by_zero():
+    args = train_pref.parse_args(["--pairs", "x", "--out", "y"])
+    sums, counts = t(0.0, -2.0), torch.tensor([0, 4])  # chosen empty, rejected 4 tokens
+    losses, rc, rr, pc, pr = train_pref.preference_loss(args, sums, counts, None)
+    assert torch.isfinite(losses).all() and pc.item() == 0.0 and pr.item() == -0.5
+
+
+# --------------------------------------------------------------------------- a tiny model
+
+def make_pairs(n=8, seed=0):
+    """Pairs on the tiny tasks: the same prefix, the right city against a wrong one."""
+    pairs = []
+    for i, task in enumerate(tiny.make_tiny_tasks(n, seed)):
+        city = task["answer"][0].get("get_weather", {}).get("city", ["Paris"])[0]
+        wrong = tiny.CITIES[(tiny.CITIES.index(city) + 3) % len(tiny.CITIES)]
+        pairs.append({"id": f"p{i}", "messages": task["messages"], "tools": task["tools"],
+                      "prefix": "[get_weather(city=", "chosen": f'"{city}")]', "rejected": f'"{wrong}", unit="kelvin")]',
+                      "chosen_value": 0.8, "rejected_value": -0.6})
+    return pairs
+
+
+def write_pairs(path, pairs):
+    path.write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    return str(path)
+
+
+def run(args, nproc=1, env=None, wait=True):
+    launcher = [sys.executable] if nproc == 1 else [sys.executable, "-m", "torch.distributed.run",
+                                                    "--nproc_per_node", str(nproc)]
+    cmd = launcher + [str(ROOT / "train_pref.py")] + [str(a) for a in args]
+    if not wait:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(ENV, **(env or {})))
+    return subprocess.run(cmd, capture_output=True, text=True, env=dict(ENV, **(env or {})), timeout=180)
+
+
+def weights(folder):
+    from safetensors.torch import load_file
+    return load_file(os.path.join(folder, "model.safetensors"))
+
+
+def assert_same_weights(a, b, atol):
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        assert torch.allclose(wa[k], wb[k], rtol=0, atol=atol), (k, (wa[k] - wb[k]).abs().max().item())
+
+
+def metrics(folder):
+    return [json.loads(line) for line in (Path(folder) / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_gradients_reach_only_the_policy(tiny_model_dir):
+    """Reference log-probs are constants and, under LoRA, only the adapters get gradients."""
+    model, tok = common.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
+    encoded = train_pref.encode_pairs(tok, make_pairs(4), 2048)
+    args = train_pref.parse_args(["--pairs", "x", "--out", "y", "--loss", "dpo"])
+    ref = train_pref.reference_logps(model, encoded, [0, 1, 2, 3], args, tok.pad_token_id, torch.device("cpu"))
+    assert not ref.requires_grad
+    common.add_lora(model, 4, 8)
+    with torch.no_grad():  # non-zero B so that the loss depends on both LoRA factors
+        for m in model.modules():
+            if isinstance(m, common.LoRALinear):
+                m.lora_B.normal_(0, 0.1)
+    ids, attention, mask = train_pref.side_batch(encoded, [0, 1, 2, 3], tok.pad_token_id)
+    sums, counts = common.LogpModel(model)(ids, attention, mask)
+    losses, *_ = train_pref.preference_loss(args, sums, counts, ref)
+    losses.mean().backward()
+    for name, p in model.named_parameters():
+        if "lora_" in name:
+            assert p.grad is not None and p.grad.abs().sum() > 0, name
+        else:
+            assert p.grad is None and not p.requires_grad, name
+
+
+@pytest.mark.parametrize("loss", ["simpo", "dpo", "ipo"])
+def test_training_raises_reward_accuracy(tmp_path, tiny_model_dir, loss):
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(8))
+    out = tmp_path / loss
+    proc = run(["--model", tiny_model_dir, "--pairs", pairs, "--out", out, "--loss", loss, "--lr", "3e-3",
+                "--epochs", "6", "--batch-size", "4", "--lora-rank", "4"])
+    assert proc.returncode == 0, proc.stderr
+    rows = metrics(out)
+    assert len(rows) == 12 and {"loss", "lr", "rewards/chosen", "rewards/rejected", "rewards/accuracies",
+                                "rewards/margins", "logps/chosen", "logps/rejected", "tokens_per_s"} <= rows[0].keys()
+    first, last = rows[0], rows[-1]
+    assert last["rewards/margins"] > first["rewards/margins"]
+    assert last["rewards/accuracies"] > first["rewards/accuracies"] or last["rewards/accuracies"] == 1.0
+    assert last["loss"] < first["loss"]
+    assert {"config.json", "model.safetensors"} <= set(os.listdir(out)) and not (out / "checkpoint").exists()
+    assert not any("lora" in k for k in weights(out))  # merged: a plain Hugging Face folder
+
+
+def test_ddp_matches_gradient_accumulation(tmp_path, tiny_model_dir):
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(12))
+    common_args = ["--model", tiny_model_dir, "--pairs", pairs, "--loss", "dpo", "--lr", "1e-3", "--batch-size", "2",
+                   "--epochs", "1"]
+    one = run(common_args + ["--out", tmp_path / "one", "--grad-accum", "2"])
+    assert one.returncode == 0, one.stderr
+    two = run(common_args + ["--out", tmp_path / "two", "--grad-accum", "1"], nproc=2)
+    assert two.returncode == 0, two.stderr
+    assert_same_weights(tmp_path / "one", tmp_path / "two", atol=2e-6)
+    a, b = metrics(tmp_path / "one"), metrics(tmp_path / "two")
+    assert [r["loss"] for r in a] == pytest.approx([r["loss"] for r in b], rel=1e-5)
+
+
+def test_kill_and_resume_ends_with_same_weights(tmp_path, tiny_model_dir):
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(16))
+    base = ["--model", tiny_model_dir, "--pairs", pairs, "--loss", "dpo", "--lr", "1e-3", "--batch-size", "2",
+            "--epochs", "2", "--save-every", "1"]
+    full = run(base + ["--out", tmp_path / "full"])
+    assert full.returncode == 0, full.stderr
+    out = tmp_path / "killed"
+    proc = run(base + ["--out", out], wait=False)
+    state = out / "checkpoint" / "state.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if json.loads(state.read_text())["step"] >= 4:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL and not (out / "config.json").exists(), "run ended before the kill"
+    killed_at = json.loads(state.read_text())["step"]
+    resumed = run(base + ["--out", out])
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"at step {killed_at} of 16" in resumed.stdout
+    assert_same_weights(tmp_path / "full", out, atol=0)
+    assert [r["step"] for r in metrics(out)] == list(range(1, 17))  # redone steps are not logged twice
+
+
+def test_long_pairs_dropped_and_counted(tmp_path, tiny_model_dir):
+    pairs = make_pairs(6)
+    pairs[2]["chosen"] = pairs[2]["chosen"] + " padding" * 400
+    path = write_pairs(tmp_path / "pairs.jsonl", pairs)
+    proc = run(["--model", tiny_model_dir, "--pairs", path, "--out", tmp_path / "o", "--max-length", "700",
+                "--max-steps", "1"])
+    assert proc.returncode == 0, proc.stderr
+    assert "6 pairs; 1 dropped as longer than --max-length 700" in proc.stdout
+
+
+@pytest.mark.parametrize("line,message", [
+    ('{"id": "x", "messages": [{"role": "user", "content": "hi"}], "tools": []}', "no `tools`"),
+    ('{"id": "x", "messages": [{"role": "user", "content": "hi"}], "tools": ' + json.dumps(tiny.TOOLS)
+     + ', "prefix": "", "chosen": "[f()]"}', "no string `rejected`"),
+    ("{not json", "invalid JSON"),
+])
+def test_bad_pairs_exit_2(tmp_path, tiny_model_dir, line, message):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(json.dumps(make_pairs(1)[0]) + "\n" + line + "\n")
+    proc = run(["--model", tiny_model_dir, "--pairs", path, "--out", tmp_path / "o"])
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert f"{path}:2: " in proc.stderr and message in proc.stderr
+    assert not (tmp_path / "o" / "config.json").exists()

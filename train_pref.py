@@ -1,0 +1,381 @@
+"""
+Preference optimisation on fragment-level pairs: SimPO (default), DPO, IPO, conservative
+DPO. The last step of each iTool round (SPEC.md section 1, step 5).
+
+Reads pairs JSONL from prefs.py (`{"id", "messages", "tools", "prefix", "chosen",
+"rejected", ...}`). The prompt is the task rendered as a chat prompt plus `prefix` (the
+assistant text shared above the fragment, empty with --span full); the loss sees only
+the tokens of `chosen` and `rejected`, which are scored in one concatenated forward pass
+with log-probs in fp32. DPO and IPO need the reference model's log-probs: they are
+computed once before training (batched, no gradient) and kept, so no reference model
+sits in memory while training; SimPO needs none. LoRA (rank 8, every attention and MLP
+linear) is merged into the weights on save, so --out is a plain Hugging Face folder:
+the next round's policy.
+
+Published run (the defaults): SimPO, beta 2.5, gamma 0.5, lr 1e-6, 2 epochs, cosine
+schedule with 10% warm-up, LoRA rank 8, effective batch 8, no SFT term.
+
+Simplifications: the end-of-turn token is not appended to chosen/rejected (a fragment
+usually ends mid-answer); where the tokenizer merges the last prompt character with the
+first response character, the merged token counts as response (the shared token prefix
+is the prompt). Pairs longer than --max-length (prompt + the longer side) are dropped
+and counted, never cut.
+
+Launch:
+  python train_pref.py --model runs/warmup --pairs pairs.jsonl --out runs/iter1
+  torchrun --nproc_per_node 8 train_pref.py --model M --pairs pairs.jsonl --out DIR --loss dpo --beta 0.1
+  torchrun --nproc_per_node 8 train_pref.py ... --shard      # FSDP2: parameters and optimizer state sharded
+The global batch is --batch-size x --grad-accum x the number of processes.
+"""
+import argparse
+import hashlib
+import math
+import os
+import sys
+import time
+from contextlib import nullcontext
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+import common
+from common import InputError
+
+DEFAULT_BETA = {"simpo": 2.5, "dpo": 0.1, "ipo": 0.1}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description="Preference optimisation (SimPO, DPO, IPO) on fragment pairs.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--model", default=None, help="policy Hugging Face folder (default: the embedded SmolLM2-135M)")
+    p.add_argument("--pairs", required=True, help="pairs JSONL from prefs.py")
+    p.add_argument("--out", required=True, help="output folder; an existing one with a checkpoint is resumed")
+    # the loss
+    p.add_argument("--loss", default="simpo", choices=["simpo", "dpo", "ipo"], help="preference loss")
+    p.add_argument("--beta", type=float, default=None, help="inverse temperature (default 2.5 SimPO, 0.1 DPO/IPO)")
+    p.add_argument("--gamma", type=float, default=0.5, help="SimPO target reward margin")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="conservative DPO: assumed label noise")
+    p.add_argument("--sft-weight", type=float, default=0.0, help="weight of the chosen response's mean NLL")
+    # optimisation
+    p.add_argument("--lr", type=float, default=1e-6, help="peak learning rate")
+    p.add_argument("--epochs", type=int, default=2, help="passes over the pairs")
+    p.add_argument("--batch-size", type=int, default=8, help="pairs per micro-batch per process")
+    p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step per process")
+    p.add_argument("--max-length", type=int, default=1024, help="pairs longer than this (prompt + response) are dropped")
+    p.add_argument("--warmup-ratio", type=float, default=0.1, help="share of steps with linear lr warm-up")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (matrices only)")
+    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0 = off)")
+    p.add_argument("--lora-rank", type=int, default=8, help="LoRA rank on every attention/MLP linear (0 = full)")
+    p.add_argument("--lora-alpha", type=float, default=16.0, help="LoRA scaling numerator (scale = alpha/rank)")
+    # run
+    p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and pair order")
+    p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
+    p.add_argument("--shard", action="store_true", help="FSDP2: shard parameters, gradients and optimizer state")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
+    args = p.parse_args(argv)
+    for name in ("epochs", "batch_size", "grad_accum", "max_length", "save_every"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0 <= args.label_smoothing < 0.5 + 1e-9 or args.lora_rank < 0 or args.max_steps < 0:
+        p.error("--label-smoothing must be in [0, 0.5], --lora-rank and --max-steps >= 0")
+    args.beta = DEFAULT_BETA[args.loss] if args.beta is None else args.beta
+    if args.beta <= 0:
+        p.error("--beta must be positive")
+    return args
+
+
+# ---------------------------------------------------------------------------
+# The losses: small pure functions on per-example log-probs (SPEC.md section 4)
+
+def dpo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps,
+             beta, label_smoothing=0.0):
+    """DPO (Rafailov et al. 2023) with conservative label smoothing e (cDPO).
+
+        h    = (log pi(y_c|x) - log ref(y_c|x)) - (log pi(y_r|x) - log ref(y_r|x))
+        loss = -(1 - e) * logsigmoid(beta * h) - e * logsigmoid(-beta * h)
+
+    Log-probs summed over response tokens. Returns per-example losses.
+    """
+    h = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)
+    return -(1 - label_smoothing) * F.logsigmoid(beta * h) - label_smoothing * F.logsigmoid(-beta * h)
+
+
+def ipo_loss(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps, beta):
+    """IPO (Azar et al. 2023): regress the log-ratio margin onto 1 / (2 beta).
+
+        h    = (log pi(y_c|x) - log ref(y_c|x)) - (log pi(y_r|x) - log ref(y_r|x))
+        loss = (h - 1 / (2 * beta))^2
+
+    Log-probs summed over response tokens. Returns per-example losses.
+    """
+    h = (policy_chosen_logps - ref_chosen_logps) - (policy_rejected_logps - ref_rejected_logps)
+    return (h - 1 / (2 * beta)) ** 2
+
+
+def simpo_loss(policy_chosen_avg_logps, policy_rejected_avg_logps, beta, gamma):
+    """SimPO (Meng et al. 2024): a length-normalised margin, no reference model.
+
+        loss = -logsigmoid(beta * (avg log pi(y_c|x) - avg log pi(y_r|x)) - gamma)
+
+    Log-probs averaged over response tokens. Returns per-example losses.
+    """
+    return -F.logsigmoid(beta * (policy_chosen_avg_logps - policy_rejected_avg_logps) - gamma)
+
+
+def preference_loss(args, sums, counts, ref):
+    """Per-pair (loss, chosen reward, rejected reward, chosen logps, rejected logps) for --loss,
+    from the concatenated forward's [chosen; rejected] log-prob sums and token counts."""
+    n = sums.shape[0] // 2
+    avg = sums / counts.clamp(min=1)  # an empty response has log-prob 0, not 0/0
+    if args.loss == "simpo":
+        pc, pr = avg[:n], avg[n:]
+        losses = simpo_loss(pc, pr, args.beta, args.gamma)
+        rc = rr = torch.zeros_like(pc)
+    else:
+        pc, pr = sums[:n], sums[n:]
+        rc, rr = ref[:, 0], ref[:, 1]
+        losses = (dpo_loss(pc, pr, rc, rr, args.beta, args.label_smoothing) if args.loss == "dpo"
+                  else ipo_loss(pc, pr, rc, rr, args.beta))
+    if args.sft_weight:
+        losses = losses - args.sft_weight * avg[:n]
+    return losses, args.beta * (pc - rc).detach(), args.beta * (pr - rr).detach(), pc.detach(), pr.detach()
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+def read_pairs(path):
+    """Pair rows, checked: every problem names its line."""
+    pairs = []
+    for n, row in common.iter_jsonl(path):
+        problem = common.task_problem(dict(row, answer=[]))
+        for key in ("prefix", "chosen", "rejected"):
+            if not problem and not isinstance(row.get(key), str):
+                problem = f"pair has no string `{key}`"
+        if problem:
+            raise InputError(path, n, problem)
+        pairs.append(row)
+    if not pairs:
+        raise InputError(path, None, "no pairs in file")
+    return pairs
+
+
+def encode_side(tokenizer, prompt_ids, prompt, response):
+    """{"input_ids", "n_prompt"} for prompt + response; the loss covers what follows the tokens
+    shared with the prompt (a token merging the two belongs to the response)."""
+    ids = tokenizer(prompt + response, add_special_tokens=False)["input_ids"]
+    k = 0
+    for a, b in zip(prompt_ids, ids):
+        if a != b:
+            break
+        k += 1
+    if k < len(prompt_ids) - 1:  # more than the last token differs: the template is not a prefix
+        raise common.BoundaryError("prompt tokens are not a prefix of prompt + response")
+    return {"input_ids": ids, "n_prompt": k}
+
+
+def encode_pairs(tokenizer, pairs, max_length):
+    """[(chosen, rejected)] encoded, None for pairs longer than max_length (dropped, counted)."""
+    out = []
+    for pair in pairs:
+        prompt = common.render_prompt(tokenizer, pair) + pair["prefix"]
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        sides = tuple(encode_side(tokenizer, prompt_ids, prompt, pair[k]) for k in ("chosen", "rejected"))
+        out.append(None if max(len(s["input_ids"]) for s in sides) > max_length else sides)
+    return out
+
+
+def plan_steps(n_kept, kept, args, world, lengths):
+    """Every optimizer step as a list of micro-batches of pair indices; a pure function of the
+    data and seed, so that a resumed run continues exactly where its checkpoint stopped."""
+    steps, per_step = [], args.grad_accum * world
+    for epoch in range(args.epochs):
+        batches = common.length_grouped_batches([lengths[i] for i in kept], args.batch_size, args.seed, epoch)
+        batches = [[kept[j] for j in b] for b in batches]
+        steps += [batches[k:k + per_step] for k in range(0, len(batches), per_step)]
+    return steps[:args.max_steps] if args.max_steps else steps
+
+
+def side_batch(encoded, indices, pad_id):
+    """One padded batch holding the chosen sides, then the rejected sides, of these pairs."""
+    examples = [encoded[i][0] for i in indices] + [encoded[i][1] for i in indices]
+    return common.pad_batch(examples, pad_id)
+
+
+def reference_logps(model, encoded, kept, args, pad_id, device):
+    """Summed log-probs of chosen and rejected under the starting policy, computed once
+    (no gradient), shared out over ranks and gathered: a [n_pairs, 2] tensor on CPU."""
+    import torch.distributed as dist
+    rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+    order = sorted(kept, key=lambda i: len(encoded[i][0]["input_ids"]) + len(encoded[i][1]["input_ids"]))
+    batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)]
+    ref = {}
+    model.eval()
+    with torch.no_grad():
+        for batch in tqdm(batches[rank::world], desc="reference log-probs", disable=not common.is_main()):
+            ids, attention, mask = (x.to(device) for x in side_batch(encoded, batch, pad_id))
+            sums, _ = common.response_logps(model, ids, attention, mask, common.autocast_dtype(device))
+            for j, i in enumerate(batch):
+                ref[i] = (sums[j].item(), sums[len(batch) + j].item())
+    model.train()
+    if world > 1:
+        parts = [None] * world
+        dist.all_gather_object(parts, ref)
+        ref = {i: v for part in parts for i, v in part.items()}
+    table = torch.zeros(len(encoded), 2, dtype=torch.float32)
+    for i, v in ref.items():
+        table[i] = torch.tensor(v)
+    return table
+
+
+# ---------------------------------------------------------------------------
+# Training
+
+def run_config(args, world):
+    """The settings a checkpoint must share with the run that resumes it."""
+    with open(args.pairs, "rb") as f:
+        data_hash = hashlib.sha256(f.read()).hexdigest()
+    keep = ("loss", "beta", "gamma", "label_smoothing", "sft_weight", "lr", "epochs", "batch_size", "grad_accum",
+            "max_length", "warmup_ratio", "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps",
+            "shard")
+    return dict({k: getattr(args, k) for k in keep}, model=os.path.abspath(common.resolve_model(args.model)),
+                data_sha256=data_hash, world_size=world)
+
+
+def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, device):
+    """Forward/backward of one optimizer step's micro-batches (this rank's share); returns the
+    sums over this rank's pairs of loss, rewards, accuracies, log-probs, and its token count."""
+    n_global = sum(len(b) for b in micro)  # every rank knows the plan, so all normalise alike
+    micro_steps = math.ceil(len(micro) / world)
+    totals = torch.zeros(8, dtype=torch.float64)
+    for m in range(micro_steps):
+        j = m * world + rank
+        # A rank without a micro-batch in the last step still runs an empty one, so that it joins the all-reduce.
+        batch = micro[j] if j < len(micro) else []
+        if batch:
+            ids, attention, mask = (x.to(device) for x in side_batch(encoded, batch, pad_id))
+        else:
+            ids, attention, mask = (x.to(device) for x in common.pad_batch([{"input_ids": [pad_id], "n_prompt": 1}] * 2, pad_id))
+        sync = world == 1 or args.shard or m == micro_steps - 1
+        with nullcontext() if sync else step_model.no_sync():
+            sums, counts = step_model(ids, attention, mask)
+            losses, rc, rr, pc, pr = preference_loss(args, sums, counts, ref[batch].to(device) if batch else
+                                                     torch.zeros(1, 2, device=device))
+            if not batch:
+                losses = losses * 0.0
+            (losses.sum() * world / n_global).backward()  # `* world` undoes the averaging over ranks
+        if batch:
+            totals += torch.tensor([losses.sum().item(), rc.sum().item(), rr.sum().item(), (rc > rr).sum().item(),
+                                    (rc - rr).sum().item(), pc.sum().item(), pr.sum().item(),
+                                    attention.sum().item()], dtype=torch.float64)
+    return totals, n_global
+
+
+def wrap(model, args, world, device):
+    """What the loop calls: LogpModel, under DDP, or sharded with FSDP2 (--shard)."""
+    lm = common.LogpModel(model, common.autocast_dtype(device))
+    if args.shard:
+        from torch.distributed.fsdp import fully_shard
+        for layer in model.model.layers:  # one unit per decoder layer, then the rest
+            fully_shard(layer)
+        fully_shard(lm)
+        return lm
+    if world > 1:
+        return torch.nn.parallel.DistributedDataParallel(lm, device_ids=[device.index] if device.type == "cuda" else None)
+    return lm
+
+
+def train(args, rank, world, device):
+    pairs = read_pairs(args.pairs)
+    os.makedirs(args.out, exist_ok=True)
+    config = run_config(args, world)
+    if common.finished_run(args.out, config):
+        if common.is_main():
+            print(f"{args.out} already holds this finished run; nothing to do")
+        return
+    _, saved = common.checkpoint_state(args.out)
+    common.check_resumable(args.out, saved, config)
+    common.set_seed(args.seed)
+    model, tokenizer = common.load_model(args.model, device, torch.float32)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    try:
+        encoded = encode_pairs(tokenizer, pairs, args.max_length)
+    except common.BoundaryError as e:
+        raise InputError(args.pairs, None, str(e)) from None
+    kept = [i for i, e in enumerate(encoded) if e is not None]
+    dropped = len(pairs) - len(kept)
+    if common.is_main():
+        print(f"{len(pairs)} pairs; {dropped} dropped as longer than --max-length {args.max_length}")
+    if not kept:
+        raise InputError(args.pairs, None, f"no pair fits in --max-length {args.max_length}")
+    lengths = [len(e[0]["input_ids"]) + len(e[1]["input_ids"]) if e else 0 for e in encoded]
+    steps = plan_steps(len(kept), kept, args, world, lengths)
+
+    if args.loss == "simpo":
+        ref = torch.zeros(len(pairs), 2)
+    elif saved:
+        ref = torch.tensor(saved["reference_logps"], dtype=torch.float32)
+    else:
+        ref = reference_logps(model, encoded, kept, args, pad_id, device)
+    if args.lora_rank:
+        common.add_lora(model, args.lora_rank, args.lora_alpha)
+    step_model = wrap(model, args, world, device)
+    total = len(steps)
+    params, optimizer, scheduler = common.make_optimizer(model, args, total, device)
+    start = 0
+    if saved:
+        start = common.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
+        if common.is_main():
+            print(f"resuming from {os.path.join(args.out, common.CHECKPOINT_DIR)} at step {start} of {total}")
+    metrics = common.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
+    bar = tqdm(total=total, initial=start, desc=args.loss, unit="step", disable=not common.is_main())
+    model.train()
+    last_saved = start
+    try:
+        for step in range(start, total):
+            t0 = time.perf_counter()
+            lr = scheduler.get_last_lr()[0]
+            totals, n = train_step(step_model, steps[step], encoded, ref, args, pad_id, world, rank, device)
+            totals = common.all_reduce_sum(totals.tolist(), device)
+            loss, rc, rr, acc, margin, pc, pr, tokens = totals
+            norm = common.clip_gradients(params, args.clip)
+            common.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            dt = time.perf_counter() - t0
+            metrics.log({"step": step + 1, "loss": loss / n, "lr": lr, "rewards/chosen": rc / n,
+                         "rewards/rejected": rr / n, "rewards/accuracies": acc / n, "rewards/margins": margin / n,
+                         "logps/chosen": pc / n, "logps/rejected": pr / n, "grad_norm": norm,
+                         "tokens": int(tokens), "tokens_per_s": tokens / dt, "seconds": dt})
+            bar.set_postfix(loss=f"{loss / n:.4f}", acc=f"{acc / n:.2f}", margin=f"{margin / n:.3f}")
+            bar.update()
+            if (step + 1) % args.save_every == 0 or step + 1 == total:
+                state = {"step": step + 1, "total_steps": total, "config": config, "dropped_pairs": dropped,
+                         "reference_logps": ref.tolist() if args.loss != "simpo" else None}
+                common.save_checkpoint(args.out, model, optimizer, scheduler, state)
+                last_saved = step + 1
+    finally:
+        bar.close()
+        metrics.close()
+    common.finish_run(args, model, tokenizer, {"config": config, "completed": True, "steps": total,
+                                               "pairs": len(pairs), "dropped_longer_than_max_length": dropped})
+
+
+def main():
+    args = parse_args()
+    rank, _, world, device = common.dist_setup(args.device)
+    try:
+        train(args, rank, world, device)
+    except common.TrainingDiverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        common.dist_cleanup()
+
+
+if __name__ == "__main__":
+    common.run_main(main)
