@@ -806,6 +806,19 @@ def _rng_state():
     return state
 
 
+def full_tensor(t):
+    """The whole tensor of a parameter sharded by FSDP2 (a collective), else t itself."""
+    return t.full_tensor() if hasattr(t, "full_tensor") else t
+
+
+def like(full, param):
+    """`full` laid out as `param`: sharded the same way when param is an FSDP2 DTensor."""
+    if hasattr(param, "device_mesh"):
+        from torch.distributed.tensor import distribute_tensor
+        return distribute_tensor(full.to(param.device, param.dtype), param.device_mesh, param.placements)
+    return full
+
+
 def save_checkpoint(out_dir, model, optimizer, scheduler, state):
     """Write OUT/checkpoint/ atomically (temp folder, then rename): trainable weights (safetensors),
     optimizer, scheduler and every rank's RNG (torch.save of tensors and plain types), `state` as JSON.
@@ -818,13 +831,17 @@ def save_checkpoint(out_dir, model, optimizer, scheduler, state):
     if dist.is_initialized():
         rngs = [None] * dist.get_world_size()
         dist.all_gather_object(rngs, _rng_state())
+    # Gathering sharded (FSDP2) tensors is collective: every rank walks them in the same order.
+    weights = {n: full_tensor(p.detach()).cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
+    optim = optimizer.state_dict()
+    optim["state"] = {k: {n: full_tensor(v).cpu() if torch.is_tensor(v) else v for n, v in st.items()}
+                      for k, st in optim["state"].items()}
     if not is_main():
         return
     tmp = tempfile.mkdtemp(dir=out_dir, prefix=".checkpoint-")
     try:
-        weights = {n: p.detach().cpu().contiguous() for n, p in model.named_parameters() if p.requires_grad}
         save_file(weights, os.path.join(tmp, "model.safetensors"))
-        torch.save(optimizer.state_dict(), os.path.join(tmp, "optimizer.pt"))
+        torch.save(optim, os.path.join(tmp, "optimizer.pt"))
         torch.save(scheduler.state_dict(), os.path.join(tmp, "scheduler.pt"))
         torch.save(rngs, os.path.join(tmp, "rng.pt"))
         for name in ("model.safetensors", "optimizer.pt", "scheduler.pt", "rng.pt"):
@@ -867,8 +884,14 @@ def load_checkpoint(out_dir, model, optimizer, scheduler):
                          "(another --model or --lora-rank?); use a new --out")
     with torch.no_grad():
         for n, p in params.items():
-            p.copy_(weights[n])
-    optimizer.load_state_dict(torch.load(os.path.join(folder, "optimizer.pt"), map_location="cpu", weights_only=True))
+            p.copy_(like(weights[n], p))
+    optim = torch.load(os.path.join(folder, "optimizer.pt"), map_location="cpu", weights_only=True)
+    ordered = [p for group in optimizer.param_groups for p in group["params"]]
+    for k, st in optim["state"].items():  # re-shard the moments of sharded parameters
+        for n, v in st.items():
+            if torch.is_tensor(v) and v.shape == ordered[k].shape:
+                st[n] = like(v, ordered[k])
+    optimizer.load_state_dict(optim)
     scheduler.load_state_dict(torch.load(os.path.join(folder, "scheduler.pt"), weights_only=True))
     rngs = torch.load(os.path.join(folder, "rng.pt"), weights_only=True)
     rng = rngs[dist.get_rank() if dist.is_initialized() and dist.get_rank() < len(rngs) else 0]
@@ -987,10 +1010,26 @@ def check_finite(values, step, last_saved):
             raise TrainingDiverged(f"{what} is {value} at step {step}; stopped before the optimizer step, {kept}")
 
 
+def unshard(model, args):
+    """An unsharded copy of an FSDP2 model (every rank gathers; rank 0 gets the copy, others None)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+    state = {n: full_tensor(v.detach()).cpu() for n, v in model.state_dict().items()}
+    if not is_main():
+        return None
+    plain = AutoModelForCausalLM.from_config(model.config, dtype=torch.float32)
+    if args.lora_rank:
+        add_lora(plain, args.lora_rank, args.lora_alpha)
+    plain.load_state_dict(state)
+    return plain
+
+
 def finish_run(args, model, tokenizer, record):
     """Rank 0: merge LoRA, save the plain Hugging Face folder into args.out, record the
     finished run in OUT/run.json and drop the checkpoint (unless --keep-checkpoint)."""
     import shutil
+    if getattr(args, "shard", False):
+        model = unshard(model, args)
     if not is_main():
         return
     if args.lora_rank:

@@ -86,7 +86,7 @@ def write_pairs(path, pairs):
 
 def run(args, nproc=1, env=None, wait=True):
     launcher = [sys.executable] if nproc == 1 else [sys.executable, "-m", "torch.distributed.run",
-                                                    "--nproc_per_node", str(nproc)]
+                                                    "--standalone", "--nproc_per_node", str(nproc)]
     cmd = launcher + [str(ROOT / "train_pref.py")] + [str(a) for a in args]
     if not wait:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(ENV, **(env or {})))
@@ -215,3 +215,55 @@ def test_bad_pairs_exit_2(tmp_path, tiny_model_dir, line, message):
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert f"{path}:2: " in proc.stderr and message in proc.stderr
     assert not (tmp_path / "o" / "config.json").exists()
+
+
+def kill_tree(pid):
+    """SIGKILL a process and all its descendants, found through /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    todo, tree = [pid], []
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo += children.get(p, [])
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_fsdp2_shard_resumes_and_matches_one_process(tmp_path, tiny_model_dir):
+    """--shard on 2 CPU processes (gloo), killed after a checkpoint and resumed, ends with the
+    weights of one unsharded process with twice the gradient accumulation."""
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(16))
+    base = ["--model", tiny_model_dir, "--pairs", pairs, "--loss", "simpo", "--lr", "1e-3", "--batch-size", "2",
+            "--epochs", "2", "--save-every", "1"]
+    one = run(base + ["--out", tmp_path / "one", "--grad-accum", "2"])
+    assert one.returncode == 0, one.stderr
+    out = tmp_path / "shard"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(ROOT / "train_pref.py")]
+    proc = subprocess.Popen(cmd + [str(a) for a in base + ["--out", out, "--shard"]], env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state = out / "checkpoint" / "state.json"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if json.loads(state.read_text())["step"] >= 2:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    kill_tree(proc.pid)  # the launcher and both ranks (torchrun starts them in sessions of their own)
+    proc.wait()
+    assert not (out / "config.json").exists(), "run ended before the kill"
+    resumed = run(base + ["--out", out, "--shard"], nproc=2)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stdout
+    assert_same_weights(tmp_path / "one", out, atol=1e-6)
