@@ -6,7 +6,8 @@ Reads pairs JSONL from prefs.py (`{"id", "messages", "tools", "prefix", "chosen"
 "rejected", ...}`). The prompt is the task rendered as a chat prompt plus `prefix` (the
 assistant text shared above the fragment, empty with --span full); the loss sees only
 the tokens of `chosen` and `rejected`, which are scored in one concatenated forward pass
-with log-probs in fp32. DPO and IPO need the reference model's log-probs: they are
+with log-probs in fp32: each pair is one row, its prompt computed once and followed by
+chosen and rejected under a mask that keeps them apart. DPO and IPO need the reference model's log-probs: they are
 computed once before training (batched, no gradient) and kept, so no reference model
 sits in memory while training; SimPO needs none. LoRA (rank 8, every attention and MLP
 linear) is merged into the weights on save, so --out is a plain Hugging Face folder:
@@ -199,10 +200,66 @@ def plan_steps(n_kept, kept, args, world, lengths):
     return steps[:args.max_steps] if args.max_steps else steps
 
 
-def side_batch(encoded, indices, pad_id):
-    """One padded batch holding the chosen sides, then the rejected sides, of these pairs."""
-    examples = [encoded[i][0] for i in indices] + [encoded[i][1] for i in indices]
-    return common.pad_batch(examples, pad_id)
+def pack_pairs(encoded, indices, pad_id):
+    """The pairs as one batch with one row per pair: the prompt once, then chosen, then rejected.
+    The prompt is ~95% of a pair's tokens, so computing it once instead of once per side
+    nearly halves the work. A 4-D mask hides chosen from rejected and the positions of
+    rejected restart after the prompt, so each side sees exactly what it would alone.
+    Returns the model inputs and, for every response token, where it is predicted from."""
+    parts = []
+    for i in indices:
+        c, r = encoded[i]
+        k = min(c["n_prompt"], r["n_prompt"])  # both sides start with these prompt tokens
+        parts.append((c["input_ids"][:k], c["input_ids"][k:], r["input_ids"][k:], c["n_prompt"] - k, r["n_prompt"] - k))
+    width = max(len(p) + len(ch) + len(rj) for p, ch, rj, _, _ in parts)
+    ids = torch.full((len(parts), width), pad_id, dtype=torch.long)
+    pos = torch.zeros((len(parts), width), dtype=torch.long)
+    mask = torch.eye(width, dtype=torch.bool).repeat(len(parts), 1, 1, 1)  # padding attends to itself only
+    causal = torch.ones(width, width, dtype=torch.bool).tril()
+    rows, cols, targets, slots, steps, counted = [], [], [], [], [], []
+    for b, (prompt, chosen, rejected, skip_c, skip_r) in enumerate(parts):
+        k, a = len(prompt), len(prompt) + len(chosen)
+        n = a + len(rejected)
+        ids[b, :n] = torch.tensor(prompt + chosen + rejected, dtype=torch.long)
+        pos[b, :a] = torch.arange(a)
+        pos[b, a:n] = torch.arange(k, k + len(rejected))
+        mask[b, 0, :a, :a] = causal[:a, :a]
+        mask[b, 0, a:n, :k] = True
+        mask[b, 0, a:n, a:n] = causal[:n - a, :n - a]
+        for side, (start, tokens, skip) in enumerate(((k, chosen, skip_c), (a, rejected, skip_r))):
+            for j, token in enumerate(tokens):
+                rows.append(b)
+                cols.append(k - 1 if j == 0 else start + j - 1)  # the first token follows the prompt
+                targets.append(token)
+                slots.append(side * len(parts) + b)  # chosen of every pair first, then rejected
+                steps.append(j)
+                counted.append(j >= skip)  # a token merging prompt and response is not scored
+    index = [torch.tensor(x, dtype=torch.long) for x in (rows, cols, targets, slots, steps)]
+    return (ids, pos, mask, *index, torch.tensor(counted, dtype=torch.bool))
+
+
+class PairLogps(torch.nn.Module):
+    """Summed log-probs and token counts of [chosen; rejected] from one packed forward pass
+    (bf16 autocast on CUDA, log-softmax in fp32). A module, so that DDP/FSDP wrap all of it."""
+
+    def __init__(self, lm, dtype=None):
+        super().__init__()
+        self.lm, self.dtype = lm, dtype
+
+    def forward(self, ids, pos, mask, rows, cols, targets, slots, steps, counted):
+        body, head = common._body_and_head(self.lm)
+        with torch.autocast(ids.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
+            if body is not None:  # only response positions go through the vocabulary projection
+                hidden = body(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False).last_hidden_state
+                logits = head(hidden[rows, cols])
+            else:
+                logits = self.lm(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False).logits[rows, cols]
+        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        # Dense (pair side, token) grids summed by rows: index_add would use atomics (nondeterministic) on CUDA.
+        shape = (2 * ids.shape[0], int(steps.max()) + 1 if len(steps) else 1)
+        sums = torch.zeros(shape, device=ids.device).index_put((slots, steps), torch.where(counted, logp, 0.0))
+        counts = torch.zeros(shape, dtype=torch.long, device=ids.device).index_put((slots, steps), counted.long())
+        return sums.sum(1), counts.sum(1)
 
 
 def reference_logps(model, encoded, kept, args, pad_id, device):
@@ -213,11 +270,12 @@ def reference_logps(model, encoded, kept, args, pad_id, device):
     order = sorted(kept, key=lambda i: len(encoded[i][0]["input_ids"]) + len(encoded[i][1]["input_ids"]))
     batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)]
     ref = {}
+    scorer = PairLogps(model, common.autocast_dtype(device))
     model.eval()
     with torch.no_grad():
         for batch in tqdm(batches[rank::world], desc="reference log-probs", disable=not common.is_main()):
-            ids, attention, mask = (x.to(device) for x in side_batch(encoded, batch, pad_id))
-            sums, _ = common.response_logps(model, ids, attention, mask, common.autocast_dtype(device))
+            inputs = pack_pairs(encoded, batch, pad_id)
+            sums, _ = scorer(*(x.to(device) for x in inputs))
             for j, i in enumerate(batch):
                 ref[i] = (sums[j].item(), sums[len(batch) + j].item())
     model.train()
@@ -251,32 +309,32 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, devic
     n_global = sum(len(b) for b in micro)  # every rank knows the plan, so all normalise alike
     micro_steps = math.ceil(len(micro) / world)
     totals = torch.zeros(8, dtype=torch.float64)
+    dummy = [({"input_ids": [pad_id, pad_id], "n_prompt": 1},) * 2]
     for m in range(micro_steps):
         j = m * world + rank
-        # A rank without a micro-batch in the last step still runs an empty one, so that it joins the all-reduce.
+        # A rank without a micro-batch in the last step still runs a dummy one (its loss times 0),
+        # so that it joins the gradient all-reduce.
         batch = micro[j] if j < len(micro) else []
-        if batch:
-            ids, attention, mask = (x.to(device) for x in side_batch(encoded, batch, pad_id))
-        else:
-            ids, attention, mask = (x.to(device) for x in common.pad_batch([{"input_ids": [pad_id], "n_prompt": 1}] * 2, pad_id))
+        inputs = pack_pairs(encoded, batch, pad_id) if batch else pack_pairs(dummy, [0], pad_id)
         sync = world == 1 or args.shard or m == micro_steps - 1
         with nullcontext() if sync else step_model.no_sync():
-            sums, counts = step_model(ids, attention, mask)
+            sums, counts = step_model(*(x.to(device) for x in inputs))
             losses, rc, rr, pc, pr = preference_loss(args, sums, counts, ref[batch].to(device) if batch else
                                                      torch.zeros(1, 2, device=device))
             if not batch:
                 losses = losses * 0.0
             (losses.sum() * world / n_global).backward()  # `* world` undoes the averaging over ranks
         if batch:
+            tokens = sum(len(encoded[i][0]["input_ids"]) + len(encoded[i][1]["input_ids"]) for i in batch)
             totals += torch.tensor([losses.sum().item(), rc.sum().item(), rr.sum().item(), (rc > rr).sum().item(),
-                                    (rc - rr).sum().item(), pc.sum().item(), pr.sum().item(),
-                                    attention.sum().item()], dtype=torch.float64)
+                                    (rc - rr).sum().item(), pc.sum().item(), pr.sum().item(), tokens],
+                                   dtype=torch.float64)
     return totals, n_global
 
 
 def wrap(model, args, world, device):
-    """What the loop calls: LogpModel, under DDP, or sharded with FSDP2 (--shard)."""
-    lm = common.LogpModel(model, common.autocast_dtype(device))
+    """What the loop calls: PairLogps, under DDP, or sharded with FSDP2 (--shard)."""
+    lm = PairLogps(model, common.autocast_dtype(device))
     if args.shard:
         from torch.distributed.fsdp import fully_shard
         for layer in model.model.layers:  # one unit per decoder layer, then the rest

@@ -121,8 +121,7 @@ def test_gradients_reach_only_the_policy(tiny_model_dir):
         for m in model.modules():
             if isinstance(m, common.LoRALinear):
                 m.lora_B.normal_(0, 0.1)
-    ids, attention, mask = train_pref.side_batch(encoded, [0, 1, 2, 3], tok.pad_token_id)
-    sums, counts = common.LogpModel(model)(ids, attention, mask)
+    sums, counts = train_pref.PairLogps(model)(*train_pref.pack_pairs(encoded, [0, 1, 2, 3], tok.pad_token_id))
     losses, *_ = train_pref.preference_loss(args, sums, counts, ref)
     losses.mean().backward()
     for name, p in model.named_parameters():
@@ -130,6 +129,22 @@ def test_gradients_reach_only_the_policy(tiny_model_dir):
             assert p.grad is not None and p.grad.abs().sum() > 0, name
         else:
             assert p.grad is None and not p.requires_grad, name
+
+
+def test_packed_pairs_score_each_side_as_alone(tiny_model_dir):
+    """One row per pair (prompt once, then chosen, then rejected) gives the log-probs of the two
+    sides scored as separate sequences, also where a side merges a token with the prompt."""
+    model, tok = common.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
+    pairs = make_pairs(5)
+    pairs[1]["prefix"], pairs[1]["chosen"] = "[get_weather(city=", '"Oslo")]'  # a different city
+    pairs[2]["prefix"], pairs[2]["rejected"] = "[get_weather", "(city=\"Lima\")]"
+    pairs[3]["chosen"] = ""  # an empty side scores 0 over 0 tokens
+    encoded = train_pref.encode_pairs(tok, pairs, 2048)
+    sums, counts = train_pref.PairLogps(model)(*train_pref.pack_pairs(encoded, range(5), tok.pad_token_id))
+    sides = [encoded[i][0] for i in range(5)] + [encoded[i][1] for i in range(5)]
+    alone, n_alone = common.response_logps(model, *common.pad_batch(sides, tok.pad_token_id))
+    assert counts.tolist() == n_alone.tolist() and counts[3] == 0
+    assert torch.allclose(sums, alone, atol=1e-5)
 
 
 @pytest.mark.parametrize("loss", ["simpo", "dpo", "ipo"])
