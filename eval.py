@@ -1,0 +1,464 @@
+"""Score a model's tool calls as the Berkeley Function Calling Leaderboard's AST checker
+does (SPEC.md sections 2 and 4).
+
+    python eval.py --data bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance --limit 100
+    python eval.py --model out/iter1 --data data/test.jsonl --out results.jsonl
+    python eval.py --predictions preds.jsonl --data bfcl:live_simple --out results.jsonl
+
+`--data` is task JSONL or `bfcl:CAT[,CAT...]` (simple_python, multiple, parallel,
+parallel_multiple, irrelevance and their live_ versions), read from the data folder of
+the installed bfcl-eval package (located, never imported) or from `--bfcl-dir`. The
+model answers every case with batched greedy decoding (left padding, KV cache);
+`--predictions` scores given `{"id", "output"}` lines instead. Each case is decided as
+BFCL's eval runner and AST checker decide it (re-implemented here; model text is parsed
+with `ast`, never evaluated) and a failure gets one error class: parse_error,
+wrong_count, wrong_function, missing_param, unexpected_param, wrong_type, wrong_value,
+spurious_call. Rows `{id, category, valid, error_type, output}` go to `--out`; the
+summary (accuracy per category, BFCL's non-live and live aggregates, irrelevance, error
+counts) is printed and written beside it as `<out>.summary.json`.
+
+Simplified against BFCL: Python categories only, so the non-live aggregate uses
+simple_python where BFCL averages the Python, Java and JavaScript simple scores; the
+prompt shows tools with JSON-schema types (BFCL's prompting handlers show its own
+`dict`/`float`), while the checker keeps BFCL's types; an argument written as arithmetic
+is folded over literals only, where BFCL evaluates it. Task JSONL has JSON-schema types,
+mapped back for the checker (`array` stays `array`: a Python tuple fails it, as for
+BFCL's arrays).
+"""
+import argparse
+import importlib.util
+import json
+import os
+import re
+import sys
+import time
+
+import common
+
+# BFCL's category -> the task category (SPEC.md section 3) that decides how it is checked.
+BFCL_CATEGORIES = {
+    "simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
+    "parallel_multiple": "parallel_multiple", "irrelevance": "irrelevance",
+    "live_simple": "simple", "live_multiple": "multiple", "live_parallel": "parallel",
+    "live_parallel_multiple": "parallel_multiple", "live_irrelevance": "irrelevance",
+}
+ALIASES = {"simple": "simple_python"}
+LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
+ERROR_CLASSES = ("parse_error", "wrong_count", "wrong_function", "missing_param",
+                 "unexpected_param", "wrong_type", "wrong_value", "spurious_call")
+PYTHON_HINT = " Note that the provided function is in Python 3 syntax."  # BFCL adds it to every description
+
+# BFCL's type names -> the Python type a value must have (ast_checker's PYTHON_TYPE_MAPPING).
+PY_TYPES = {"string": str, "integer": int, "float": float, "boolean": bool,
+            "array": list, "tuple": list, "dict": dict, "any": str}
+# Type names a task file may use -> BFCL's names, for the checker.
+TO_BFCL_TYPE = {"object": "dict", "dict": "dict", "number": "float", "float": "float", "double": "float",
+                "integer": "integer", "int": "integer", "long": "integer", "string": "string", "str": "string",
+                "char": "string", "boolean": "boolean", "bool": "boolean", "array": "array", "list": "array",
+                "tuple": "tuple", "any": "any"}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=None, help="Hugging Face folder (default: the embedded SmolLM2-135M-Instruct)")
+    p.add_argument("--data", required=True, help="task JSONL, or bfcl:CAT[,CAT...]")
+    p.add_argument("--out", default="results.jsonl", help="rows; the summary goes to <out>.summary.json")
+    p.add_argument("--limit", type=positive, default=None, help="first N cases of each category")
+    p.add_argument("--batch-size", type=positive, default=16)
+    p.add_argument("--max-new-tokens", type=positive, default=128)
+    p.add_argument("--predictions", default=None, help='JSONL of {"id", "output"}: score these, load no model')
+    p.add_argument("--bfcl-dir", default=None, help="BFCL data folder (BFCL_v4_*.json, possible_answer/)")
+    return p.parse_args(argv)
+
+
+def positive(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+# ---------------------------------------------------------------------------
+# Cases: {"id", "category", "task" (prompting, SPEC task), "docs" (BFCL-typed, checking)}
+
+def bfcl_data_dir(bfcl_dir):
+    if bfcl_dir:
+        inner = os.path.join(bfcl_dir, "data")
+        return inner if os.path.isdir(inner) else bfcl_dir
+    spec = importlib.util.find_spec("bfcl_eval")  # finding a top-level package does not import it
+    if spec is None or not spec.submodule_search_locations:
+        raise common.InputError("bfcl-eval", None, "package not installed: "
+                                "pip install --no-deps bfcl-eval==2026.3.23, or pass --bfcl-dir")
+    return os.path.join(list(spec.submodule_search_locations)[0], "data")
+
+
+def load_bfcl(spec, bfcl_dir=None):
+    names = list(dict.fromkeys(ALIASES.get(c.strip(), c.strip()) for c in spec[5:].split(",") if c.strip()))
+    for name in names or [""]:
+        if name not in BFCL_CATEGORIES:
+            raise common.InputError(spec, None, f"unknown BFCL category {name!r} "
+                                    f"(known: {', '.join(BFCL_CATEGORIES)})")
+    folder = bfcl_data_dir(bfcl_dir)
+    cases = []
+    for cat in names:
+        answers = {}
+        if BFCL_CATEGORIES[cat] != "irrelevance":
+            path = os.path.join(folder, "possible_answer", f"BFCL_v4_{cat}.json")
+            for n, row in common.iter_jsonl(path):
+                if not isinstance(row.get("ground_truth"), list):
+                    raise common.InputError(path, n, "expected {\"id\", \"ground_truth\": [...]}")
+                answers[row.get("id")] = row["ground_truth"]
+        path = os.path.join(folder, f"BFCL_v4_{cat}.json")
+        for n, row in common.iter_jsonl(path):
+            try:
+                case = bfcl_case(row, cat, answers)
+            except (KeyError, TypeError, IndexError, AttributeError) as e:
+                raise common.InputError(path, n, f"not a BFCL test entry ({type(e).__name__}: {e})") from None
+            # A few live_irrelevance entries offer no function at all: legal in BFCL, not in a task file.
+            problem = common.task_problem(case["task"]) if case["docs"] else None
+            if problem:
+                raise common.InputError(path, n, problem)
+            cases.append(case)
+    return cases
+
+
+def bfcl_case(row, cat, answers):
+    if BFCL_CATEGORIES[cat] != "irrelevance" and row["id"] not in answers:
+        raise KeyError(f"no possible answer for {row['id']!r}")
+    docs = row["function"]
+    tools = [dict(d, description=d.get("description", "") + PYTHON_HINT,
+                  parameters=common.to_json_schema(d["parameters"])) for d in docs]
+    task = {"id": row["id"], "category": BFCL_CATEGORIES[cat], "tools": tools,
+            "messages": row["question"][0], "answer": answers.get(row["id"], [])}
+    return {"id": row["id"], "category": cat, "task": task, "docs": docs}
+
+
+def to_bfcl_schema(schema):
+    """A task's JSON schema with BFCL's type names, which the checker's rules are written in."""
+    out = dict(schema)
+    t = out.get("type")
+    if isinstance(t, list):  # ["string", "null"]
+        t = next((x for x in t if x != "null"), None)
+    out["type"] = TO_BFCL_TYPE.get(t.lower(), "any") if isinstance(t, str) else "any"
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: to_bfcl_schema(v) if isinstance(v, dict) else v for k, v in out["properties"].items()}
+    if isinstance(out.get("items"), dict):
+        out["items"] = to_bfcl_schema(out["items"])
+    return out
+
+
+def load_task_file(path):
+    cases, seen = [], set()
+    for n, task in common.iter_jsonl(path):
+        task.setdefault("category", "simple")
+        task.setdefault("answer", [])
+        problem = common.task_problem(task)
+        if not problem and task["category"] != "irrelevance" and not task["answer"]:
+            problem = f"a {task['category']!r} task needs an `answer` to be scored"
+        if not problem and task["id"] in seen:
+            problem = f"duplicate id {task['id']!r}"
+        if problem:
+            raise common.InputError(path, n, problem)
+        seen.add(task["id"])
+        docs = [dict(t, parameters=to_bfcl_schema(t["parameters"])) for t in task["tools"]]
+        cases.append({"id": task["id"], "category": task["category"], "task": task, "docs": docs})
+    if not cases:
+        raise common.InputError(path, None, "no tasks in file")
+    return cases
+
+
+def load_cases(data, bfcl_dir=None):
+    return load_bfcl(data, bfcl_dir) if data.startswith("bfcl:") else load_task_file(data)
+
+
+def limit_cases(cases, limit):
+    if not limit:
+        return cases
+    kept, taken = [], {}
+    for c in cases:
+        if taken.get(c["category"], 0) < limit:
+            taken[c["category"]] = taken.get(c["category"], 0) + 1
+            kept.append(c)
+    return kept
+
+
+# ---------------------------------------------------------------------------
+# Generation
+
+def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True):
+    """Greedy continuations of `prompts`, batched: prompts sorted by length, left-padded,
+    masks built from lengths (the pad token is the end-of-turn token, so ids cannot tell
+    padding apart), each continuation cut at the end of turn."""
+    import torch
+    from tqdm import tqdm
+    tokenizer.padding_side = "left"
+    eot = tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))  # longest first: memory peaks early
+    outputs = [""] * len(prompts)
+    model.eval()
+    with tqdm(total=len(prompts), desc="generate", unit="case", disable=not progress, file=sys.stderr) as bar:
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            width = max(len(encoded[i]) for i in idx)
+            ids = torch.full((len(idx), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(idx), width), dtype=torch.long)
+            for row, i in enumerate(idx):
+                n = len(encoded[i])
+                ids[row, width - n:] = torch.tensor(encoded[i], dtype=torch.long)
+                mask[row, width - n:] = 1
+            with torch.no_grad():
+                out = model.generate(input_ids=ids.to(model.device), attention_mask=mask.to(model.device),
+                                     do_sample=False, max_new_tokens=max_new_tokens, pad_token_id=pad,
+                                     eos_token_id=eot, use_cache=True, top_p=None, top_k=None, temperature=None)
+            for row, i in enumerate(idx):
+                new = out[row, width:].tolist()
+                if eot is not None and eot in new:
+                    new = new[:new.index(eot)]
+                outputs[i] = tokenizer.decode(new, skip_special_tokens=True)
+            bar.update(len(idx))
+    return outputs
+
+
+# ---------------------------------------------------------------------------
+# Checking: BFCL's eval runner + ast_checker, restated
+
+def normalize(text):
+    """BFCL's string normalisation: drop spaces and ,./-_*^, lower-case, ' -> "."""
+    return re.sub(r"[ ,./\-_*^]", "", text).lower().replace("'", '"')
+
+
+def _norm_all(seq):
+    # Indexing (not iterating) as BFCL does, so a string answer is read character by character.
+    return [normalize(seq[j]) if type(seq[j]) is str else seq[j] for j in range(len(seq))]
+
+
+def _answer_type(values):
+    return next((type(v) for v in values if v != ""), None)  # "" marks an optional parameter
+
+
+def _type_ok(value, values, expected, nested):
+    """(passes, is_variable). A value of the gold answer's type passes even when the doc says
+    otherwise: BFCL reads that as the model naming a variable. Element types are checked one
+    level deep, against some acceptable list."""
+    gold_type = _answer_type(values)
+    variable = gold_type is not None and gold_type is not expected
+    if type(value) is expected:
+        if nested is None:
+            return True, variable
+        for item in values:
+            if type(item) is not list or all(_type_ok(v, item, nested, None)[0] for v in value):
+                return True, variable
+        return False, False
+    return (True, True) if gold_type is not None and type(value) is gold_type else (False, False)
+
+
+def _dict_ok(value, values):
+    for gold in values:
+        if gold == "":
+            continue
+        if all(k in gold and (normalize(v) if type(v) is str else v) in _norm_all(gold[k]) for k, v in value.items()) \
+                and all(k in value or "" in v for k, v in gold.items()):
+            return True
+    return False
+
+
+def _value_ok(value, values, expected, nested, variable):
+    if variable:
+        return value in values
+    if expected is dict:
+        return _dict_ok(value, values)
+    if expected is list and nested is dict:
+        return any(len(value) == len(gold) and all(_dict_ok(value[i], [gold[i]]) for i in range(len(value)))
+                   for gold in values)
+    if expected is str:
+        return normalize(value) in [normalize(v) for v in values if type(v) is str]
+    if expected is list:
+        return [normalize(v) if type(v) is str else v for v in value] in [_norm_all(g) for g in values]
+    return value in values
+
+
+def check_call(doc, call, gold):
+    """Error class of one output call against one gold call and its doc, None when it matches."""
+    answers = next(iter(gold.values()))
+    if doc["name"] not in call:
+        return "wrong_function"
+    args = call[doc["name"]]
+    props = doc["parameters"]["properties"]
+    if any(p not in args for p in doc["parameters"].get("required", [])):
+        return "missing_param"
+    for name, value in args.items():
+        if name not in props or name not in answers:
+            return "unexpected_param"
+        type_name = props[name]["type"]
+        expected = PY_TYPES[type_name]
+        nested = None
+        if type_name in ("array", "tuple") and "items" in props[name]:
+            nested = PY_TYPES[props[name]["items"]["type"]]
+        if type_name == "tuple" and type(value) is tuple:
+            value = list(value)  # gold answers went through JSON, where tuples become lists
+        if type_name == "float" and type(value) is int:
+            value = float(value)
+        ok, variable = _type_ok(value, answers[name], expected, nested)
+        if not ok:
+            return "wrong_type"
+        if not _value_ok(value, answers[name], expected, nested, variable):
+            return "wrong_value"
+    if any(p not in args and "" not in values for p, values in answers.items()):
+        return "missing_param"
+    return None
+
+
+def _doc(docs, name):
+    return next((d for d in docs if d["name"] == name), None)
+
+
+def check_calls(category, docs, answer, calls):
+    """BFCL's dispatch on the category name: `parallel` matches calls in any order (greedily,
+    first fit, as BFCL), `multiple` needs as many calls as the answer and checks the first,
+    the rest need exactly one call."""
+    if "parallel" in category:
+        if len(calls) != len(answer):
+            return "wrong_count"
+        free = list(range(len(calls)))
+        for gold in answer:
+            doc = _doc(docs, next(iter(gold)))
+            errors = []
+            for i in free:
+                error = check_call(doc, calls[i], gold)
+                if error is None:
+                    free.remove(i)
+                    break
+                errors.append(error)
+            else:
+                # The call that has the right name tells what went wrong; none has it: wrong_function.
+                return next((e for e in errors if e != "wrong_function"), "wrong_function")
+        return None
+    if len(calls) != len(answer if "multiple" in category else [None]):
+        return "wrong_count"
+    return check_call(_doc(docs, next(iter(answer[0]))), calls[0], answer[0])
+
+
+def score(case, output):
+    """One results row. Irrelevance passes when no call comes out (text that does not parse
+    included); elsewhere text that does not parse is a parse_error."""
+    try:
+        calls = common.parse_calls(output)
+    except ValueError:
+        calls = None
+    if BFCL_CATEGORIES.get(case["category"], case["category"]) == "irrelevance":
+        error = "spurious_call" if calls else None
+    elif calls is None:
+        error = "parse_error"
+    else:
+        try:
+            error = check_calls(case["category"], case["docs"], case["task"]["answer"], calls)
+        except Exception:  # a gold answer or doc shape that BFCL's checker itself would crash on
+            error = "wrong_value"
+    return {"id": case["id"], "category": case["category"], "valid": error is None,
+            "error_type": error, "output": output}
+
+
+# ---------------------------------------------------------------------------
+# Predictions, summary, main
+
+def read_predictions(path, cases, known_ids):
+    """{id: output}; ids outside the data are an error, ids cut by --limit are ignored."""
+    wanted = {c["id"] for c in cases}
+    out = {}
+    for n, row in common.iter_jsonl(path):
+        if not isinstance(row.get("id"), (str, int)) or not isinstance(row.get("output"), str):
+            raise common.InputError(path, n, 'expected {"id": ..., "output": "<model text>"}')
+        if row["id"] not in known_ids:
+            raise common.InputError(path, n, f"id {row['id']!r} is not in the data")
+        if row["id"] in out:
+            raise common.InputError(path, n, f"duplicate id {row['id']!r}")
+        if row["id"] in wanted:
+            out[row["id"]] = row["output"]
+    return out
+
+
+def _acc(rows):
+    return sum(r["valid"] for r in rows) / len(rows) if rows else None
+
+
+def summarize(rows):
+    by_cat = {}
+    for r in rows:
+        by_cat.setdefault(r["category"], []).append(r)
+    order = ["simple_python", "simple"] + list(BFCL_CATEGORIES)[1:]
+    by_cat = dict(sorted(by_cat.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    cats = {c: {"n": len(rs), "correct": sum(r["valid"] for r in rs), "accuracy": _acc(rs)} for c, rs in by_cat.items()}
+    simple = "simple_python" if "simple_python" in cats else "simple"
+    non_live = [simple, "multiple", "parallel", "parallel_multiple"]
+    live = [c for c in LIVE_AST if c in cats]
+    errors = {e: 0 for e in ERROR_CLASSES}
+    for r in rows:
+        if r["error_type"]:
+            errors[r["error_type"]] += 1
+    return {
+        "n": len(rows), "accuracy": _acc(rows), "categories": cats,
+        # BFCL: unweighted mean of the four; N/A (null) unless all four were run.
+        "non_live": (sum(cats[c]["accuracy"] for c in non_live) / 4) if all(c in cats for c in non_live) else None,
+        # BFCL: weighted by case count over the live AST categories; null unless all were run.
+        "live": _acc([r for c in live for r in by_cat[c]]) if len(live) == len(LIVE_AST) else None,
+        "irrelevance": cats.get("irrelevance", {}).get("accuracy"),
+        "errors": errors,
+    }
+
+
+def print_table(summary, file=sys.stdout):
+    def pct(x):
+        return "   n/a" if x is None else f"{100 * x:6.2f}"
+    print(f"{'category':<24}{'n':>6}  accuracy", file=file)
+    for cat, s in summary["categories"].items():
+        print(f"{cat:<24}{s['n']:>6}  {pct(s['accuracy'])}", file=file)
+    print(f"{'all':<24}{summary['n']:>6}  {pct(summary['accuracy'])}", file=file)
+    print(f"{'non-live (mean of 4)':<30}  {pct(summary['non_live'])}", file=file)
+    print(f"{'live (weighted)':<30}  {pct(summary['live'])}", file=file)
+    print(f"{'irrelevance':<30}  {pct(summary['irrelevance'])}", file=file)
+    print("errors: " + ", ".join(f"{e} {n}" for e, n in summary["errors"].items()), file=file)
+    if summary.get("missing_predictions"):
+        print(f"({summary['missing_predictions']} cases had no prediction: counted as parse_error)", file=file)
+
+
+def summary_path(out):
+    return os.path.splitext(out)[0] + ".summary.json"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    all_cases = load_cases(args.data, args.bfcl_dir)
+    cases = limit_cases(all_cases, args.limit)
+    meta = {"data": args.data, "limit": args.limit}
+    if args.predictions:
+        given = read_predictions(args.predictions, cases, {c["id"] for c in all_cases})
+        outputs = [given.get(c["id"], "") for c in cases]  # missing: scored as parse_error below
+        meta.update(predictions=args.predictions, missing_predictions=sum(c["id"] not in given for c in cases))
+    else:
+        model_dir = common.resolve_model(args.model)
+        model, tokenizer = common.load_model(model_dir)
+        prompts = [common.render_prompt(tokenizer, c["task"]) for c in cases]
+        start = time.time()
+        outputs = generate(model, tokenizer, prompts, args.max_new_tokens, args.batch_size)
+        seconds = time.time() - start
+        meta.update(model=model_dir, device=str(model.device), batch_size=args.batch_size,
+                    max_new_tokens=args.max_new_tokens, generate_seconds=round(seconds, 1),
+                    cases_per_second=round(len(cases) / seconds, 3) if seconds else None)
+    rows = [score(c, o) for c, o in zip(cases, outputs)]
+    if args.predictions:  # no answer is a failure, even where BFCL would pass empty text
+        for row in rows:
+            if row["id"] not in given:
+                row.update(valid=False, error_type="parse_error")
+    summary = {**summarize(rows), **meta}
+    common.write_jsonl(args.out, rows)
+    common.write_json(summary_path(args.out), summary)
+    print_table(summary)
+    sys.stdout.flush()
+    print(f"wrote {args.out} and {summary_path(args.out)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    common.run_main(main)
