@@ -45,9 +45,12 @@ NAME=${NAME:-default}                 # runs/$NAME holds every output of this ru
 MODEL=${MODEL:-}                      # starting model folder; empty = embedded SmolLM2-135M-Instruct
 DATA=${DATA:-runs/$NAME/data}         # task JSONL folder with train.jsonl and test.jsonl
 SEED=${SEED:-0}
-N_TRAIN=${N_TRAIN:-2000}              # synthetic training examples
-N_TEST=${N_TEST:-400}                 # synthetic test examples
-EVAL_LIMIT=${EVAL_LIMIT:-100}         # cases per category for each evaluation
+# The default budget fits a 2-core CPU: a task is ~700 tokens (BFCL's prompt and tool docs),
+# training runs at ~200 tokens/s and generation at ~20 tokens/s there.
+N_TRAIN=${N_TRAIN:-200}               # synthetic training examples (synth.py makes up to thousands)
+N_TEST=${N_TEST:-100}                 # synthetic test examples
+EVAL_LIMIT=${EVAL_LIMIT:-10}          # cases per category for each evaluation (100+ for reported figures)
+WARMUP_ARGS=${WARMUP_ARGS:-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
 BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
 
 OUT=runs/$NAME
@@ -79,4 +82,11 @@ evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
 }
 
 evaluate base "$MODEL"
+
+# ------------------------------------------------------------------------------ warm-up
+if [ -f warmup.py ]; then
+    stage warmup "$OUT/warmup/config.json" \
+        python warmup.py $(model_arg "$MODEL") --data "$DATA/train.jsonl" --out "$OUT/warmup" $WARMUP_ARGS
+    evaluate warmup "$OUT/warmup"
+fi
 echo "== done: outputs under $OUT" >&2
