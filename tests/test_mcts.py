@@ -1,0 +1,290 @@
+"""mcts.py: the fragment splitter, step priors, UCT selection and backup on hand-built trees,
+the AST reward's ordering, deficiency selection, trees grown on the tiny model (structure,
+KV-cache reuse against re-running the prompt), the judge reward, resume after a kill."""
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import common
+import eval as bfcl
+import mcts
+import tiny
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
+SMALL = ["--iters", "3", "--max-new-tokens", "10", "--step-fragments", "1"]
+CALL = '[get_weather(city="Paris", unit="celsius")]'
+
+
+def weather_task(answer=None, category="simple"):
+    task = dict(tiny.make_tiny_tasks(1)[0], category=category, tools=tiny.TOOLS)
+    task["answer"] = [{"get_weather": {"city": ["Paris"], "unit": ["celsius", ""]}}] if answer is None else answer
+    return task
+
+
+def reward(text, task):
+    docs = [dict(t, parameters=bfcl.to_bfcl_schema(t["parameters"])) for t in task["tools"]]
+    return mcts.ast_reward(text, task, docs)
+
+
+def node(i, parent, depth, visits, value, prior=0.5, text="x"):
+    return {"id": i, "parent": parent, "text": text, "depth": depth, "visits": visits, "value": value,
+            "prior": prior, "terminal": False}
+
+
+def irrelevance_task(i):
+    return dict(tiny.make_tiny_tasks(1)[0], id=f"irr-{i}", category="irrelevance", answer=[],
+                response="None of the functions can book a table.")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """The tiny model runs many small matmuls: one thread is far faster than two on a busy machine."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """10 tasks that call a tool and 3 that do not."""
+    root = tmp_path_factory.mktemp("mcts")
+    tasks = tiny.make_tiny_tasks(10) + [irrelevance_task(i) for i in range(3)]
+    return root, tiny.write_tasks(root / "train.jsonl", tasks)
+
+
+@pytest.fixture(scope="module")
+def policy(tiny_model_dir):
+    model, tok = common.load_model(str(tiny_model_dir), "cpu")
+    return model.eval(), tok
+
+
+# ---------------------------------------------------------------------------
+# Pure pieces
+
+def test_fragments_and_steps():
+    assert mcts.fragments(CALL) == ['[get_weather(', 'city=', '"Paris", ', 'unit=', '"celsius")]']
+    assert mcts.split_steps(CALL, 0, 3, 2) == ['[get_weather(city=', '"Paris", unit=', '"celsius")]']
+    assert mcts.split_steps(CALL, 0, 3, 1) == ['[get_weather(', 'city=', '"Paris", unit="celsius")]']  # rest at depth
+    assert mcts.split_steps(CALL, 2, 3, 2) == [CALL]
+    assert mcts.split_steps(CALL, 3, 3, 2) == []
+    assert mcts.split_steps("It is sunny. Take a hat. ", 0, 3, 1) == ["It is sunny. ", "Take a hat. "]
+    assert mcts.split_steps("", 0, 3, 2) == []
+    for d in range(3):
+        for k in (1, 2, 3):
+            assert "".join(mcts.split_steps(CALL, d, 3, k)) == CALL
+
+
+def test_step_priors_follow_the_tokens_that_end_in_each_step():
+    steps = ["ab", "cd"]
+    ends, logps = [1, 2, 4], [math.log(0.5), math.log(0.5), math.log(0.25)]
+    assert mcts.step_priors(steps, ends, logps) == pytest.approx([0.5, 0.25])
+    # one token spans both steps: the first step borrows it
+    assert mcts.step_priors(steps, [4], [math.log(0.1)]) == pytest.approx([0.1, 0.1])
+
+
+def test_uct_selection_on_a_hand_built_tree():
+    nodes = [node(0, None, 0, 10, 3.0),
+             node(1, 0, 1, 4, 2.0, prior=0.2),   # 0.4 + 0.2 * sqrt(ln 10 / 5) = 0.5357
+             node(2, 0, 1, 1, 1.0, prior=0.5),   # 0.5 + 0.5 * sqrt(ln 10 / 2) = 1.0365
+             node(3, 0, 1, 0, -0.5, prior=0.9),  # -0.5 + 0.9 * sqrt(ln 10) = 0.8657
+             node(4, 0, 1, 2, 2.4, prior=0.1),   # 0.8 + 0.1 * sqrt(ln 10 / 3) = 0.8876
+             node(5, 2, 2, 0, 0.3), node(6, 2, 2, 0, 0.2), node(7, 2, 2, 0, 0.1), node(8, 2, 2, 0, 0.0)]
+    kids = mcts.children_of(nodes)
+    assert mcts.uct(nodes[2], nodes[0], 1.0) == pytest.approx(0.5 + 0.5 * math.sqrt(math.log(10) / 2))
+    assert mcts.select(nodes, kids, actions=3, depth=3, c=1.0) == 5  # root -> 2 (4 children > 3) -> 5
+    assert mcts.select(nodes, kids, actions=3, depth=1, c=1.0) == 2  # node 2 is not above depth 1
+    assert mcts.select(nodes, kids, actions=4, depth=3, c=1.0) == 0  # 4 children, not more than 4: widen the root
+    assert mcts.select(nodes, kids, actions=3, depth=3, c=0.0) == 4  # no exploration: highest mean value
+
+
+def test_backup_adds_a_visit_and_the_reward_up_to_the_root():
+    nodes = [node(0, None, 0, 2, 0.5), node(1, 0, 1, 1, 0.2), node(2, 1, 2, 0, 0.3), node(3, 0, 1, 1, -1.0)]
+    mcts.backup(nodes, 2, 0.7)
+    assert [(n["visits"], n["value"]) for n in nodes] == [(3, pytest.approx(1.2)), (2, pytest.approx(0.9)),
+                                                          (1, pytest.approx(1.0)), (1, -1.0)]
+    assert mcts.path_text([dict(n, text=t) for n, t in zip(nodes, ["", "[f(", "a=1)]", "x"])], 2) == "[f(a=1)]"
+
+
+def test_ast_reward_orders_right_prefix_wrong_value_wrong_function():
+    task = weather_task()
+    assert reward(CALL, task) == 1.0
+    assert reward('[get_weather(city="Paris")]', task) == 1.0  # unit is optional
+    right = reward('[get_weather(city="Paris", ', task)
+    wrong_value = reward('[get_weather(city="Berlin", ', task)
+    wrong_function = reward('[get_time(', task)
+    garbage = reward("sunny ))) [", task)
+    assert 0 < right < 1 and wrong_value < 0 and right > wrong_value > wrong_function > garbage
+    assert garbage == -1.0
+    # a longer right prefix scores higher, never reaching 1 before the checker accepts it
+    prefixes = ["", "[get_wea", "[get_weather(", "[get_weather(ci", "[get_weather(city=", '[get_weather(city="Pa',
+                '[get_weather(city="Paris", ']
+    scores = [reward(p, task) for p in prefixes]
+    assert scores == sorted(scores) and len(set(scores)) == len(scores) and max(scores) < 1
+    assert reward('[get_weather(town="Paris", ', task) < 0  # unknown parameter
+    assert reward('[get_weather(city="Paris", unit="kelvin")]', task) < 0
+    assert reward('[get_weather(city="Paris")] and more', task) == -1.0
+
+
+def test_ast_reward_parallel_and_irrelevance():
+    task = weather_task([{"get_weather": {"city": ["Paris"]}}, {"get_time": {"tz": ["CET"]}}], "parallel")
+    both = '[get_time(tz="CET"), get_weather(city="Paris")]'
+    assert reward(both, task) == 1.0  # any order
+    assert 0 < reward('[get_time(tz="CET"), get_wea', task) < 1
+    assert reward('[get_weather(city="Paris")]', task) < 0  # one call missing
+    assert reward(both[:-1] + ", get_time(tz=", task) < 0  # one call too many
+    irr = weather_task([], "irrelevance")
+    assert reward("None of these tools can book a table.", irr) == 1.0
+    assert reward("", irr) == 0.0
+    assert reward("[get_wea", irr) < 0 and reward(CALL, irr) < reward("[get_wea", irr)
+
+
+def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
+    tool = {"name": "find", "description": "", "parameters": {"type": "object", "properties": {
+        "where": {"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+        "tags": {"type": "array", "items": {"type": "string"}}, "fast": {"type": "boolean"},
+        "limit": {"type": "integer"}}, "required": ["where"]}}
+    nested = dict(tiny.make_tiny_tasks(1)[0], tools=[tool], answer=[{"find": {
+        "where": [{"lat": [12.5], "lon": [-3.25]}], "tags": [["cafe", "open now"]], "fast": [False],
+        "limit": [150, ""]}}], response='[find(where={"lat": 12.5, "lon": -3.25}, tags=["cafe", "open now"], '
+                                      'fast=False, limit=150)]')
+    for task in tiny.make_tiny_tasks(10) + [nested]:
+        gold, previous = task["response"], 0.0
+        assert reward(gold, task) == 1.0
+        for k in range(len(gold)):
+            score = reward(gold[:k], task)
+            assert previous <= score < 1 or score == 1.0, (gold[:k], score, previous)
+            previous = score if score < 1 else previous
+    assert reward('[find(where={"lat": 12.4', nested) < 0 < reward('[find(where={"lat": 12.', nested)
+    assert reward('[find(where={"lat": 12.5}, tags=["cafe", "closed', nested) < 0
+
+
+# ---------------------------------------------------------------------------
+# On the tiny model
+
+def grow(policy, task, extra=()):
+    model, tok = policy
+    args = mcts.parse_args(["--data", "-", "--out", "-"] + SMALL + list(extra))
+    stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0)
+    return mcts.build_tree(model, tok, task, args, stats), stats
+
+
+def check_structure(nodes, iters):
+    kids = mcts.children_of(nodes)
+    assert nodes[0]["parent"] is None and nodes[0]["visits"] == iters
+    for n in nodes[1:]:
+        assert n["parent"] < n["id"] and n["depth"] == nodes[n["parent"]]["depth"] + 1 <= 3
+        assert n["text"] and 0 < n["prior"] <= 1 and -1 <= n["fast"] <= 1
+    for n in nodes:
+        assert n["visits"] >= sum(nodes[k]["visits"] for k in kids[n["id"]])  # every backup passes the parent
+        assert abs(n["value"] - n["fast"]) <= n["visits"] + 1e-6  # rewards in [-1, 1], one per visit
+        texts = [nodes[k]["text"] for k in kids[n["id"]]]
+        assert len(texts) == len(set(texts))  # identical steps are merged
+
+
+def test_tree_structure_and_kv_reuse_matches_rerunning_the_prompt(policy):
+    task = tiny.make_tiny_tasks(3)[2]
+    reused, s1 = grow(policy, task)
+    rerun, s2 = grow(policy, task, ["--no-kv-reuse"])
+    check_structure(reused, 3)
+    assert len(reused) > 3 and max(n["depth"] for n in reused) >= 2
+    assert reused == rerun
+    assert s1["generated_tokens"] == s2["generated_tokens"] and s1["text_tokens"] == s2["text_tokens"]
+    calls = s2["prompt_tokens"] // s1["prompt_tokens"]
+    assert calls >= 4 and s2["prompt_tokens"] == calls * s1["prompt_tokens"]  # the prompt once against every call
+    again, _ = grow(policy, task)
+    assert again == reused  # seeded: reruns and resumes grow the same tree
+    other, _ = grow(policy, task, ["--seed", "1"])
+    assert other != reused
+    # the samples of one expansion differ
+    assert len({n["text"] for n in reused if n["parent"] == 0}) >= 2
+
+
+def test_judge_reward_is_a_weighted_grade(policy):
+    task = tiny.make_tiny_tasks(1)[0]
+    nodes, stats = grow(policy, task, ["--reward", "judge", "--iters", "2"])
+    check_structure(nodes, 2)
+    assert stats["judge_tokens"] > 0
+    model, tok = policy
+    r = mcts.judge_reward(model, tok, task["response"], task, dict(judge_tokens=0))
+    assert -1 <= r <= 1
+    assert mcts.overlap_reward(task["response"], task) == 1.0 and mcts.overlap_reward("zzz qqq", task) == -1.0
+
+
+def test_deficiency_selection_per_group_and_reuse(data, policy):
+    root, path = data
+    model, tok = policy
+    tasks = common.read_tasks(path, need_response=True)
+    out = str(root / "select" / "trees.jsonl")
+    args = mcts.parse_args(["--data", path, "--out", out])
+    config = mcts.settings(args)
+    selected = mcts.select_examples(model, tok, tasks, args, config)
+    ppl = common.perplexity(model, tok, tasks)
+    by_group = {"call": [s for s in selected if s["group"] == "call"],
+                "no_call": [s for s in selected if s["group"] == "no_call"]}
+    assert len(by_group["call"]) == 3 and len(by_group["no_call"]) == 1  # ceil(0.3 * 10), ceil(0.3 * 3)
+    calls = sorted((p for t, p in zip(tasks, ppl) if t["answer"]), reverse=True)
+    assert [s["perplexity"] for s in by_group["call"]] == pytest.approx(calls[:3])
+    assert [s["perplexity"] for s in selected] == sorted([s["perplexity"] for s in selected], reverse=True)
+    assert os.path.isfile(out + ".selected.json")
+    assert mcts.select_examples(None, None, tasks, args, config) == selected  # read back, no model needed
+    with pytest.raises(common.InputError, match="other settings"):
+        mcts.select_examples(None, None, tasks, args, dict(config, iters=9))
+    rargs = mcts.parse_args(["--data", path, "--out", str(root / "random.jsonl"), "--select", "random"])
+    chosen = mcts.select_examples(model, tok, tasks, rargs, mcts.settings(rargs))
+    assert sorted(s["group"] for s in chosen) == sorted(s["group"] for s in selected)
+
+
+def run(args, env=None):
+    return subprocess.Popen([sys.executable, str(ROOT / "mcts.py")] + [str(a) for a in args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(ENV, **(env or {})))
+
+
+def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_path):
+    _, path = data
+    out = tmp_path / "trees.jsonl"
+    cmd = ["--model", tiny_model_dir, "--data", path, "--out", out, "--select-ratio", "0.5"] + SMALL
+    proc = run(cmd, {"ITOOL_MCTS_TREE_DELAY": "60"})
+    deadline = time.time() + 120
+    while not (out.exists() and out.read_text().count("\n") >= 1) and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert out.read_text().count("\n") == 1
+    with open(out, "a") as f:
+        f.write('{"id": "tiny-3", "nodes": [{"id": 0, "te')  # a torn line, as if killed mid-write
+    mcts.main([str(a) for a in cmd])  # resumes: drops the torn line, grows the rest
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    selected = json.loads(Path(str(out) + ".selected.json").read_text())["selected"]
+    assert [r["id"] for r in rows] == [s["id"] for s in selected] and len(rows) == 7  # 5 + 2, each once
+    # the same trees as an uninterrupted run
+    whole = tmp_path / "whole.jsonl"
+    mcts.main([str(a) for a in cmd[:5]] + [str(whole)] + [str(a) for a in cmd[6:]])
+    assert [r["nodes"] for r in rows] == [json.loads(line)["nodes"] for line in whole.read_text().splitlines()]
+    mcts.main([str(a) for a in cmd])  # nothing left to do
+    assert out.read_text().count("\n") == 7
+
+
+def test_limit_and_bad_input(data, tiny_model_dir, tmp_path):
+    _, path = data
+    out = tmp_path / "t.jsonl"
+    mcts.main(["--model", tiny_model_dir, "--data", path, "--out", str(out), "--limit", "2"] + SMALL)
+    assert out.read_text().count("\n") == 2
+    bad = tmp_path / "bad.jsonl"
+    lines = Path(path).read_text().splitlines()
+    bad.write_text("\n".join(lines[:2] + ['{"id": "x", "tools": []}']) + "\n")
+    with pytest.raises(common.InputError, match=f"^{bad}:3: task has no `tools`"):
+        mcts.main(["--model", tiny_model_dir, "--data", str(bad), "--out", str(tmp_path / "b.jsonl")])
+    bad.write_text("\n".join(lines[:2] + [lines[1]]) + "\n")
+    with pytest.raises(common.InputError, match=f"^{bad}:3: duplicate id"):
+        mcts.main(["--model", tiny_model_dir, "--data", str(bad), "--out", str(tmp_path / "b.jsonl")])

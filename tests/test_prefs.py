@@ -1,0 +1,131 @@
+"""prefs.py on hand-built trees: chosen/rejected by mean value, shared context and prefix,
+--span step against full, each filter, tree validation; and on trees grown by mcts.py."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import common
+import prefs
+import tiny
+
+ROOT = Path(__file__).resolve().parents[1]
+MESSAGES = [{"role": "user", "content": "Weather in Paris?"}]
+
+
+def node(i, parent, text, visits, value, depth=None):
+    return {"id": i, "parent": parent, "text": text, "depth": depth, "visits": visits, "value": value,
+            "prior": 0.5, "terminal": False}
+
+
+def make_tree(tid="t", kids_of_root=None, kids_of_1=None):
+    """Root with three children (1 is the best), node 1 with two children."""
+    nodes = [node(0, None, "", 5, 2.0, 0)]
+    for text, visits, value in kids_of_root or [("[get_weather(city=", 3, 2.4), ("[get_time(tz=", 0, -0.8),
+                                                 ("[convert(amount=", 1, 0.0)]:
+        nodes.append(node(len(nodes), 0, text, visits, value, 1))
+    for text, visits, value in kids_of_1 or [('"Paris")]', 1, 2.0), ('"Berlin")]', 1, -0.8)]:
+        nodes.append(node(len(nodes), 1, text, visits, value, 2))
+    return {"id": tid, "messages": MESSAGES, "tools": tiny.TOOLS[:1], "answer": [], "perplexity": 3.0, "nodes": nodes}
+
+
+def run(trees, tmp_path, *flags):
+    path = tmp_path / "trees.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in trees))
+    out = tmp_path / "pairs.jsonl"
+    args = prefs.parse_args(["--trees", str(path), "--out", str(out)] + list(flags))
+    counts = {"candidates": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
+    pairs = [p for t in prefs.read_trees(str(path)) for p in prefs.tree_pairs(t, args, counts)]
+    return pairs, counts
+
+
+def test_pairs_share_context_and_prefix_and_differ_in_the_step(tmp_path):
+    pairs, counts = run([make_tree()], tmp_path)
+    assert counts == {"candidates": 2, "gap": 0, "overlap": 0, "min_chosen": 0}
+    root, deep = pairs
+    assert root["id"] == "t-n0" and root["prefix"] == "" and root["depth"] == 0
+    assert (root["chosen"], root["rejected"]) == ("[get_weather(city=", "[get_time(tz=")
+    assert root["chosen_value"] == pytest.approx(0.6) and root["rejected_value"] == pytest.approx(-0.8)  # value/(N+1)
+    assert deep["id"] == "t-n1" and deep["prefix"] == "[get_weather(city=" and deep["depth"] == 1
+    assert (deep["chosen"], deep["rejected"]) == ('"Paris")]', '"Berlin")]')
+    for p in pairs:
+        assert p["messages"] == MESSAGES and p["tools"] == tiny.TOOLS[:1] and p["chosen"] != p["rejected"]
+    full, _ = run([make_tree()], tmp_path, "--span", "full")
+    assert [p["prefix"] for p in full] == ["", ""]
+    assert full[1]["chosen"] == '[get_weather(city="Paris")]' and full[1]["rejected"] == '[get_weather(city="Berlin")]'
+    assert [p["prefix"] + p["chosen"] for p in full] == [p["prefix"] + p["chosen"] for p in pairs]
+
+
+def test_each_filter_drops_what_it_should(tmp_path):
+    small_gap = make_tree("gap", kids_of_1=[("a=1", 1, 1.0), ("b=2", 1, 0.9)])  # 0.5 vs 0.45
+    same_words = make_tree("overlap", kids_of_1=[('"Paris")]', 1, 2.0), ('"paris")]', 1, -0.8)])
+    low = make_tree("low", kids_of_1=[("a=1", 1, -0.8), ("b=2", 1, -1.6)])  # chosen -0.4
+    pairs, counts = run([small_gap, same_words, low], tmp_path)
+    assert counts == {"candidates": 6, "gap": 1, "overlap": 1, "min_chosen": 1}
+    assert sorted(p["id"] for p in pairs) == ["gap-n0", "low-n0", "overlap-n0"]
+    _, loose = run([small_gap, same_words, low], tmp_path, "--min-gap", "0.01", "--max-overlap", "1",
+                   "--min-chosen", "-1")
+    assert loose == {"candidates": 6, "gap": 0, "overlap": 0, "min_chosen": 0}
+    assert prefs.overlap("a b c", "a b d") == pytest.approx(0.5) and prefs.overlap("", "") == 1.0
+
+
+def test_single_children_give_no_pair(tmp_path):
+    tree = make_tree(kids_of_root=[("x", 1, 0.5)], kids_of_1=[("y", 0, 0.1)])
+    assert run([tree], tmp_path) == ([], {"candidates": 0, "gap": 0, "overlap": 0, "min_chosen": 0})
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda t: t["nodes"][2].update(parent=7), "parent 7 does not precede it"),
+    (lambda t: t["nodes"][4].update(depth=1), "depth 1 is not its parent's + 1"),
+    (lambda t: t["nodes"][1].pop("value"), "missing or mistyped `value`"),
+    (lambda t: t.pop("messages"), "no `messages`"),
+    (lambda t: t["nodes"][0].update(parent=0), "must be the root"),
+])
+def test_bad_trees_name_file_and_line(tmp_path, breakage, message):
+    bad = make_tree("b")
+    breakage(bad)
+    path = tmp_path / "trees.jsonl"
+    path.write_text(json.dumps(make_tree()) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(common.InputError, match=f"{re.escape(str(path))}:2: .*{re.escape(message)}"):
+        prefs.read_trees(str(path))
+
+
+def test_cli_prints_counts_and_writes_pairs_from_mcts_trees(tmp_path, tiny_model_dir):
+    import mcts
+    import torch
+    data = tiny.write_tasks(tmp_path / "train.jsonl", tiny.make_tiny_tasks(4))
+    trees = tmp_path / "trees.jsonl"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        mcts.main(["--model", str(tiny_model_dir), "--data", data, "--out", str(trees), "--select-ratio", "1",
+                   "--iters", "3", "--max-new-tokens", "8"])
+    finally:
+        torch.set_num_threads(threads)
+    out = tmp_path / "pairs.jsonl"
+    proc = subprocess.run([sys.executable, str(ROOT / "prefs.py"), "--trees", str(trees), "--out", str(out),
+                           "--min-gap", "0", "--min-chosen", "-1"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "trees 4, nodes" in proc.stdout and "candidate pairs" in proc.stdout and "per depth" in proc.stdout
+    tasks = {t["id"]: t for t in common.read_tasks(data)}
+    rows = common.read_jsonl(out)
+    assert rows  # three samples per expansion at temperature 1.5 give siblings
+    for p in rows:
+        tree_id = p["id"].rsplit("-n", 1)[0]
+        assert p["messages"] == tasks[tree_id]["messages"] and p["tools"] == tasks[tree_id]["tools"]
+        assert p["chosen_value"] >= p["rejected_value"] and p["chosen"] != p["rejected"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n')
+    proc = subprocess.run([sys.executable, str(ROOT / "prefs.py"), "--trees", str(bad), "--out", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"error: {bad}:1: tree has no `messages`"
+
+
+def test_a_tie_pairs_two_different_children_and_fails_the_gap(tmp_path):
+    tree = make_tree(kids_of_root=[("x=1", 0, -1.0), ("y=2", 0, -1.0), ("z=3", 0, -1.0)], kids_of_1=[("a", 0, 0.0)])
+    pairs, counts = run([tree], tmp_path, "--min-gap", "0", "--min-chosen", "-1")
+    assert [(p["chosen"], p["rejected"]) for p in pairs] == [("x=1", "y=2")]
+    assert run([tree], tmp_path)[1] == {"candidates": 1, "gap": 1, "overlap": 0, "min_chosen": 0}
