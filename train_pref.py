@@ -419,7 +419,7 @@ def train(args, rank, world, device):
     finally:
         bar.close()
         metrics.close()
-    common.finish_run(args, model, tokenizer, {"config": config, "completed": True, "steps": total,
+    common.finish_run(args, model, tokenizer, {"config": config, "steps": total,
                                                "pairs": len(pairs), "dropped_longer_than_max_length": dropped})
 
 
