@@ -425,3 +425,27 @@ def test_model_run_end_to_end(tiny_model_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     rows = common.read_jsonl(tmp_path / "r.jsonl")
     assert [row["id"] for row in rows] == ["t1", "t2"] and all(isinstance(row["output"], str) for row in rows)
+
+
+def test_interrupted_run_resumes_from_partial_outputs(tiny_model_dir, tmp_path):
+    """Outputs are kept in <out>.partial as batches finish; a rerun with the same --out
+    generates only what is missing and removes the file once the rows are written."""
+    tools = [{"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}}]
+    tasks = [{"id": f"t{i}", "category": "simple", "tools": tools, "answer": [{"f": {"a": [1]}}],
+              "messages": [{"role": "user", "content": "call f " + "x " * i}]} for i in range(4)]
+    data, out = tmp_path / "test.jsonl", tmp_path / "r.jsonl"
+    common.write_jsonl(data, tasks)
+    # An earlier run that finished t0 and t2 (t2 with a text the tiny model would never
+    # write, so reuse is visible) and was killed while writing another line.
+    partial = tmp_path / "r.jsonl.partial"
+    partial.write_text('{"id": "t0", "output": "[f(a=1)]"}\n{"id": "t2", "output": "[f(a=1)]"}\n{"id": "t3", "out',
+                       encoding="utf-8")
+    r = run_eval("--model", tiny_model_dir, "--data", data, "--out", out, "--max-new-tokens", 6, "--batch-size", 1)
+    assert r.returncode == 0, r.stderr
+    assert "2 outputs from an earlier run reused, 2 to generate" in r.stderr
+    rows = {row["id"]: row for row in common.read_jsonl(out)}
+    assert list(rows) == ["t0", "t1", "t2", "t3"]
+    assert rows["t0"]["valid"] and rows["t2"]["valid"] and rows["t2"]["output"] == "[f(a=1)]"
+    assert not partial.exists()
+    summary = json.loads((tmp_path / "r.summary.json").read_text())
+    assert summary["generated"] == 2
