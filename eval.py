@@ -62,14 +62,19 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=None, help="Hugging Face folder (default: the embedded SmolLM2-135M-Instruct)")
-    p.add_argument("--data", required=True, help="task JSONL, or bfcl:CAT[,CAT...]")
+    p.add_argument("--data", default=None, help="task JSONL, or bfcl:CAT[,CAT...] (required unless --report)")
     p.add_argument("--out", default="results.jsonl", help="rows; the summary goes to <out>.summary.json")
     p.add_argument("--limit", type=positive, default=None, help="first N cases of each category")
     p.add_argument("--batch-size", type=positive, default=16)
     p.add_argument("--max-new-tokens", type=positive, default=128)
     p.add_argument("--predictions", default=None, help='JSONL of {"id", "output"}: score these, load no model')
     p.add_argument("--bfcl-dir", default=None, help="BFCL data folder (BFCL_v4_*.json, possible_answer/)")
-    return p.parse_args(argv)
+    p.add_argument("--report", default=None, metavar="DIR",
+                   help="no evaluation: print the Markdown table of DIR/STAGE/{synth,bfcl}.summary.json")
+    args = p.parse_args(argv)
+    if args.data is None and args.report is None:
+        p.error("--data is required")
+    return args
 
 
 def positive(text):
@@ -427,6 +432,45 @@ def print_table(summary, file=sys.stdout):
         print(f"({summary['missing_predictions']} cases had no prediction: counted as parse_error)", file=file)
 
 
+def report(folder):
+    """Markdown table, one row per stage folder under `folder` (base, warmup, iter1, ...):
+    synthetic-test accuracy, BFCL per category, non-live aggregate, and error classes."""
+    def rank(name):
+        m = re.fullmatch(r"iter(\d+)", name)
+        return ({"base": (0, 0), "warmup": (1, 0)}.get(name) or ((2, int(m.group(1))) if m else (3, 0)), name)
+    stages = {}
+    for name in sorted(os.listdir(folder) if os.path.isdir(folder) else [], key=rank):
+        got = {}
+        for kind in ("synth", "bfcl"):
+            path = os.path.join(folder, name, kind + ".summary.json")
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as f:
+                    got[kind] = json.load(f)
+        if got:
+            stages[name] = got
+    if not stages:
+        raise common.InputError(folder, None, "no stage folder with synth.summary.json or bfcl.summary.json")
+    cats = []
+    for got in stages.values():
+        cats += [c for c in got.get("bfcl", {}).get("categories", {}) if c not in cats]
+
+    def pct(x):
+        return "" if x is None else f"{100 * x:.1f}"
+    head = ["stage", "synthetic test"] + [f"{c} (n={max(g.get('bfcl', {}).get('categories', {}).get(c, {}).get('n', 0) for g in stages.values())})" for c in cats] + ["BFCL non-live", "errors (synthetic + BFCL)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, got in stages.items():
+        synth, bfcl = got.get("synth", {}), got.get("bfcl", {})
+        errors = {}
+        for s in (synth, bfcl):
+            for e, n in s.get("errors", {}).items():
+                errors[e] = errors.get(e, 0) + n
+        cells = [name, pct(synth.get("accuracy")) + (f" (n={synth['n']})" if synth else "")]
+        cells += [pct(bfcl.get("categories", {}).get(c, {}).get("accuracy")) for c in cats]
+        cells += [pct(bfcl.get("non_live")), ", ".join(f"{e} {n}" for e, n in errors.items() if n) or "none"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def summary_path(out):
     return os.path.splitext(out)[0] + ".summary.json"
 
@@ -455,6 +499,9 @@ def read_partial(path, cases):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.report:
+        print(report(args.report))
+        return
     all_cases = load_cases(args.data, args.bfcl_dir)
     cases = limit_cases(all_cases, args.limit)
     meta = {"data": args.data, "limit": args.limit}

@@ -2,12 +2,14 @@
 # itool main job: the whole iTool loop on the embedded default model.
 #
 #   bash run.sh            # synth -> eval base -> warm-up -> eval -> K x (mcts, prefs, train_pref, eval)
+#   SMOKE=1 bash run.sh    # the same loop on a tiny random model, in about two minutes
 #   bash run.sh test       # the test suite
 #
 # Both create or refresh the virtual environment .venv first (pinned requirements).
 # Each stage writes under runs/$NAME/; a stage whose output exists is skipped, so an
-# interrupted run resumes where it stopped. Stages not yet in this checkout are skipped.
-# Every setting below can be overridden from the environment: K=3 NAME=exp bash run.sh
+# interrupted run resumes where it stopped. Every setting below can be overridden from
+# the environment, e.g. K=3 NAME=exp bash run.sh, or an ablation one flag away:
+#   NAME=random MCTS_ARGS="--limit 6 --select random" bash run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,7 +35,8 @@ setup_venv() {
     export PYTHONUNBUFFERED=1
 }
 
-setup_venv
+# SETUP=0 uses the python already on PATH (the tests run this script from their own venv).
+if [ "${SETUP:-1}" = 1 ]; then setup_venv; fi
 
 if [ "${1:-}" = "test" ]; then
     shift
@@ -41,21 +44,49 @@ if [ "${1:-}" = "test" ]; then
 fi
 
 # ---------------------------------------------------------------------------- settings
-NAME=${NAME:-default}                 # runs/$NAME holds every output of this run
+SMOKE=${SMOKE:-0}                     # 1: a tiny random model and tiny budgets (checks the plumbing)
+NAME=${NAME:-$([ "$SMOKE" = 1 ] && echo smoke || echo default)}
+RUNS=${RUNS:-runs}
+OUT=$RUNS/$NAME                       # every output of this run
 MODEL=${MODEL:-}                      # starting model folder; empty = embedded SmolLM2-135M-Instruct
-DATA=${DATA:-runs/$NAME/data}         # task JSONL folder with train.jsonl and test.jsonl
+DATA=${DATA:-$OUT/data}               # task JSONL folder with train.jsonl and test.jsonl (made by synth.py if absent)
 SEED=${SEED:-0}
+K=${K:-2}                             # iTool iterations after the warm-up
+NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
+WARMUP=${WARMUP:-1}                   # 0: start the iterations from MODEL (the no-warm-up ablation)
+BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
 # The default budget fits a 2-core CPU: a task is ~700 tokens (BFCL's prompt and tool docs),
 # training runs at ~200 tokens/s and generation at ~20 tokens/s there.
-N_TRAIN=${N_TRAIN:-200}               # synthetic training examples (synth.py makes up to thousands)
+N_TRAIN=${N_TRAIN:-200}               # synthetic training examples (synth.py makes thousands if asked)
 N_TEST=${N_TEST:-100}                 # synthetic test examples
 EVAL_LIMIT=${EVAL_LIMIT:-10}          # cases per category for each evaluation (100+ for reported figures)
+EVAL_ARGS=${EVAL_ARGS:-}              # extra eval.py flags
 WARMUP_ARGS=${WARMUP_ARGS:-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
-BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
+MCTS_ARGS=${MCTS_ARGS:-"--limit 6"}   # extra mcts.py flags; --limit: trees per iteration (~40 s each here)
+PREFS_ARGS=${PREFS_ARGS:-}            # extra prefs.py flags (--span full, --min-gap ...)
+PREF_ARGS=${PREF_ARGS:-}              # extra train_pref.py flags (--loss dpo, --lr ...)
 
-OUT=runs/$NAME
+if [ "$SMOKE" = 1 ]; then
+    # A 2-layer random model with a tokenizer trained on the spot (tests/tiny.py); long
+    # positions and max lengths because its 700-token vocabulary spells prompts out.
+    if [ -z "$MODEL" ]; then
+        MODEL=$OUT/tiny-model
+        [ -f "$MODEL/config.json" ] || python tests/tiny.py "$MODEL"
+    fi
+    N_TRAIN=16 N_TEST=10 EVAL_LIMIT=1
+    BFCL=bfcl:simple_python,irrelevance
+    EVAL_ARGS="--max-new-tokens 8"
+    WARMUP_ARGS="--batch-size 4 --epochs 1 --max-length 8192"
+    MCTS_ARGS="--limit 2 --iters 2 --max-new-tokens 6"
+    PREFS_ARGS="--min-gap 0 --min-chosen -1 --max-overlap 1"   # random text: keep whatever pairs there are
+    PREF_ARGS="--max-length 8192 --lr 1e-3"
+fi
+
 mkdir -p "$OUT"
 model_arg() { if [ -n "$1" ]; then echo "--model $1"; fi; }
+launch() {  # a training stage: torchrun when NPROC > 1
+    if [ "$NPROC" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NPROC" "$@"; else python "$@"; fi
+}
 
 stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists
     local name=$1 output=$2
@@ -74,19 +105,45 @@ stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists
 stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" --test "$N_TEST" --seed "$SEED"
 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
-    [ -f eval.py ] || return 0
     stage "eval $1 (synthetic)" "$OUT/eval/$1/synth.summary.json" \
-        python eval.py $(model_arg "$2") --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" --out "$OUT/eval/$1/synth.jsonl"
+        python eval.py $(model_arg "$2") --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" $EVAL_ARGS \
+        --out "$OUT/eval/$1/synth.jsonl"
     stage "eval $1 (BFCL)" "$OUT/eval/$1/bfcl.summary.json" \
-        python eval.py $(model_arg "$2") --data "$BFCL" --limit "$EVAL_LIMIT" --out "$OUT/eval/$1/bfcl.jsonl"
+        python eval.py $(model_arg "$2") --data "$BFCL" --limit "$EVAL_LIMIT" $EVAL_ARGS --out "$OUT/eval/$1/bfcl.jsonl"
 }
 
 evaluate base "$MODEL"
 
 # ------------------------------------------------------------------------------ warm-up
-if [ -f warmup.py ]; then
-    stage warmup "$OUT/warmup/config.json" \
-        python warmup.py $(model_arg "$MODEL") --data "$DATA/train.jsonl" --out "$OUT/warmup" $WARMUP_ARGS
+POLICY=$MODEL
+if [ "$WARMUP" = 1 ]; then
+    stage warmup "$OUT/warmup/run.json" \
+        launch warmup.py $(model_arg "$MODEL") --data "$DATA/train.jsonl" --out "$OUT/warmup" --seed "$SEED" $WARMUP_ARGS
     evaluate warmup "$OUT/warmup"
+    POLICY=$OUT/warmup
 fi
+
+# --------------------------------------------------------------------- iTool iterations
+# Each iteration: the hardest examples for the current policy, a tree each, pairs from
+# the trees, preference optimisation; its model is the next iteration's policy.
+for k in $(seq 1 "$K"); do
+    IT=$OUT/iter$k
+    mkdir -p "$IT"
+    # mcts.py appends trees as they finish and resumes by itself; the marker says it ended.
+    stage "iter $k: mcts" "$IT/mcts.done" \
+        sh -c 'python mcts.py "$@" && touch "$0"' "$IT/mcts.done" \
+        $(model_arg "$POLICY") --data "$DATA/train.jsonl" --out "$IT/trees.jsonl" --seed "$((SEED + k))" $MCTS_ARGS
+    stage "iter $k: prefs" "$IT/pairs.jsonl" python prefs.py --trees "$IT/trees.jsonl" --out "$IT/pairs.jsonl" $PREFS_ARGS
+    if [ ! -s "$IT/pairs.jsonl" ]; then
+        echo "== iter $k: no pair passed the filters; the policy carries over unchanged" >&2
+        continue
+    fi
+    stage "iter $k: train_pref" "$IT/model/run.json" \
+        launch train_pref.py $(model_arg "$POLICY") --pairs "$IT/pairs.jsonl" --out "$IT/model" --seed "$SEED" $PREF_ARGS
+    POLICY=$IT/model
+    evaluate "iter$k" "$POLICY"
+done
+
+echo "== accuracy (%) by stage: $OUT/eval" >&2
+python eval.py --report "$OUT/eval" | tee "$OUT/report.md"
 echo "== done: outputs under $OUT" >&2

@@ -78,10 +78,15 @@ def make_tiny_model_dir(path, seed=0, hidden=32, layers=2):
     tok = make_tiny_tokenizer()
     config = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden,
                          num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=2048, tie_word_embeddings=True,
+                         max_position_embeddings=8192, tie_word_embeddings=True,
                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id)
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return str(path)
+
+
+if __name__ == "__main__":  # run.sh's SMOKE=1 model: python tests/tiny.py DIR
+    make_tiny_model_dir(sys.argv[1])
+    print(f"wrote a tiny random model to {sys.argv[1]}", file=sys.stderr)
