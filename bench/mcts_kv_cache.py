@@ -23,29 +23,18 @@ Writes (replaces) the section `## mcts.py: KV-cache reuse` of bench/RESULTS.md.
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+from results import competing, write_section  # noqa: E402  (bench/results.py)
 import mcts  # noqa: E402
 import prefs  # noqa: E402
 
 HEADING = "## mcts.py: KV-cache reuse"
 BENCH = "/tmp/itool_bench"
-
-
-def competing():
-    """Other processes using the CPU now (from ps), as 'pid command' lines."""
-    out = subprocess.run(["ps", "-eo", "pid,pcpu,args", "--sort=-pcpu"], capture_output=True, text=True).stdout
-    rows = []
-    for line in out.splitlines()[1:]:
-        pid, cpu, cmd = line.split(None, 2)
-        if int(pid) != os.getpid() and float(cpu) >= 20:
-            rows.append(f"{cmd[:90]} ({cpu}% CPU)")
-    return rows
 
 
 def grow(model, tok, task, perplexity, margs, reuse):
@@ -61,17 +50,6 @@ def grow(model, tok, task, perplexity, margs, reuse):
 
 def mean(rows, key):
     return sum(r["stats"][key] for r in rows) / len(rows)
-
-
-def write_section(path, section):
-    """Replace this bench's section of RESULTS.md (other benches' sections stay)."""
-    old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
-    start = old.find(HEADING)
-    if start >= 0:
-        end = old.find("\n## ", start + len(HEADING))
-        old = old[:start].rstrip("\n") + ("\n" + old[end:] if end >= 0 else "")
-    with common.atomic_write(path) as f:
-        f.write(old.rstrip("\n") + "\n\n" + section)
 
 
 def main():
@@ -175,7 +153,7 @@ def main():
     ]
     section = "\n".join(lines) + "\n"
     print(section)
-    write_section(args.results, section)
+    write_section(args.results, HEADING, section)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+from results import write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## train_pref.py vs TRL"
 TRL_VENV = os.path.join(ROOT, "bench", ".venv-trl")
@@ -370,17 +371,6 @@ def source_version(path):
     return commit + (" + uncommitted changes" if git("status", "--porcelain", "--", path) else "")
 
 
-def write_section(path, section):
-    """Replace this bench's section of RESULTS.md (other benches' sections stay)."""
-    old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
-    start = old.find(HEADING)
-    if start >= 0:
-        end = old.find("\n## ", start + len(HEADING))
-        old = old[:start].rstrip("\n") + ("\n" + old[end:] if end >= 0 else "")
-    with common.atomic_write(path) as f:
-        f.write(old.rstrip("\n") + "\n\n" + section)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="Hugging Face folder (default: the embedded SmolLM2-135M)")
@@ -510,7 +500,7 @@ def main():
                f"common.py at {source_version('common.py')}  \n"
                f"train_pref arm: `{tp['command'].replace(folder, '$TMP')}`\n\n"
                + "\n".join(table) + "\n\n" + "".join(f"- {line}\n" for line in lines))
-    write_section(args.results, section)
+    write_section(args.results, HEADING, section)
     print(f"wrote the section to {args.results}", file=sys.stderr)
     import shutil
     shutil.rmtree(folder, ignore_errors=True)  # pairs, metrics and the saved models of both arms

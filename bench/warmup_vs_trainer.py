@@ -31,6 +31,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+from results import write_section  # noqa: E402  (bench/results.py)
 import warmup  # noqa: E402
 
 HEADING = "## warmup.py vs Hugging Face Trainer"
@@ -123,17 +124,6 @@ def training_data(args):
     return os.path.join(folder, "train.jsonl")
 
 
-def write_section(path, section):
-    """Replace this bench's section of RESULTS.md (other benches' sections stay)."""
-    old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
-    start = old.find(HEADING)
-    if start >= 0:
-        end = old.find("\n## ", start + len(HEADING))
-        old = old[:start].rstrip("\n") + ("\n" + old[end:] if end >= 0 else "")
-    with common.atomic_write(path) as f:
-        f.write(old.rstrip("\n") + "\n\n" + section)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="Hugging Face folder (default: the embedded SmolLM2-135M)")
@@ -213,7 +203,7 @@ def main():
                f"Command: `{command.strip()}`  \nMachine: {machine}  \nModel: {args.model or common.DEFAULT_MODEL_NAME}"
                f"  \nData: {args.data or 'synth.py --train 200 --seed 0, training split'}\n\n"
                + "".join(f"- {line}\n" for line in lines))
-    write_section(args.results, section)
+    write_section(args.results, HEADING, section)
     print(f"wrote the section to {args.results}", file=sys.stderr)
 
 
