@@ -668,12 +668,16 @@ def perplexity(model, tokenizer, tasks, batch_size=8):
     was_training = model.training
     model.eval()
     scores = {}
-    with torch.no_grad():
-        for batch in batches[rank::world]:
+    from tqdm import tqdm
+    mine = batches[rank::world]
+    with torch.no_grad(), tqdm(total=sum(map(len, mine)), desc="perplexity", unit="example", file=sys.stderr,
+                               disable=rank != 0) as bar:
+        for batch in mine:
             ids, attention, mask = (x.to(device) for x in pad_batch([encoded[i] for i in batch], pad_id))
             sums, counts = response_logps(model, ids, attention, mask, autocast_dtype(device))
             for i, s, n in zip(batch, sums.tolist(), counts.tolist()):
                 scores[i] = math.exp(min(-s / max(n, 1), 700.0))
+            bar.update(len(batch))
     model.train(was_training)
     if world > 1:
         parts = [None] * world
