@@ -12,6 +12,7 @@
 #   NAME=random MCTS_ARGS="--limit 6 --select random" bash run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+{  # the whole script is one block, read before it runs: editing run.sh mid-run is safe
 
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
@@ -51,6 +52,17 @@ OUT=$RUNS/$NAME                       # every output of this run
 MODEL=${MODEL:-}                      # starting model folder; empty = embedded SmolLM2-135M-Instruct
 DATA=${DATA:-$OUT/data}               # task JSONL folder with train.jsonl and test.jsonl (made by synth.py if absent)
 SEED=${SEED:-0}
+if [ "$SMOKE" = 1 ]; then
+    # Tiny budgets for a 2-layer random model (tests/tiny.py); long max lengths because its
+    # 700-token vocabulary spells prompts out. The environment still wins over these.
+    N_TRAIN=${N_TRAIN:-16} N_TEST=${N_TEST:-10} EVAL_LIMIT=${EVAL_LIMIT:-1}
+    BFCL=${BFCL:-bfcl:simple_python,irrelevance}
+    EVAL_ARGS=${EVAL_ARGS:-"--max-new-tokens 8"}
+    WARMUP_ARGS=${WARMUP_ARGS:-"--batch-size 4 --epochs 1 --max-length 8192"}
+    MCTS_ARGS=${MCTS_ARGS:-"--limit 2 --iters 2 --max-new-tokens 6"}
+    PREFS_ARGS=${PREFS_ARGS:-"--min-gap 0 --min-chosen -1 --max-overlap 1"}   # random text: keep any pair
+    PREF_ARGS=${PREF_ARGS:-"--max-length 8192 --lr 1e-3"}
+fi
 K=${K:-2}                             # iTool iterations after the warm-up
 NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
 WARMUP=${WARMUP:-1}                   # 0: start the iterations from MODEL (the no-warm-up ablation)
@@ -66,20 +78,14 @@ MCTS_ARGS=${MCTS_ARGS:-"--limit 6"}   # extra mcts.py flags; --limit: trees per 
 PREFS_ARGS=${PREFS_ARGS:-}            # extra prefs.py flags (--span full, --min-gap ...)
 PREF_ARGS=${PREF_ARGS:-}              # extra train_pref.py flags (--loss dpo, --lr ...)
 
-if [ "$SMOKE" = 1 ]; then
-    # A 2-layer random model with a tokenizer trained on the spot (tests/tiny.py); long
-    # positions and max lengths because its 700-token vocabulary spells prompts out.
-    if [ -z "$MODEL" ]; then
-        MODEL=$OUT/tiny-model
-        [ -f "$MODEL/config.json" ] || python tests/tiny.py "$MODEL"
-    fi
-    N_TRAIN=16 N_TEST=10 EVAL_LIMIT=1
-    BFCL=bfcl:simple_python,irrelevance
-    EVAL_ARGS="--max-new-tokens 8"
-    WARMUP_ARGS="--batch-size 4 --epochs 1 --max-length 8192"
-    MCTS_ARGS="--limit 2 --iters 2 --max-new-tokens 6"
-    PREFS_ARGS="--min-gap 0 --min-chosen -1 --max-overlap 1"   # random text: keep whatever pairs there are
-    PREF_ARGS="--max-length 8192 --lr 1e-3"
+if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run nothing
+    for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ARGS \
+             WARMUP_ARGS MCTS_ARGS PREFS_ARGS PREF_ARGS; do printf '%s=%s\n' "$v" "${!v}"; done
+    exit 0
+fi
+if [ "$SMOKE" = 1 ] && [ -z "$MODEL" ]; then
+    MODEL=$OUT/tiny-model
+    [ -f "$MODEL/config.json" ] || python tests/tiny.py "$MODEL"
 fi
 
 mkdir -p "$OUT"
@@ -147,3 +153,5 @@ done
 echo "== accuracy (%) by stage: $OUT/eval" >&2
 python eval.py --report "$OUT/eval" | tee "$OUT/report.md"
 echo "== done: outputs under $OUT" >&2
+exit 0
+}

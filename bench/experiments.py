@@ -1,0 +1,290 @@
+"""Does iTool work? The experiments, each a run.sh run one setting away from the reference.
+
+    python bench/experiments.py                          # all of them (many hours on 2 CPU cores)
+    python bench/experiments.py --only itool,sft_equal   # some; finished runs are reused
+    python bench/experiments.py --smoke                  # every experiment on a tiny random model
+
+1. Equal compute: iTool (warm-up + K iterations, the reference run) against SFT on the
+   same training examples for as many optimizer steps as the warm-up and all of iTool's
+   preference steps together (`sft_equal`).
+2. Training-gain decay: SFT on 25%, 50%, 100% and 200% of the training data (`sft_25`,
+   `sft_50`, the reference warm-up, `sft_200`); accuracy against data size with iTool on
+   the same axes, drawn to bench/scaling.svg.
+3. Ablations, one flag each: no warm-up (`abl_nowarmup`), random selection
+   (`abl_random`), `--reward judge` (`abl_judge`), `--span full` (`abl_fullspan`),
+   `--loss dpo` (`abl_dpo`).
+
+Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
+when it exists, so the script resumes. Runs that share a stage with the reference share
+its output (symlinks): the base model's evaluation always, the warm-up and its
+evaluation for the ablations that start from it; all use the reference's data. The
+settings are run.sh's defaults, with EVAL_LIMIT=100 (at least 100 cases per category)
+unless --eval-limit says otherwise; any other run.sh variable set in the environment is
+passed on. Writes (replaces) the section `## Experiments` of bench/RESULTS.md.
+
+Simplification: the 200% data is the reference training file plus as many examples
+again from synth.py with another seed (same training functions), so that each smaller
+set is the head of the next one.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import common  # noqa: E402
+from results import write_section  # noqa: E402  (bench/results.py)
+
+HEADING = "## Experiments"
+STAGES = ("base", "warmup", "iter1", "iter2", "iter3", "iter4", "iter5")
+ABLATIONS = {  # name: (what differs, environment for run.sh on top of the reference's)
+    "abl_nowarmup": ("no warm-up", {"WARMUP": "0"}),
+    "abl_random": ("random selection", {"MCTS_ARGS": "+--select random"}),
+    "abl_judge": ("--reward judge", {"MCTS_ARGS": "+--reward judge"}),
+    "abl_fullspan": ("--span full", {"PREFS_ARGS": "+--span full"}),
+    "abl_dpo": ("--loss dpo", {"PREF_ARGS": "+--loss dpo"}),
+}
+ALL = ["itool", "sft_equal", "sft_25", "sft_50", "sft_200"] + list(ABLATIONS)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", default=os.path.join(ROOT, "runs"), help="run.sh's RUNS folder")
+    p.add_argument("--prefix", default="exp", help="run names are PREFIX-itool, PREFIX-sft_equal, ...")
+    p.add_argument("--only", default=",".join(ALL), help=f"comma-separated, from: {', '.join(ALL)}")
+    p.add_argument("--k", type=int, default=2, help="iTool iterations after the warm-up")
+    p.add_argument("--eval-limit", type=int, default=100, help="cases per category of every evaluation")
+    p.add_argument("--smoke", action="store_true", help="run.sh's SMOKE=1: a tiny model, minutes in all")
+    p.add_argument("--report-only", action="store_true", help="run nothing; tabulate the finished runs")
+    p.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    args = p.parse_args()
+    unknown = set(args.only.split(",")) - set(ALL)
+    if unknown:
+        p.error(f"unknown experiment(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def run_sh(args, name, **env):
+    """One run.sh run; a value starting with + is appended to the variable's default."""
+    base = dict(os.environ, RUNS=args.runs, NAME=f"{args.prefix}-{name}", K=str(args.k))
+    if args.smoke:
+        base["SMOKE"] = "1"
+    else:
+        base.setdefault("EVAL_LIMIT", str(args.eval_limit))
+    defaults = run_sh_defaults(args.smoke)
+    for key, value in env.items():
+        base[key] = (defaults[key] + " " + value[1:]).strip() if value.startswith("+") else value
+    print(f"== {name}: " + " ".join(f"{k}={v!r}" for k, v in env.items()), file=sys.stderr)
+    t0 = time.time()
+    subprocess.run(["bash", os.path.join(ROOT, "run.sh")], env=base, cwd=ROOT, check=True)
+    print(f"== {name} finished in {time.time() - t0:.0f} s", file=sys.stderr)
+
+
+def run_sh_defaults(smoke):
+    """The settings run.sh would use (`bash run.sh settings`), so '+flag' can extend them."""
+    env = dict(os.environ, SETUP="0", SMOKE="1" if smoke else "0")
+    out = subprocess.run(["bash", os.path.join(ROOT, "run.sh"), "settings"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def folder(args, name):
+    return os.path.join(args.runs, f"{args.prefix}-{name}")
+
+
+def share(args, name, *parts):
+    """Link the reference run's output `parts` into run `name`, so run.sh skips that stage."""
+    src, dst = os.path.join(folder(args, "itool"), *parts), os.path.join(folder(args, name), *parts)
+    if not os.path.exists(src):
+        raise common.InputError(src, None, "the reference run (itool) has not made this yet")
+    if not os.path.lexists(dst):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.symlink(os.path.abspath(src), dst)
+
+
+def count_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def optimizer_steps(run):
+    """Optimizer steps of a run: warm-up plus every iteration's preference training."""
+    paths = [os.path.join(run, "warmup", "metrics.jsonl")]
+    paths += [os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, 10)]
+    return {os.path.relpath(os.path.dirname(p), run): count_lines(p) for p in paths if os.path.isfile(p)}
+
+
+def scaled_data(args, ref_data, size, name):
+    """A data folder with the head `size` rows of the reference training split (extended
+    with synth.py --seed 1000 rows past 100%) and the reference test split."""
+    out = os.path.join(folder(args, name), "data")
+    if os.path.isfile(os.path.join(out, "test.jsonl")):
+        return out
+    rows = common.read_jsonl(os.path.join(ref_data, "train.jsonl"))
+    if size > len(rows):
+        extra = os.path.join(args.runs, f"{args.prefix}-extra-data")
+        subprocess.run([sys.executable, os.path.join(ROOT, "synth.py"), "--out", extra, "--train",
+                        str(size - len(rows)), "--test", "0", "--seed", "1000"], check=True, stdout=subprocess.DEVNULL)
+        rows += [dict(r, id="extra-" + r["id"]) for r in common.read_jsonl(os.path.join(extra, "train.jsonl"))]
+    os.makedirs(out, exist_ok=True)
+    common.write_jsonl(os.path.join(out, "train.jsonl"), rows[:size])
+    shutil.copyfile(os.path.join(ref_data, "test.jsonl"), os.path.join(out, "test.jsonl"))
+    return out
+
+
+def final_eval(run):
+    """(stage, synthetic summary, BFCL summary) of the last evaluated stage of a run."""
+    for stage in reversed(STAGES):
+        got = stage_eval(run, stage)
+        if got:
+            return (stage, *got)
+    return None
+
+
+def stage_eval(run, stage):
+    """(synthetic summary, BFCL summary) of one stage of a run, or None."""
+    paths = [os.path.join(run, "eval", stage, f"{kind}.summary.json") for kind in ("synth", "bfcl")]
+    if not all(os.path.isfile(p) for p in paths):
+        return None
+    return tuple(json.load(open(p, encoding="utf-8")) for p in paths)
+
+
+def run_all(args):
+    todo = args.only.split(",")
+    ref = folder(args, "itool")
+    ref_data = os.path.join(ref, "data")
+    run_sh(args, "itool")  # every other run shares stages with it, so it always comes first (or is skipped)
+    if "sft_equal" in todo:
+        steps = sum(optimizer_steps(ref).values())
+        per_pass = count_lines(os.path.join(ref, "warmup", "metrics.jsonl"))
+        share(args, "sft_equal", "eval", "base")
+        epochs = math.ceil(steps / per_pass)  # the curriculum repeated until the step count is reached
+        run_sh(args, "sft_equal", K="0", DATA=ref_data, WARMUP_ARGS=f"+--epochs {epochs} --max-steps {steps}")
+    n_train = count_lines(os.path.join(ref_data, "train.jsonl"))
+    for name, frac in (("sft_25", 0.25), ("sft_50", 0.5), ("sft_200", 2.0)):
+        if name in todo:
+            share(args, name, "eval", "base")
+            run_sh(args, name, K="0", DATA=scaled_data(args, ref_data, round(frac * n_train), name))
+    for name, (_, env) in ABLATIONS.items():
+        if name in todo:
+            share(args, name, "eval", "base")
+            if env.get("WARMUP") != "0":
+                share(args, name, "warmup")
+                share(args, name, "eval", "warmup")
+            run_sh(args, name, DATA=ref_data, **env)
+
+
+def pct(x):
+    return "" if x is None else f"{100 * x:.1f}"
+
+
+def svg_scaling(points, itool, path):
+    """Accuracy (%) against training examples (log scale): SFT as lines, iTool as dots."""
+    w, h, left, right, top, bottom = 640, 380, 60, 170, 20, 50
+    xs = [n for n, _, _ in points] + ([itool[0]] if itool else [])
+    lo, hi = math.log2(min(xs)), math.log2(max(xs))
+    X = lambda n: left + (w - left - right) * ((math.log2(n) - lo) / ((hi - lo) or 1))  # noqa: E731
+    Y = lambda a: top + (h - top - bottom) * (1 - a)  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
+           f'font-size="12"><rect width="{w}" height="{h}" fill="white"/>']
+    for a in (0, 0.25, 0.5, 0.75, 1):
+        out.append(f'<line x1="{left}" y1="{Y(a):.1f}" x2="{w - right}" y2="{Y(a):.1f}" stroke="#ddd"/>'
+                   f'<text x="{left - 8}" y="{Y(a) + 4:.1f}" text-anchor="end">{int(100 * a)}</text>')
+    for n in sorted(set(xs)):
+        out.append(f'<text x="{X(n):.1f}" y="{h - bottom + 18}" text-anchor="middle">{n}</text>')
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 8}" text-anchor="middle">training examples '
+               f'(log scale)</text><text x="14" y="{(top + h - bottom) / 2}" text-anchor="middle" '
+               f'transform="rotate(-90 14 {(top + h - bottom) / 2})">accuracy (%)</text>')
+    for i, (label, color) in enumerate((("synthetic test", "#1f77b4"), ("BFCL non-live", "#d62728"))):
+        line = " ".join(f"{X(n):.1f},{Y(p[i]):.1f}" for n, *p in points if p[i] is not None)
+        out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2"/>')
+        out += [f'<circle cx="{X(n):.1f}" cy="{Y(p[i]):.1f}" r="3" fill="{color}"/>' for n, *p in points
+                if p[i] is not None]
+        if itool and itool[1 + i] is not None:
+            out.append(f'<path d="M{X(itool[0]) - 6:.1f},{Y(itool[1 + i]):.1f} l6,-6 l6,6 l-6,6 z" fill="{color}"/>')
+        y = top + 10 + 36 * i
+        out.append(f'<line x1="{w - right + 15}" y1="{y}" x2="{w - right + 35}" y2="{y}" stroke="{color}" '
+                   f'stroke-width="2"/><text x="{w - right + 40}" y="{y + 4}">SFT, {label}</text>'
+                   f'<path d="M{w - right + 19},{y + 18} l6,-6 l6,6 l-6,6 z" fill="{color}"/>'
+                   f'<text x="{w - right + 40}" y="{y + 22}">iTool, {label}</text>')
+    out.append("</svg>")
+    with common.atomic_write(path) as f:
+        f.write("\n".join(out) + "\n")
+
+
+def report(args):
+    ref = folder(args, "itool")
+    rows, found = [], {}
+    labels = {"itool": f"iTool: warm-up + {args.k} iterations", "sft_equal": "SFT, equal optimizer steps",
+              "sft_25": "SFT, 25% data", "sft_50": "SFT, 50% data", "sft_200": "SFT, 200% data",
+              **{k: f"iTool, {v[0]}" for k, v in ABLATIONS.items()}}
+    for name in ALL:
+        got = final_eval(folder(args, name))
+        if got:
+            found[name] = got
+    if "itool" not in found:
+        raise common.InputError(ref, None, "no finished evaluation of the reference run")
+    ref_base = stage_eval(ref, "base")
+    ref_warm = stage_eval(ref, "warmup")
+    entries = [("base model", ref_base), ("SFT, 100% data (the warm-up)", ref_warm)]
+    entries += [(labels[n], found[n][1:]) for n in ALL if n in found]
+    cats = list(found["itool"][2]["categories"])
+    head = ["run", "steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    steps_of = {labels[n]: sum(optimizer_steps(folder(args, n)).values()) for n in found}
+    steps_of["SFT, 100% data (the warm-up)"] = optimizer_steps(ref).get("warmup", 0)
+    for label, pair in entries:
+        if not pair or not pair[0]:
+            continue
+        synth, bfcl = pair
+        errors = {}
+        for s in (synth, bfcl):
+            for e, n in s["errors"].items():
+                errors[e] = errors.get(e, 0) + n
+        rows.append("| " + " | ".join([label, str(steps_of.get(label, 0)), pct(synth["accuracy"])]
+                                      + [pct(bfcl["categories"].get(c, {}).get("accuracy")) for c in cats]
+                                      + [pct(bfcl["non_live"]), ", ".join(f"{e} {n}" for e, n in errors.items() if n)])
+                    + " |")
+    n_train = count_lines(os.path.join(ref, "data", "train.jsonl"))
+    points = [(n_train // 4, "sft_25"), (n_train // 2, "sft_50"), (n_train, None), (2 * n_train, "sft_200")]
+    curve = []
+    for n, name in points:
+        pair = ref_warm if name is None else (found[name][1:] if name in found else None)
+        if pair and pair[0]:
+            curve.append((n, pair[0]["accuracy"], pair[1]["non_live"]))
+    svg = os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke else os.path.join(ROOT, "bench",
+                                                                                                "scaling.svg")
+    if len(curve) >= 2:
+        it = found["itool"]
+        svg_scaling(curve, (n_train, it[1]["accuracy"], it[2]["non_live"]), svg)
+    cmd = "python bench/experiments.py" + (" --smoke" if args.smoke else "") + (
+        f" --k {args.k}" if args.k != 2 else "") + (f" --eval-limit {args.eval_limit}" if args.eval_limit != 100 else "")
+    section = "\n".join([
+        f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
+        f"Command: `{cmd}` (runs in {args.runs}/{args.prefix}-*; steps = optimizer steps of warm-up and "
+        "preference training)", "",
+        *rows, "",
+        f"Accuracy against training data: `{os.path.relpath(svg, ROOT)}`" if len(curve) >= 2 else
+        "Accuracy against training data: not enough SFT runs yet for the curve.", ""])
+    print(section)
+    if not args.smoke:  # the smoke run checks the plumbing; its numbers mean nothing
+        write_section(args.results, HEADING, section)
+
+
+def main():
+    args = parse_args()
+    if args.smoke and args.prefix == "exp":
+        args.prefix = "exp-smoke"
+    if not args.report_only:
+        run_all(args)
+    report(args)
+
+
+if __name__ == "__main__":
+    common.run_main(main)
