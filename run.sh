@@ -36,10 +36,8 @@ setup_venv() {
     export PYTHONUNBUFFERED=1
 }
 
-# SETUP=0 uses the python already on PATH (the tests run this script from their own venv).
-if [ "${SETUP:-1}" = 1 ]; then setup_venv; fi
-
 if [ "${1:-}" = "test" ]; then
+    if [ "${SETUP:-1}" = 1 ]; then setup_venv; fi
     shift
     exec python -m pytest -q "${@:-tests}"
 fi
@@ -50,18 +48,20 @@ NAME=${NAME:-$([ "$SMOKE" = 1 ] && echo smoke || echo default)}
 RUNS=${RUNS:-runs}
 OUT=$RUNS/$NAME                       # every output of this run
 MODEL=${MODEL:-}                      # starting model folder; empty = embedded SmolLM2-135M-Instruct
-DATA=${DATA:-$OUT/data}               # task JSONL folder with train.jsonl and test.jsonl (made by synth.py if absent)
+DATA_GIVEN=${DATA:+1}
+DATA=${DATA:-$OUT/data}               # task JSONL folder with train.jsonl and test.jsonl (default: made by synth.py)
 SEED=${SEED:-0}
 if [ "$SMOKE" = 1 ]; then
     # Tiny budgets for a 2-layer random model (tests/tiny.py); long max lengths because its
     # 700-token vocabulary spells prompts out. The environment still wins over these.
+    MODEL=${MODEL:-$OUT/tiny-model}
     N_TRAIN=${N_TRAIN:-16} N_TEST=${N_TEST:-10} EVAL_LIMIT=${EVAL_LIMIT:-1}
     BFCL=${BFCL:-bfcl:simple_python,irrelevance}
-    EVAL_ARGS=${EVAL_ARGS:-"--max-new-tokens 8"}
-    WARMUP_ARGS=${WARMUP_ARGS:-"--batch-size 4 --epochs 1 --max-length 8192"}
-    MCTS_ARGS=${MCTS_ARGS:-"--limit 2 --iters 2 --max-new-tokens 6"}
-    PREFS_ARGS=${PREFS_ARGS:-"--min-gap 0 --min-chosen -1 --max-overlap 1"}   # random text: keep any pair
-    PREF_ARGS=${PREF_ARGS:-"--max-length 8192 --lr 1e-3"}
+    EVAL_ARGS=${EVAL_ARGS-"--max-new-tokens 8"}
+    WARMUP_ARGS=${WARMUP_ARGS-"--batch-size 4 --epochs 1 --max-length 8192"}
+    MCTS_ARGS=${MCTS_ARGS-"--limit 2 --iters 2 --max-new-tokens 6"}
+    PREFS_ARGS=${PREFS_ARGS-"--min-gap 0 --min-chosen -1 --max-overlap 1"}   # random text: keep any pair
+    PREF_ARGS=${PREF_ARGS-"--max-length 8192 --lr 1e-3"}
 fi
 K=${K:-2}                             # iTool iterations after the warm-up
 NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
@@ -72,20 +72,21 @@ BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
 N_TRAIN=${N_TRAIN:-200}               # synthetic training examples (synth.py makes thousands if asked)
 N_TEST=${N_TEST:-100}                 # synthetic test examples
 EVAL_LIMIT=${EVAL_LIMIT:-10}          # cases per category for each evaluation (100+ for reported figures)
-EVAL_ARGS=${EVAL_ARGS:-}              # extra eval.py flags
-WARMUP_ARGS=${WARMUP_ARGS:-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
-MCTS_ARGS=${MCTS_ARGS:-"--limit 6"}   # extra mcts.py flags; --limit: trees per iteration (~40 s each here)
-PREFS_ARGS=${PREFS_ARGS:-}            # extra prefs.py flags (--span full, --min-gap ...)
-PREF_ARGS=${PREF_ARGS:-}              # extra train_pref.py flags (--loss dpo, --lr ...)
+EVAL_ARGS=${EVAL_ARGS-}              # extra eval.py flags
+WARMUP_ARGS=${WARMUP_ARGS-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
+MCTS_ARGS=${MCTS_ARGS-"--limit 6"}   # extra mcts.py flags; --limit: trees per iteration (~40 s each here)
+PREFS_ARGS=${PREFS_ARGS-}            # extra prefs.py flags (--span full, --min-gap ...)
+PREF_ARGS=${PREF_ARGS-}              # extra train_pref.py flags (--loss dpo, --lr ...)
 
 if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run nothing
     for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ARGS \
              WARMUP_ARGS MCTS_ARGS PREFS_ARGS PREF_ARGS; do printf '%s=%s\n' "$v" "${!v}"; done
     exit 0
 fi
-if [ "$SMOKE" = 1 ] && [ -z "$MODEL" ]; then
-    MODEL=$OUT/tiny-model
-    [ -f "$MODEL/config.json" ] || python tests/tiny.py "$MODEL"
+# SETUP=0 uses the python already on PATH (the tests run this script from their own venv).
+if [ "${SETUP:-1}" = 1 ]; then setup_venv; fi
+if [ "$SMOKE" = 1 ] && [ "$MODEL" = "$OUT/tiny-model" ] && [ ! -f "$MODEL/tokenizer.json" ]; then
+    python tests/tiny.py "$MODEL"   # tokenizer.json is written last
 fi
 
 mkdir -p "$OUT"
@@ -108,6 +109,10 @@ stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists
 }
 
 # -------------------------------------------------------------------------------- data
+if [ -n "$DATA_GIVEN" ] && { [ ! -f "$DATA/train.jsonl" ] || [ ! -f "$DATA/test.jsonl" ]; }; then
+    echo "error: DATA=$DATA: needs train.jsonl and test.jsonl (unset DATA to make them with synth.py)" >&2
+    exit 2
+fi
 stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" --test "$N_TEST" --seed "$SEED"
 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL

@@ -41,7 +41,6 @@ import common  # noqa: E402
 from results import write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## Experiments"
-STAGES = ("base", "warmup", "iter1", "iter2", "iter3", "iter4", "iter5")
 ABLATIONS = {  # name: (what differs, environment for run.sh on top of the reference's)
     "abl_nowarmup": ("no warm-up", {"WARMUP": "0"}),
     "abl_random": ("random selection", {"MCTS_ARGS": "+--select random"}),
@@ -72,10 +71,9 @@ def parse_args():
 
 def run_sh(args, name, **env):
     """One run.sh run; a value starting with + is appended to the variable's default."""
-    base = dict(os.environ, RUNS=args.runs, NAME=f"{args.prefix}-{name}", K=str(args.k))
-    if args.smoke:
-        base["SMOKE"] = "1"
-    else:
+    base = dict(os.environ, RUNS=args.runs, NAME=f"{args.prefix}-{name}", K=str(args.k),
+                SMOKE="1" if args.smoke else "0")
+    if not args.smoke:
         base.setdefault("EVAL_LIMIT", str(args.eval_limit))
     defaults = run_sh_defaults(args.smoke)
     for key, value in env.items():
@@ -113,10 +111,10 @@ def count_lines(path):
         return sum(1 for line in f if line.strip())
 
 
-def optimizer_steps(run):
+def optimizer_steps(run, k_max):
     """Optimizer steps of a run: warm-up plus every iteration's preference training."""
     paths = [os.path.join(run, "warmup", "metrics.jsonl")]
-    paths += [os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, 10)]
+    paths += [os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, k_max + 1)]
     return {os.path.relpath(os.path.dirname(p), run): count_lines(p) for p in paths if os.path.isfile(p)}
 
 
@@ -138,13 +136,10 @@ def scaled_data(args, ref_data, size, name):
     return out
 
 
-def final_eval(run):
-    """(stage, synthetic summary, BFCL summary) of the last evaluated stage of a run."""
-    for stage in reversed(STAGES):
-        got = stage_eval(run, stage)
-        if got:
-            return (stage, *got)
-    return None
+def final_eval(run, k):
+    """(synthetic summary, BFCL summary) of a run's last stage: iteration k (the warm-up when
+    k is 0), or None while it is missing (an iteration without pairs has no evaluation)."""
+    return stage_eval(run, f"iter{k}" if k else "warmup")
 
 
 def stage_eval(run, stage):
@@ -159,13 +154,17 @@ def run_all(args):
     todo = args.only.split(",")
     ref = folder(args, "itool")
     ref_data = os.path.join(ref, "data")
-    run_sh(args, "itool")  # every other run shares stages with it, so it always comes first (or is skipped)
+    run_sh(args, "itool", DATA=ref_data)  # every other run shares stages with it, so it always comes first (or is skipped)
     if "sft_equal" in todo:
-        steps = sum(optimizer_steps(ref).values())
-        per_pass = count_lines(os.path.join(ref, "warmup", "metrics.jsonl"))
+        # Plain SFT (one bucket, reshuffled every epoch) for as many steps as iTool took in all;
+        # repeating the curriculum would train its easy bucket many times before the hard one.
+        steps = sum(optimizer_steps(ref, args.k).values())
+        with open(os.path.join(ref, "warmup", "run.json"), encoding="utf-8") as f:
+            record = json.load(f)
+        per_epoch = record["steps"] / record["config"]["epochs"]
         share(args, "sft_equal", "eval", "base")
-        epochs = math.ceil(steps / per_pass)  # the curriculum repeated until the step count is reached
-        run_sh(args, "sft_equal", K="0", DATA=ref_data, WARMUP_ARGS=f"+--epochs {epochs} --max-steps {steps}")
+        run_sh(args, "sft_equal", K="0", DATA=ref_data,
+               WARMUP_ARGS=f"+--buckets 1 --epochs {math.ceil(steps / per_epoch)} --max-steps {steps}")
     n_train = count_lines(os.path.join(ref_data, "train.jsonl"))
     for name, frac in (("sft_25", 0.25), ("sft_50", 0.5), ("sft_200", 2.0)):
         if name in todo:
@@ -220,55 +219,51 @@ def svg_scaling(points, itool, path):
 
 def report(args):
     ref = folder(args, "itool")
-    rows, found = [], {}
-    labels = {"itool": f"iTool: warm-up + {args.k} iterations", "sft_equal": "SFT, equal optimizer steps",
-              "sft_25": "SFT, 25% data", "sft_50": "SFT, 50% data", "sft_200": "SFT, 200% data",
-              **{k: f"iTool, {v[0]}" for k, v in ABLATIONS.items()}}
-    for name in ALL:
-        got = final_eval(folder(args, name))
-        if got:
-            found[name] = got
-    if "itool" not in found:
-        raise common.InputError(ref, None, "no finished evaluation of the reference run")
-    ref_base = stage_eval(ref, "base")
-    ref_warm = stage_eval(ref, "warmup")
-    entries = [("base model", ref_base), ("SFT, 100% data (the warm-up)", ref_warm)]
-    entries += [(labels[n], found[n][1:]) for n in ALL if n in found]
-    cats = list(found["itool"][2]["categories"])
-    head = ["run", "steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
+    if not final_eval(ref, args.k):
+        raise common.InputError(ref, None, f"no evaluation of iteration {args.k} of the reference run yet")
+    entries = [("base model", ref, "base"), ("SFT, 100% data (the warm-up)", ref, "warmup")]
+    entries += [(f"iTool: warm-up + {args.k} iterations", ref, f"iter{args.k}"),
+                ("SFT, equal optimizer steps", folder(args, "sft_equal"), "warmup")]
+    entries += [(f"SFT, {name[4:]}% data", folder(args, name), "warmup") for name in ("sft_25", "sft_50", "sft_200")]
+    entries += [(f"iTool, {what}", folder(args, name), f"iter{args.k}") for name, (what, _) in ABLATIONS.items()]
+    cats = list(final_eval(ref, args.k)[1]["categories"])
+    head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    steps_of = {labels[n]: sum(optimizer_steps(folder(args, n)).values()) for n in found}
-    steps_of["SFT, 100% data (the warm-up)"] = optimizer_steps(ref).get("warmup", 0)
-    for label, pair in entries:
-        if not pair or not pair[0]:
+    for label, run, stage in entries:
+        got = stage_eval(run, stage)
+        if not got:
+            if os.path.isdir(run):  # started but not finished, or an iteration without pairs
+                rows.append("| " + " | ".join([label, f"{stage}: missing"] + [""] * (len(head) - 2)) + " |")
             continue
-        synth, bfcl = pair
+        synth, bfcl = got
+        steps = optimizer_steps(run, int(stage[4:]) if stage.startswith("iter") else 0) if stage != "base" else {}
         errors = {}
-        for s in (synth, bfcl):
-            for e, n in s["errors"].items():
+        for summary in got:
+            for e, n in summary["errors"].items():
                 errors[e] = errors.get(e, 0) + n
-        rows.append("| " + " | ".join([label, str(steps_of.get(label, 0)), pct(synth["accuracy"])]
+        rows.append("| " + " | ".join([label, stage, str(sum(steps.values())), pct(synth["accuracy"])]
                                       + [pct(bfcl["categories"].get(c, {}).get("accuracy")) for c in cats]
                                       + [pct(bfcl["non_live"]), ", ".join(f"{e} {n}" for e, n in errors.items() if n)])
                     + " |")
-    n_train = count_lines(os.path.join(ref, "data", "train.jsonl"))
-    points = [(n_train // 4, "sft_25"), (n_train // 2, "sft_50"), (n_train, None), (2 * n_train, "sft_200")]
     curve = []
-    for n, name in points:
-        pair = ref_warm if name is None else (found[name][1:] if name in found else None)
-        if pair and pair[0]:
-            curve.append((n, pair[0]["accuracy"], pair[1]["non_live"]))
-    svg = os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke else os.path.join(ROOT, "bench",
-                                                                                                "scaling.svg")
+    for name in ("sft_25", "sft_50", None, "sft_200"):
+        run = ref if name is None else folder(args, name)
+        got = stage_eval(run, "warmup")
+        if got:
+            curve.append((count_lines(os.path.join(run, "data", "train.jsonl")), got[0]["accuracy"], got[1]["non_live"]))
+    curve = [c for c in curve if c[0] > 0]
+    svg = (os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke
+           else os.path.join(ROOT, "bench", "scaling.svg"))
     if len(curve) >= 2:
-        it = found["itool"]
-        svg_scaling(curve, (n_train, it[1]["accuracy"], it[2]["non_live"]), svg)
+        synth, bfcl = final_eval(ref, args.k)
+        svg_scaling(curve, (count_lines(os.path.join(ref, "data", "train.jsonl")), synth["accuracy"],
+                            bfcl["non_live"]), svg)
     cmd = "python bench/experiments.py" + (" --smoke" if args.smoke else "") + (
         f" --k {args.k}" if args.k != 2 else "") + (f" --eval-limit {args.eval_limit}" if args.eval_limit != 100 else "")
     section = "\n".join([
         f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
-        f"Command: `{cmd}` (runs in {args.runs}/{args.prefix}-*; steps = optimizer steps of warm-up and "
-        "preference training)", "",
+        f"Command: `{cmd}` (runs in {args.runs}/{args.prefix}-*; accuracy in %; optimizer steps of the "
+        "warm-up and preference training that made the model)", "",
         *rows, "",
         f"Accuracy against training data: `{os.path.relpath(svg, ROOT)}`" if len(curve) >= 2 else
         "Accuracy against training data: not enough SFT runs yet for the curve.", ""])

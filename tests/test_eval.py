@@ -438,8 +438,9 @@ def test_interrupted_run_resumes_from_partial_outputs(tiny_model_dir, tmp_path):
     # An earlier run that finished t0 and t2 (t2 with a text the tiny model would never
     # write, so reuse is visible) and was killed while writing another line.
     partial = tmp_path / "r.jsonl.partial"
-    partial.write_text('{"id": "t0", "output": "[f(a=1)]"}\n{"id": "t2", "output": "[f(a=1)]"}\n{"id": "t3", "out',
-                       encoding="utf-8")
+    header = json.dumps(itool_eval.partial_header(tiny_model_dir, 6), sort_keys=True)
+    done = '{"id": "t0", "output": "[f(a=1)]"}\n{"id": "t2", "output": "[f(a=1)]"}\n{"id": "t3", "out'
+    partial.write_text(header + "\n" + done, encoding="utf-8")
     r = run_eval("--model", tiny_model_dir, "--data", data, "--out", out, "--max-new-tokens", 6, "--batch-size", 1)
     assert r.returncode == 0, r.stderr
     assert "2 outputs from an earlier run reused, 2 to generate" in r.stderr
@@ -449,3 +450,11 @@ def test_interrupted_run_resumes_from_partial_outputs(tiny_model_dir, tmp_path):
     assert not partial.exists()
     summary = json.loads((tmp_path / "r.summary.json").read_text())
     assert summary["generated"] == 2
+
+    # Outputs of other settings (here another --max-new-tokens) are never mixed in.
+    partial.write_text(header + "\n" + done, encoding="utf-8")
+    r = run_eval("--model", tiny_model_dir, "--data", data, "--out", out, "--max-new-tokens", 5, "--batch-size", 1)
+    assert r.returncode == 0, r.stderr
+    assert "made with another model or settings" in r.stderr
+    assert json.loads((tmp_path / "r.summary.json").read_text())["generated"] == 4
+    assert common.read_jsonl(out)[2]["output"] != "[f(a=1)]"
