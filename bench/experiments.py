@@ -71,7 +71,9 @@ def parse_args():
 
 def run_sh(args, name, **env):
     """One run.sh run; a value starting with + is appended to the variable's default."""
-    base = dict(os.environ, RUNS=args.runs, NAME=f"{args.prefix}-{name}", K=str(args.k),
+    base = dict(os.environ)
+    base.pop("DATA", None)  # the reference makes its data; the others get it explicitly
+    base.update(RUNS=args.runs, NAME=f"{args.prefix}-{name}", K=str(args.k),
                 SMOKE="1" if args.smoke else "0")
     if not args.smoke:
         base.setdefault("EVAL_LIMIT", str(args.eval_limit))
@@ -80,7 +82,8 @@ def run_sh(args, name, **env):
         base[key] = (defaults[key] + " " + value[1:]).strip() if value.startswith("+") else value
     print(f"== {name}: " + " ".join(f"{k}={v!r}" for k, v in env.items()), file=sys.stderr)
     t0 = time.time()
-    subprocess.run(["bash", os.path.join(ROOT, "run.sh")], env=base, cwd=ROOT, check=True)
+    if subprocess.run(["bash", os.path.join(ROOT, "run.sh")], env=base, cwd=ROOT).returncode:
+        sys.exit(f"error: the run.sh run {base['NAME']} failed (its messages are above)")
     print(f"== {name} finished in {time.time() - t0:.0f} s", file=sys.stderr)
 
 
@@ -154,17 +157,15 @@ def run_all(args):
     todo = args.only.split(",")
     ref = folder(args, "itool")
     ref_data = os.path.join(ref, "data")
-    run_sh(args, "itool", DATA=ref_data)  # every other run shares stages with it, so it always comes first (or is skipped)
+    run_sh(args, "itool")  # makes ref_data; every other run shares stages with it, so it always comes first (or is skipped)
     if "sft_equal" in todo:
         # Plain SFT (one bucket, reshuffled every epoch) for as many steps as iTool took in all;
         # repeating the curriculum would train its easy bucket many times before the hard one.
         steps = sum(optimizer_steps(ref, args.k).values())
-        with open(os.path.join(ref, "warmup", "run.json"), encoding="utf-8") as f:
-            record = json.load(f)
-        per_epoch = record["steps"] / record["config"]["epochs"]
         share(args, "sft_equal", "eval", "base")
+        # --epochs is only an upper bound (an epoch is at least one step); --max-steps cuts the plan
         run_sh(args, "sft_equal", K="0", DATA=ref_data,
-               WARMUP_ARGS=f"+--buckets 1 --epochs {math.ceil(steps / per_epoch)} --max-steps {steps}")
+               WARMUP_ARGS=f"+--buckets 1 --epochs {steps} --max-steps {steps}")
     n_train = count_lines(os.path.join(ref_data, "train.jsonl"))
     for name, frac in (("sft_25", 0.25), ("sft_50", 0.5), ("sft_200", 2.0)):
         if name in todo:
