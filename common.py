@@ -20,6 +20,7 @@ import operator
 import os
 import sys
 import tempfile
+import warnings
 
 CATEGORIES = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")
 ROLES = ("system", "user", "assistant", "tool")
@@ -333,7 +334,9 @@ def parse_calls(text):
     if not text.endswith("]"):
         text = text + "]"
     try:
-        tree = ast.parse(text.strip().strip("'"), mode="eval")
+        with warnings.catch_warnings():  # model text like `1st` would print a SyntaxWarning per case
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip().strip("'"), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as e:
         raise ValueError(f"not Python: {e}") from None
     body = tree.body

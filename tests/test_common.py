@@ -180,3 +180,10 @@ def test_default_model_conversion(tmp_path, monkeypatch):
     stamp = os.stat(Path(folder) / "model.safetensors").st_mtime_ns
     assert common.resolve_model(None) == folder  # cached: no second conversion
     assert os.stat(Path(folder) / "model.safetensors").st_mtime_ns == stamp
+
+
+def test_parse_calls_is_silent_on_odd_literals(recwarn):
+    """Model text such as `1st` is a parse error, without a SyntaxWarning printed per case."""
+    with pytest.raises(ValueError):
+        common.parse_calls("[f(day=1st)]")
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]
