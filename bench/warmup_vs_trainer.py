@@ -53,7 +53,7 @@ def run_warmup(model_dir, encoded, batches, args, device):
     import torch
     model, tok = common.load_model(model_dir, device, torch.float32)
     opt_args = argparse.Namespace(lr=args.lr, weight_decay=0.0, warmup_ratio=args.warmup_ratio)
-    params, optimizer, scheduler = warmup.make_optimizer(model, opt_args, len(batches), device)
+    params, optimizer, scheduler = common.make_optimizer(model, opt_args, len(batches), device)
     lm = common.LogpModel(model, common.autocast_dtype(device))
     model.train()
     times, losses = [], []
