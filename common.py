@@ -67,6 +67,17 @@ def run_main(main):
 # ---------------------------------------------------------------------------
 # Files
 
+def cut_torn_tail(path):
+    """Cut an appended file back to its last newline (a kill mid-write leaves a torn last
+    line) and return its complete lines as bytes."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            f.truncate(end)
+    return data[:end]
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w"):
     """Open a temporary file beside `path`; rename it over `path` only on success."""

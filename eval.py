@@ -432,42 +432,50 @@ def print_table(summary, file=sys.stdout):
         print(f"({summary['missing_predictions']} cases had no prediction: counted as parse_error)", file=file)
 
 
+def stage_summaries(folder, stage):
+    """{"synth": summary, "bfcl": summary} of run.sh's evaluations of one stage (those present)."""
+    got = {}
+    for kind in ("synth", "bfcl"):
+        path = os.path.join(folder, stage, kind + ".summary.json")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                got[kind] = json.load(f)
+    return got
+
+
+def table_cells(got, cats):
+    """One stage's Markdown cells: synthetic-test accuracy, BFCL `cats`, non-live, error classes."""
+    def pct(x):
+        return "" if x is None else f"{100 * x:.1f}"
+    synth, bfcl = got.get("synth", {}), got.get("bfcl", {})
+    errors = {}
+    for s in (synth, bfcl):
+        for e, n in s.get("errors", {}).items():
+            errors[e] = errors.get(e, 0) + n
+    return ([pct(synth.get("accuracy")) + (f" (n={synth['n']})" if synth else "")]
+            + [pct(bfcl.get("categories", {}).get(c, {}).get("accuracy")) for c in cats]
+            + [pct(bfcl.get("non_live")), ", ".join(f"{e} {n}" for e, n in errors.items() if n) or "none"])
+
+
 def report(folder):
     """Markdown table, one row per stage folder under `folder` (base, warmup, iter1, ...):
     synthetic-test accuracy, BFCL per category, non-live aggregate, and error classes."""
     def rank(name):
         m = re.fullmatch(r"iter(\d+)", name)
         return ({"base": (0, 0), "warmup": (1, 0)}.get(name) or ((2, int(m.group(1))) if m else (3, 0)), name)
-    stages = {}
-    for name in sorted(os.listdir(folder) if os.path.isdir(folder) else [], key=rank):
-        got = {}
-        for kind in ("synth", "bfcl"):
-            path = os.path.join(folder, name, kind + ".summary.json")
-            if os.path.isfile(path):
-                with open(path, encoding="utf-8") as f:
-                    got[kind] = json.load(f)
-        if got:
-            stages[name] = got
+    names = sorted(os.listdir(folder) if os.path.isdir(folder) else [], key=rank)
+    stages = {name: got for name in names for got in [stage_summaries(folder, name)] if got}
     if not stages:
         raise common.InputError(folder, None, "no stage folder with synth.summary.json or bfcl.summary.json")
     cats = []
     for got in stages.values():
         cats += [c for c in got.get("bfcl", {}).get("categories", {}) if c not in cats]
-
-    def pct(x):
-        return "" if x is None else f"{100 * x:.1f}"
-    head = ["stage", "synthetic test"] + [f"{c} (n={max(g.get('bfcl', {}).get('categories', {}).get(c, {}).get('n', 0) for g in stages.values())})" for c in cats] + ["BFCL non-live", "errors (synthetic + BFCL)"]
+    counts = {c: max(g.get("bfcl", {}).get("categories", {}).get(c, {}).get("n", 0) for g in stages.values())
+              for c in cats}
+    head = ["stage", "synthetic test"] + [f"{c} (n={counts[c]})" for c in cats] + ["BFCL non-live",
+                                                                                   "errors (synthetic + BFCL)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, got in stages.items():
-        synth, bfcl = got.get("synth", {}), got.get("bfcl", {})
-        errors = {}
-        for s in (synth, bfcl):
-            for e, n in s.get("errors", {}).items():
-                errors[e] = errors.get(e, 0) + n
-        cells = [name, pct(synth.get("accuracy")) + (f" (n={synth['n']})" if synth else "")]
-        cells += [pct(bfcl.get("categories", {}).get(c, {}).get("accuracy")) for c in cats]
-        cells += [pct(bfcl.get("non_live")), ", ".join(f"{e} {n}" for e, n in errors.items() if n) or "none"]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["| " + " | ".join([name] + table_cells(got, cats)) + " |" for name, got in stages.items()]
     return "\n".join(lines)
 
 
@@ -494,12 +502,7 @@ def read_partial(path, cases, header):
     torn last line (a kill mid-write) is cut off and generated again."""
     done = {}
     if os.path.exists(path):
-        with open(path, "rb+") as f:
-            data = f.read()
-            end = data.rfind(b"\n") + 1
-            f.seek(end)
-            f.truncate()
-        lines = data[:end].decode("utf-8", errors="replace").splitlines()
+        lines = common.cut_torn_tail(path).decode("utf-8", errors="replace").splitlines()
         if lines and lines[0] == json.dumps(header, sort_keys=True):
             wanted = {c["id"] for c in cases}
             for line in lines[1:]:

@@ -576,11 +576,7 @@ def finished_ids(path):
     """Ids of the trees already in --out. A torn last line (a kill mid-write) is cut off."""
     if not os.path.isfile(path):
         return []
-    with open(path, "rb+") as f:
-        data = f.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            f.truncate(end)
+    common.cut_torn_tail(path)
     return [row.get("id") for _, row in common.iter_jsonl(path)]
 
 

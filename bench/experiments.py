@@ -27,7 +27,6 @@ again from synth.py with another seed (same training functions), so that each sm
 set is the head of the next one.
 """
 import argparse
-import json
 import math
 import os
 import shutil
@@ -38,6 +37,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+import eval as itool_eval  # noqa: E402
 from results import write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## Experiments"
@@ -146,11 +146,9 @@ def final_eval(run, k):
 
 
 def stage_eval(run, stage):
-    """(synthetic summary, BFCL summary) of one stage of a run, or None."""
-    paths = [os.path.join(run, "eval", stage, f"{kind}.summary.json") for kind in ("synth", "bfcl")]
-    if not all(os.path.isfile(p) for p in paths):
-        return None
-    return tuple(json.load(open(p, encoding="utf-8")) for p in paths)
+    """(synthetic summary, BFCL summary) of one stage of a run, or None while either is missing."""
+    got = itool_eval.stage_summaries(os.path.join(run, "eval"), stage)
+    return (got["synth"], got["bfcl"]) if len(got) == 2 else None
 
 
 def run_all(args):
@@ -178,10 +176,6 @@ def run_all(args):
                 share(args, name, "warmup")
                 share(args, name, "eval", "warmup")
             run_sh(args, name, DATA=ref_data, **env)
-
-
-def pct(x):
-    return "" if x is None else f"{100 * x:.1f}"
 
 
 def svg_scaling(points, itool, path):
@@ -236,16 +230,9 @@ def report(args):
             if os.path.isdir(run):  # started but not finished, or an iteration without pairs
                 rows.append("| " + " | ".join([label, f"{stage}: missing"] + [""] * (len(head) - 2)) + " |")
             continue
-        synth, bfcl = got
         steps = optimizer_steps(run, int(stage[4:]) if stage.startswith("iter") else 0) if stage != "base" else {}
-        errors = {}
-        for summary in got:
-            for e, n in summary["errors"].items():
-                errors[e] = errors.get(e, 0) + n
-        rows.append("| " + " | ".join([label, stage, str(sum(steps.values())), pct(synth["accuracy"])]
-                                      + [pct(bfcl["categories"].get(c, {}).get("accuracy")) for c in cats]
-                                      + [pct(bfcl["non_live"]), ", ".join(f"{e} {n}" for e, n in errors.items() if n)])
-                    + " |")
+        cells = itool_eval.table_cells({"synth": got[0], "bfcl": got[1]}, cats)
+        rows.append("| " + " | ".join([label, stage, str(sum(steps.values()))] + cells) + " |")
     curve = []
     for name in ("sft_25", "sft_50", None, "sft_200"):
         run = ref if name is None else folder(args, name)
