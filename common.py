@@ -717,9 +717,12 @@ def length_grouped_batches(lengths, batch_size, seed, epoch=0):
 
 
 def cosine_schedule(step, total, warmup_steps):
-    """LR multiplier: linear warm-up from 0, then cosine decay to 0 at `total` (as Hugging Face's)."""
+    """LR multiplier: linear warm-up, then cosine decay to 0 at `total`.
+
+    Unlike Hugging Face's, the first step already moves (1/(w+1) of the peak, not 0): with
+    the few steps a small pair set gives, a zero-lr step would waste a large share of them."""
     if step < warmup_steps:
-        return step / max(1, warmup_steps)
+        return (step + 1) / (warmup_steps + 1)
     progress = (step - warmup_steps) / max(1, total - warmup_steps)
     return max(0.0, 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
