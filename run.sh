@@ -95,7 +95,6 @@ if [ "$SMOKE" = 1 ] && [ "$MODEL" = "$OUT/tiny-model" ] && [ ! -f "$MODEL/tokeni
 fi
 
 mkdir -p "$OUT"
-model_arg() { if [ -n "$1" ]; then echo "--model $1"; fi; }
 launch() {  # a training stage: torchrun when NPROC > 1
     if [ "$NPROC" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NPROC" "$@"; else python "$@"; fi
 }
@@ -122,10 +121,10 @@ stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" 
 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
     stage "eval $1 (synthetic)" "$OUT/eval/$1/synth.summary.json" \
-        python eval.py $(model_arg "$2") --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" $EVAL_ARGS \
+        python eval.py ${2:+--model "$2"} --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" $EVAL_ARGS \
         --out "$OUT/eval/$1/synth.jsonl"
     stage "eval $1 (BFCL)" "$OUT/eval/$1/bfcl.summary.json" \
-        python eval.py $(model_arg "$2") --data "$BFCL" --limit "$EVAL_LIMIT" $EVAL_ARGS --out "$OUT/eval/$1/bfcl.jsonl"
+        python eval.py ${2:+--model "$2"} --data "$BFCL" --limit "$EVAL_LIMIT" $EVAL_ARGS --out "$OUT/eval/$1/bfcl.jsonl"
 }
 
 evaluate base "$MODEL"
@@ -134,7 +133,7 @@ evaluate base "$MODEL"
 POLICY=$MODEL
 if [ "$WARMUP" = 1 ]; then
     stage warmup "$OUT/warmup/run.json" \
-        launch warmup.py $(model_arg "$MODEL") --data "$DATA/train.jsonl" --out "$OUT/warmup" --seed "$SEED" $WARMUP_ARGS
+        launch warmup.py ${MODEL:+--model "$MODEL"} --data "$DATA/train.jsonl" --out "$OUT/warmup" --seed "$SEED" $WARMUP_ARGS
     evaluate warmup "$OUT/warmup"
     POLICY=$OUT/warmup
 fi
@@ -148,14 +147,14 @@ for k in $(seq 1 "$K"); do
     # mcts.py appends trees as they finish and resumes by itself; the marker says it ended.
     stage "iter $k: mcts" "$IT/mcts.done" \
         sh -c 'python mcts.py "$@" && touch "$0"' "$IT/mcts.done" \
-        $(model_arg "$POLICY") --data "$DATA/train.jsonl" --out "$IT/trees.jsonl" --seed "$((SEED + k))" $MCTS_ARGS
+        ${POLICY:+--model "$POLICY"} --data "$DATA/train.jsonl" --out "$IT/trees.jsonl" --seed "$((SEED + k))" $MCTS_ARGS
     stage "iter $k: prefs" "$IT/pairs.jsonl" python prefs.py --trees "$IT/trees.jsonl" --out "$IT/pairs.jsonl" $PREFS_ARGS
     if [ ! -s "$IT/pairs.jsonl" ]; then
         echo "== iter $k: no pair passed the filters; the policy carries over unchanged" >&2
         continue
     fi
     stage "iter $k: train_pref" "$IT/model/run.json" \
-        launch train_pref.py $(model_arg "$POLICY") --pairs "$IT/pairs.jsonl" --out "$IT/model" --seed "$SEED" $PREF_ARGS
+        launch train_pref.py ${POLICY:+--model "$POLICY"} --pairs "$IT/pairs.jsonl" --out "$IT/model" --seed "$SEED" $PREF_ARGS
     POLICY=$IT/model
     if [ "$EVAL_ITERS" = all ] || [ "$k" = "$K" ]; then evaluate "iter$k" "$POLICY"; fi
 done
