@@ -88,6 +88,10 @@ if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run
              WARMUP_ARGS MCTS_ARGS PREFS_ARGS PREF_ARGS; do printf '%s=%s\n' "$v" "${!v}"; done
     exit 0
 fi
+if [ "$EVAL_ITERS" != all ] && [ "$EVAL_ITERS" != last ]; then
+    echo "error: EVAL_ITERS=$EVAL_ITERS: must be all or last" >&2
+    exit 2
+fi
 # SETUP=0 uses the python already on PATH (the tests run this script from their own venv).
 if [ "${SETUP:-1}" = 1 ]; then setup_venv; fi
 if [ "$SMOKE" = 1 ] && [ "$MODEL" = "$OUT/tiny-model" ] && [ ! -f "$MODEL/tokenizer.json" ]; then

@@ -85,7 +85,7 @@ def run_sh(args, name, **env):
         base.setdefault("EVAL_LIMIT", str(args.eval_limit))
         for key, value in SCALE.items():
             base.setdefault(key, value)
-    defaults = run_sh_defaults(args.smoke)
+    defaults = run_sh_defaults(base)
     for key, value in env.items():
         base[key] = (defaults[key] + " " + value[1:]).strip() if value.startswith("+") else value
     print(f"== {name}: " + " ".join(f"{k}={v!r}" for k, v in env.items()), file=sys.stderr)
@@ -95,11 +95,9 @@ def run_sh(args, name, **env):
     print(f"== {name} finished in {time.time() - t0:.0f} s", file=sys.stderr)
 
 
-def run_sh_defaults(smoke):
-    """The settings run.sh would use (`bash run.sh settings`), so '+flag' can extend them."""
-    env = dict(SCALE if not smoke else {}, **os.environ)
-    env.update(SETUP="0", SMOKE="1" if smoke else "0")
-    out = subprocess.run(["bash", os.path.join(ROOT, "run.sh"), "settings"], env=env, capture_output=True,
+def run_sh_defaults(env):
+    """The settings run.sh would use in environment `env` (`bash run.sh settings`), so '+flag' can extend them."""
+    out = subprocess.run(["bash", os.path.join(ROOT, "run.sh"), "settings"], env=dict(env, SETUP="0"), capture_output=True,
                          text=True, check=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
