@@ -17,7 +17,8 @@
 Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
 when it exists, so the script resumes. Runs that share a stage with the reference share
 its output (symlinks): the base model's evaluation always, the warm-up and its
-evaluation for the ablations that start from it; all use the reference's data. The
+evaluation for the ablations that start from it, and iteration 1's trees for those that
+change only prefs.py or train_pref.py; all use the reference's data. The
 settings are run.sh's defaults at a larger scale (SCALE below: 200 training and 100 test
 examples, 12 trees per iteration, only the last iteration evaluated) with EVAL_LIMIT=100
 (at least 100 cases per category) unless --eval-limit says otherwise; any run.sh variable
@@ -182,6 +183,10 @@ def run_all(args):
             if env.get("WARMUP") != "0":
                 share(args, name, "warmup")
                 share(args, name, "eval", "warmup")
+            if set(env) <= {"PREFS_ARGS", "PREF_ARGS"}:
+                # same policy, data and mcts flags: iteration 1's trees are the reference's
+                for part in ("trees.jsonl", "trees.jsonl.selected.json", "mcts.done"):
+                    share(args, name, "iter1", part)
             run_sh(args, name, DATA=ref_data, **env)
 
 
