@@ -30,6 +30,7 @@ again from synth.py with another seed (same training functions), so that each sm
 set is the head of the next one.
 """
 import argparse
+import filecmp
 import math
 import os
 import shutil
@@ -224,6 +225,13 @@ def svg_scaling(points, itool, path):
         f.write("\n".join(out) + "\n")
 
 
+def same_pairs(ref, run, k):
+    """True when every iteration 1..k of `run` trained on exactly the reference's pairs."""
+    paths = [(os.path.join(ref, f"iter{i}", "pairs.jsonl"), os.path.join(run, f"iter{i}", "pairs.jsonl"))
+             for i in range(1, k + 1)]
+    return all(os.path.isfile(b) and filecmp.cmp(a, b, shallow=False) for a, b in paths)
+
+
 def report(args):
     ref = folder(args, "itool")
     if not final_eval(ref, args.k):
@@ -240,7 +248,10 @@ def report(args):
         got = stage_eval(run, stage)
         if not got:
             if os.path.isdir(run):  # started but not finished, or an iteration without pairs
-                rows.append("| " + " | ".join([label, f"{stage}: missing"] + [""] * (len(head) - 2)) + " |")
+                why = f"{stage}: missing"
+                if same_pairs(ref, run, args.k):
+                    why += f" (its pairs are byte-identical to the reference's in iterations 1-{args.k}: the same model)"
+                rows.append("| " + " | ".join([label, why] + [""] * (len(head) - 2)) + " |")
             continue
         steps = optimizer_steps(run, int(stage[4:]) if stage.startswith("iter") else 0) if stage != "base" else {}
         cells = itool_eval.table_cells({"synth": got[0], "bfcl": got[1]}, cats)
