@@ -197,12 +197,16 @@ def svg_scaling(points, itool, path):
     xs = [n for n, _, _ in points] + ([itool[0]] if itool else [])
     lo, hi = math.log2(min(xs)), math.log2(max(xs))
     X = lambda n: left + (w - left - right) * ((math.log2(n) - lo) / ((hi - lo) or 1))  # noqa: E731
-    Y = lambda a: top + (h - top - bottom) * (1 - a)  # noqa: E731
+    # the y axis ends at the first multiple of 20% at least 5 points above the best point (ticks every
+    # 5% or more), so that a small model's curves are not flat along the bottom
+    values = [v for _, *p in points for v in p if v is not None] + [v for v in (itool or ())[1:] if v is not None]
+    ymax = min(1.0, math.ceil(5 * (max(values, default=0) + 0.05)) / 5)
+    Y = lambda a: top + (h - top - bottom) * (1 - a / ymax)  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
            f'font-size="12"><rect width="{w}" height="{h}" fill="white"/>']
-    for a in (0, 0.25, 0.5, 0.75, 1):
+    for a in (ymax * i / 4 for i in range(5)):
         out.append(f'<line x1="{left}" y1="{Y(a):.1f}" x2="{w - right}" y2="{Y(a):.1f}" stroke="#ddd"/>'
-                   f'<text x="{left - 8}" y="{Y(a) + 4:.1f}" text-anchor="end">{int(100 * a)}</text>')
+                   f'<text x="{left - 8}" y="{Y(a) + 4:.1f}" text-anchor="end">{100 * a:g}</text>')
     for n in sorted(set(xs)):
         out.append(f'<text x="{X(n):.1f}" y="{h - bottom + 18}" text-anchor="middle">{n}</text>')
     out.append(f'<text x="{(left + w - right) / 2}" y="{h - 8}" text-anchor="middle">training examples '
