@@ -20,7 +20,10 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
                   still being written that can grow into a right one counts half)
       -0.4 a wrong value or type; -0.5 an unknown or missing parameter, too many calls;
       -0.8 a wrong function; -1.0 text that cannot be a list of calls.
-   Irrelevance (answer []): prose 1.0, nothing yet 0.0, a call begun -0.5, a call -0.8.
+   Irrelevance (answer []): nothing yet 0.0, a call begun -0.5, a call -0.8, other text
+   -0.5 + 1.5 * (share of its words found in the gold refusal), so a refusal worded like
+   the gold one gets 1.0 and gibberish -0.5 (BFCL passes any text that is not a call, but
+   a pair that prefers gibberish to a call teaches nothing useful).
    --reward judge (published): the policy sees the question, the gold response and the
    text and grades A (correct) .. D (wrong); reward = sum p(letter) * weight / sum p
    with A 1.0, B 0.3, C -0.3, D -1.0 (our weights: the published ones are not given);
@@ -266,7 +269,9 @@ def open_call(doc, args, gold, value_open, pending):
     return None, done
 
 
-def irrelevance_reward(text):
+def irrelevance_reward(text, gold):
+    """Rewards a refusal, not any text that is not a call: at temperature 1.5 a small model's
+    samples are often gibberish, which BFCL would pass but which must not become `chosen`."""
     body = text.strip("`\n ")
     if body in ("", "["):
         return 0.0
@@ -276,14 +281,18 @@ def irrelevance_reward(text):
         calls = None
     if calls:
         return ERROR_REWARD["spurious_call"]
-    return -0.5 if re.match(r"\[\s*[A-Za-z_]|[A-Za-z_][\w.]*\s*\(", body) else 1.0
+    if re.match(r"\[\s*[A-Za-z_]|[A-Za-z_][\w.]*\s*\(", body):
+        return -0.5
+    # prose: -0.5 (as bad as a call begun) plus 1.5 x the share of its words found in the gold refusal
+    words, known = re.findall(r"\w+", body.lower()), set(re.findall(r"\w+", gold.lower()))
+    return -0.5 + 1.5 * sum(w in known for w in words) / len(words) if words else -0.5
 
 
 def ast_reward(text, task, docs):
     """Our verifiable reward of a partial or finished answer (scale in the module docstring)."""
     answer = task["answer"]
     if not answer:
-        return irrelevance_reward(text)
+        return irrelevance_reward(text, task["response"])
     result = bfcl.score({"id": task["id"], "category": task["category"], "task": task, "docs": docs}, text)
     if result["valid"]:
         return 1.0

@@ -142,10 +142,15 @@ def test_ast_reward_parallel_and_irrelevance():
     assert 0 < reward('[get_time(tz="CET"), get_wea', task) < 1
     assert reward('[get_weather(city="Paris")]', task) < 0  # one call missing
     assert reward(both[:-1] + ", get_time(tz=", task) < 0  # one call too many
-    irr = weather_task([], "irrelevance")
+    irr = dict(weather_task([], "irrelevance"), response="None of these tools can book a table.")
     assert reward("None of these tools can book a table.", irr) == 1.0
     assert reward("", irr) == 0.0
     assert reward("[get_wea", irr) < 0 and reward(CALL, irr) < reward("[get_wea", irr)
+    # a refusal worded otherwise still beats a call begun; gibberish (samples of a small model
+    # at temperature 1.5) does not, so prefs.py cannot pair "gibberish > call"
+    assert reward("Sorry, no tool here can book that.", irr) > reward("[get_wea", irr) + 0.1
+    for gibberish in ("[7dog(name=", "Smithin execute US patterned services task", "@@ ..."):
+        assert reward(gibberish, irr) <= reward("[get_wea", irr)
 
 
 def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
