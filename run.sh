@@ -75,6 +75,7 @@ N_TRAIN=${N_TRAIN:-120}               # synthetic training examples (synth.py ma
 N_TEST=${N_TEST:-50}                  # synthetic test examples
 EVAL_LIMIT=${EVAL_LIMIT:-5}           # cases per category for each evaluation (100+ for reported figures)
 EVAL_ITERS=${EVAL_ITERS:-all}         # all: evaluate every iteration; last: only iteration K
+EVAL=${EVAL:-1}                       # 0: train only; a later EVAL=1 run evaluates what lacks an evaluation
 EVAL_ARGS=${EVAL_ARGS-}              # extra eval.py flags
 WARMUP_ARGS=${WARMUP_ARGS-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
 MCTS_ARGS=${MCTS_ARGS-"--limit 6"}   # extra mcts.py flags; --limit: trees per iteration (~35 s each here)
@@ -84,12 +85,16 @@ PREFS_ARGS=${PREFS_ARGS-}            # extra prefs.py flags (--span full, --min-
 PREF_ARGS=${PREF_ARGS-"--lr 1e-4 --batch-size 4 --epochs 3 --max-length 2048"}   # extra train_pref.py flags
 
 if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run nothing
-    for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ITERS EVAL_ARGS \
+    for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ITERS EVAL EVAL_ARGS \
              WARMUP_ARGS MCTS_ARGS PREFS_ARGS PREF_ARGS; do printf '%s=%s\n' "$v" "${!v}"; done
     exit 0
 fi
 if [ "$EVAL_ITERS" != all ] && [ "$EVAL_ITERS" != last ]; then
     echo "error: EVAL_ITERS=$EVAL_ITERS: must be all or last" >&2
+    exit 2
+fi
+if [ "$EVAL" != 0 ] && [ "$EVAL" != 1 ]; then
+    echo "error: EVAL=$EVAL: must be 0 or 1" >&2
     exit 2
 fi
 # SETUP=0 uses the python already on PATH (the tests run this script from their own venv).
@@ -124,6 +129,7 @@ fi
 stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" --test "$N_TEST" --seed "$SEED"
 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
+    if [ "$EVAL" = 0 ]; then return 0; fi
     stage "eval $1 (synthetic)" "$OUT/eval/$1/synth.summary.json" \
         python eval.py ${2:+--model "$2"} --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" $EVAL_ARGS \
         --out "$OUT/eval/$1/synth.jsonl"
@@ -163,6 +169,10 @@ for k in $(seq 1 "$K"); do
     if [ "$EVAL_ITERS" = all ] || [ "$k" = "$K" ]; then evaluate "iter$k" "$POLICY"; fi
 done
 
+if [ "$EVAL" = 0 ]; then
+    echo "== done without evaluations (EVAL=0): outputs under $OUT" >&2
+    exit 0
+fi
 echo "== accuracy (%) by stage: $OUT/eval" >&2
 python eval.py --report "$OUT/eval" | tee "$OUT/report.md"
 echo "== done: outputs under $OUT" >&2

@@ -3,6 +3,7 @@
     python bench/experiments.py                          # all of them (many hours on 2 CPU cores)
     python bench/experiments.py --only itool,sft_equal   # some; finished runs are reused
     python bench/experiments.py --smoke                  # every experiment on a tiny random model
+    EVAL=0 python bench/experiments.py --only itool      # train only; evaluate later (another process)
 
 1. Equal compute: iTool (warm-up + K iterations, the reference run) against SFT on the
    same training examples for as many optimizer steps as the warm-up and all of iTool's
@@ -111,6 +112,8 @@ def folder(args, name):
 def share(args, name, *parts):
     """Link the reference run's output `parts` into run `name`, so run.sh skips that stage."""
     src, dst = os.path.join(folder(args, "itool"), *parts), os.path.join(folder(args, name), *parts)
+    if not os.path.exists(src) and parts[0] == "eval" and os.environ.get("EVAL") == "0":
+        return  # evaluations come later (run.sh's EVAL=0); the EVAL=1 run links them
     if not os.path.exists(src):
         raise common.InputError(src, None, "the reference run (itool) has not made this yet")
     if not os.path.lexists(dst):
@@ -164,10 +167,17 @@ def run_all(args):
     todo = args.only.split(",")
     ref = folder(args, "itool")
     ref_data = os.path.join(ref, "data")
-    run_sh(args, "itool")  # makes ref_data; every other run shares stages with it, so it always comes first (or is skipped)
+    # Every other run shares stages with the reference; leaving it out of --only lets another
+    # process run it meanwhile (the shared stages must exist by the time they are needed).
+    if "itool" in todo:
+        run_sh(args, "itool")
+    elif not os.path.isfile(os.path.join(ref_data, "test.jsonl")):
+        raise common.InputError(ref_data, None, "the reference run (itool) has not made its data yet")
     if "sft_equal" in todo:
         # Plain SFT (one bucket, reshuffled every epoch) for as many steps as iTool took in all;
         # repeating the curriculum would train its easy bucket many times before the hard one.
+        if not all(os.path.exists(os.path.join(ref, f"iter{k}", "pairs.jsonl")) for k in range(1, args.k + 1)):
+            raise common.InputError(ref, None, f"the reference run has not finished its {args.k} iterations yet")
         steps = sum(optimizer_steps(ref, args.k).values())
         share(args, "sft_equal", "eval", "base")
         # --epochs is only an upper bound (an epoch is at least one step); --max-steps cuts the plan
@@ -293,6 +303,9 @@ def main():
         args.prefix = "exp-smoke"
     if not args.report_only:
         run_all(args)
+    if os.environ.get("EVAL") == "0":
+        print("EVAL=0: nothing evaluated yet; run again without it for the evaluations and the table", file=sys.stderr)
+        return
     report(args)
 
 

@@ -49,3 +49,23 @@ def test_smoke_loop_then_resume(tmp_path):
     assert [s.split(" done in ")[0] for s in ran] == ["iter 2: train_pref", "eval iter2 (synthetic)",
                                                      "eval iter2 (BFCL)"], r.stderr[-3000:]
     assert (out / "report.md").read_text().count("| iter2 |") == 1
+
+
+def test_eval_0_trains_only_then_eval_1_evaluates_what_is_missing(tmp_path):
+    r = run_sh(tmp_path, K="1", EVAL="0")
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path / "smoke"
+    assert (out / "iter1" / "model" / "run.json").exists()
+    assert not (out / "eval").exists() and not (out / "report.md").exists()
+    ran = [line[3:].split(" done in ")[0] for line in r.stderr.splitlines() if " done in " in line]
+    assert not [s for s in ran if s.startswith("eval")], ran
+
+    r = run_sh(tmp_path, K="1")
+    assert r.returncode == 0, r.stderr[-3000:]
+    ran = [line[3:].split(" done in ")[0] for line in r.stderr.splitlines() if " done in " in line]
+    assert ran == [f"eval {stage} ({kind})" for stage in ("base", "warmup", "iter1") for kind in ("synthetic", "BFCL")], ran
+    rows = [line.split("|")[1].strip() for line in (out / "report.md").read_text().splitlines()[2:]]
+    assert rows == ["base", "warmup", "iter1"]
+
+    r = run_sh(tmp_path, K="1", EVAL="yes")
+    assert r.returncode == 2 and "EVAL=yes" in r.stderr
