@@ -5,7 +5,8 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
 1. Deficiency calibration: the policy scores the perplexity of every training example's
    gold response (common.perplexity); the top --select-ratio (at least one) of the
    examples that call a tool and of those that do not are kept, hardest first
-   (--select random: as many at random, the ablation). Stored in <out>.selected.json on
+   (--select random: as many at random, the ablation), the two groups interleaved in
+   proportion so that a --limit budget keeps their mix. Stored in <out>.selected.json on
    the first run, reused on resume.
 2. One tree per selected example (SPEC's MCTS, every published setting a flag). A node
    holds one step of assistant text; its answer so far is the texts on its path. Each
@@ -566,7 +567,7 @@ def select_examples(model, tok, tasks, args, config):
             raise InputError(args.data, n, str(e)) from None
     ppl = common.perplexity(model, tok, tasks, args.batch_size)
     rng = random.Random(args.seed)
-    selected = []
+    groups = []
     for group in ("call", "no_call"):
         members = [i for i, t in enumerate(tasks) if bool(t["answer"]) == (group == "call")]
         k = min(len(members), math.ceil(args.select_ratio * len(members)))
@@ -574,11 +575,19 @@ def select_examples(model, tok, tasks, args, config):
             chosen = rng.sample(members, k)
         else:
             chosen = sorted(members, key=lambda i: (-ppl[i], i))[:k]
-        selected += [{"id": tasks[i]["id"], "perplexity": ppl[i], "group": group} for i in chosen]
-    if args.select == "deficiency":
-        selected.sort(key=lambda s: -s["perplexity"])
+        groups.append([{"id": tasks[i]["id"], "perplexity": ppl[i], "group": group} for i in chosen])
+    selected = interleave(groups)
     common.write_json(path, {"config": config, "selected": selected})
     return selected
+
+
+def interleave(groups):
+    """Merge lists so that every head of the result holds each list in proportion to its
+    length, each in its own order. --limit grows trees for a head of the selection: sorted
+    by perplexity across groups, the few irrelevance examples (the warmed-up model's least
+    likely answers) took 9 of 12 trees, all of them one-fragment answers."""
+    keyed = [((j + 0.5) / len(g), gi, item) for gi, g in enumerate(groups) for j, item in enumerate(g)]
+    return [item for _, _, item in sorted(keyed, key=lambda x: x[:2])]
 
 
 def finished_ids(path):

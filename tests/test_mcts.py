@@ -239,7 +239,9 @@ def test_deficiency_selection_per_group_and_reuse(data, policy):
     assert len(by_group["call"]) == 3 and len(by_group["no_call"]) == 1  # ceil(0.3 * 10), ceil(0.3 * 3)
     calls = sorted((p for t, p in zip(tasks, ppl) if t["answer"]), reverse=True)
     assert [s["perplexity"] for s in by_group["call"]] == pytest.approx(calls[:3])
-    assert [s["perplexity"] for s in selected] == sorted([s["perplexity"] for s in selected], reverse=True)
+    assert [s["perplexity"] for s in by_group["no_call"]] == pytest.approx(
+        sorted((p for t, p in zip(tasks, ppl) if not t["answer"]), reverse=True)[:1])
+    assert [s["group"] for s in selected] == ["call", "call", "no_call", "call"]  # in proportion, 3:1
     assert os.path.isfile(out + ".selected.json")
     assert mcts.select_examples(None, None, tasks, args, config) == selected  # read back, no model needed
     with pytest.raises(common.InputError, match="other settings"):
@@ -293,3 +295,16 @@ def test_limit_and_bad_input(data, tiny_model_dir, tmp_path):
     bad.write_text("\n".join(lines[:2] + [lines[1]]) + "\n")
     with pytest.raises(common.InputError, match=f"^{bad}:3: duplicate id"):
         mcts.main(["--model", tiny_model_dir, "--data", str(bad), "--out", str(tmp_path / "b.jsonl")])
+
+
+def test_interleave_keeps_every_head_in_proportion():
+    # 51 call and 9 no-call examples (the experiments' selection): a budget of 12 trees
+    # gets 2 no-call ones, not the 9 that perplexity order put first
+    calls, refusals = [f"c{i}" for i in range(51)], [f"n{i}" for i in range(9)]
+    merged = mcts.interleave([calls, refusals])
+    assert sorted(merged) == sorted(calls + refusals)
+    assert [x for x in merged if x[0] == "c"] == calls and [x for x in merged if x[0] == "n"] == refusals
+    for n in range(1, 61):
+        assert abs(sum(x[0] == "n" for x in merged[:n]) - n * 9 / 60) <= 1, n
+    assert sum(x[0] == "n" for x in merged[:12]) == 2
+    assert mcts.interleave([[], ["a"]]) == ["a"]
