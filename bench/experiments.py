@@ -24,7 +24,10 @@ settings are run.sh's defaults at a larger scale (SCALE below: 200 training and 
 examples, 12 trees per iteration, only the last iteration evaluated) with EVAL_LIMIT=100
 (at least 100 cases per category) unless --eval-limit says otherwise; any run.sh variable
 set in the environment wins. Writes (replaces) the section `## Experiments` of
-bench/RESULTS.md.
+bench/RESULTS.md. Run folders do not outlive a machine, so every evaluated stage's figures
+are also kept in bench/experiments.json (commit it): a run whose folder is gone keeps its
+row, marked with the date it was measured, and runs made in different sessions add up
+to one table (`--report-only` redraws it).
 
 Simplification: the 200% data is the reference training file plus as many examples
 again from synth.py with another seed (same training functions), so that each smaller
@@ -32,6 +35,7 @@ set is the head of the next one.
 """
 import argparse
 import filecmp
+import json
 import math
 import os
 import shutil
@@ -71,6 +75,9 @@ def parse_args():
     p.add_argument("--smoke", action="store_true", help="run.sh's SMOKE=1: a tiny model, minutes in all")
     p.add_argument("--report-only", action="store_true", help="run nothing; tabulate the finished runs")
     p.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
+    p.add_argument("--record", help="every evaluated stage's figures, kept across sessions "
+                   "(default: bench/experiments.json; with --smoke, RUNS/PREFIX-record.json)")
+    p.add_argument("--svg", help="the scaling curve (default: bench/scaling.svg; with --smoke, RUNS/PREFIX-scaling.svg)")
     args = p.parse_args()
     unknown = set(args.only.split(",")) - set(ALL)
     if unknown:
@@ -149,12 +156,6 @@ def scaled_data(args, ref_data, size, name):
     common.write_jsonl(os.path.join(out, "train.jsonl"), rows[:size])
     shutil.copyfile(os.path.join(ref_data, "test.jsonl"), os.path.join(out, "test.jsonl"))
     return out
-
-
-def final_eval(run, k):
-    """(synthetic summary, BFCL summary) of a run's last stage: iteration k (the warm-up when
-    k is 0), or None while it is missing (an iteration without pairs has no evaluation)."""
-    return stage_eval(run, f"iter{k}" if k else "warmup")
 
 
 def stage_eval(run, stage):
@@ -246,20 +247,46 @@ def same_pairs(ref, run, k):
     return all(os.path.isfile(b) and filecmp.cmp(a, b, shallow=False) for a, b in paths)
 
 
+def measured(args, record, run, stage):
+    """{"synth", "bfcl", "steps", "n_train", "date"} of one evaluated stage: read from the run
+    folder when its evaluation is there (and stored in `record`), else the figures `record`
+    kept from an earlier session (run folders do not outlive the machine), else None."""
+    key = f"{os.path.basename(run)}/{stage}"
+    got = stage_eval(run, stage)
+    if got:
+        k = int(stage[4:]) if stage.startswith("iter") else 0
+        train = os.path.join(run, "data", "train.jsonl")
+        old = record.get(key, {})
+        same = old.get("synth") == got[0] and old.get("bfcl") == got[1]
+        record[key] = {"synth": got[0], "bfcl": got[1], "date": old["date"] if same else time.strftime("%Y-%m-%d"),
+                       "steps": sum(optimizer_steps(run, k).values()) if stage != "base" else 0,
+                       "n_train": count_lines(train) if os.path.isfile(train) else None}
+    return record.get(key)
+
+
 def report(args):
     ref = folder(args, "itool")
-    if not final_eval(ref, args.k):
+    # Every evaluated stage is also kept in a committed record, so that experiments run in
+    # different sessions (each a few hours of the 2 cores) add up to one table.
+    record_path = args.record or (os.path.join(args.runs, f"{args.prefix}-record.json") if args.smoke
+                                  else os.path.join(ROOT, "bench", "experiments.json"))
+    record = {}
+    if os.path.isfile(record_path):
+        with open(record_path, encoding="utf-8") as f:
+            record = json.load(f)
+    final = measured(args, record, ref, f"iter{args.k}")
+    if not final:
         raise common.InputError(ref, None, f"no evaluation of iteration {args.k} of the reference run yet")
     entries = [("base model", ref, "base"), ("SFT, 100% data (the warm-up)", ref, "warmup")]
     entries += [(f"iTool: warm-up + {args.k} iterations", ref, f"iter{args.k}"),
                 ("SFT, equal optimizer steps", folder(args, "sft_equal"), "warmup")]
     entries += [(f"SFT, {name[4:]}% data", folder(args, name), "warmup") for name in ("sft_25", "sft_50", "sft_200")]
     entries += [(f"iTool, {what}", folder(args, name), f"iter{args.k}") for name, (what, _) in ABLATIONS.items()]
-    cats = list(final_eval(ref, args.k)[1]["categories"])
+    cats = list(final["bfcl"]["categories"])
     head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, run, stage in entries:
-        got = stage_eval(run, stage)
+        got = measured(args, record, run, stage)
         if not got:
             if os.path.isdir(run):  # started but not finished, or an iteration without pairs
                 why = f"{stage}: missing"
@@ -267,22 +294,19 @@ def report(args):
                     why += f" (its pairs are byte-identical to the reference's in iterations 1-{args.k}: the same model)"
                 rows.append("| " + " | ".join([label, why] + [""] * (len(head) - 2)) + " |")
             continue
-        steps = optimizer_steps(run, int(stage[4:]) if stage.startswith("iter") else 0) if stage != "base" else {}
-        cells = itool_eval.table_cells({"synth": got[0], "bfcl": got[1]}, cats)
-        rows.append("| " + " | ".join([label, stage, str(sum(steps.values()))] + cells) + " |")
+        when = "" if stage_eval(run, stage) else f" (measured {got['date']})"
+        cells = itool_eval.table_cells({"synth": got["synth"], "bfcl": got["bfcl"]}, cats)
+        rows.append("| " + " | ".join([label, stage + when, str(got["steps"])] + cells) + " |")
     curve = []
     for name in ("sft_25", "sft_50", None, "sft_200"):
-        run = ref if name is None else folder(args, name)
-        got = stage_eval(run, "warmup")
-        if got:
-            curve.append((count_lines(os.path.join(run, "data", "train.jsonl")), got[0]["accuracy"], got[1]["non_live"]))
-    curve = [c for c in curve if c[0] > 0]
-    svg = (os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke
-           else os.path.join(ROOT, "bench", "scaling.svg"))
+        got = measured(args, record, ref if name is None else folder(args, name), "warmup")
+        if got and got["n_train"]:
+            curve.append((got["n_train"], got["synth"]["accuracy"], got["bfcl"]["non_live"]))
+    common.write_json(record_path, dict(sorted(record.items())))
+    svg = args.svg or (os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke
+                       else os.path.join(ROOT, "bench", "scaling.svg"))
     if len(curve) >= 2:
-        synth, bfcl = final_eval(ref, args.k)
-        svg_scaling(curve, (count_lines(os.path.join(ref, "data", "train.jsonl")), synth["accuracy"],
-                            bfcl["non_live"]), svg)
+        svg_scaling(curve, (final["n_train"], final["synth"]["accuracy"], final["bfcl"]["non_live"]), svg)
     cmd = "python bench/experiments.py" + (" --smoke" if args.smoke else "") + (
         f" --k {args.k}" if args.k != 2 else "") + (f" --eval-limit {args.eval_limit}" if args.eval_limit != 100 else "")
     section = "\n".join([

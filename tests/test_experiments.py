@@ -1,0 +1,67 @@
+"""bench/experiments.py --report-only: the table, the curve, and the record that keeps a
+run's figures after its folder is gone (runs made in different sessions add up)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fake_run(runs, name, stage, n_train, synth_acc, non_live, steps):
+    """A run folder as run.sh leaves it, with only what the report reads."""
+    run = os.path.join(runs, f"exp-{name}")
+    os.makedirs(os.path.join(run, "data"), exist_ok=True)
+    with open(os.path.join(run, "data", "train.jsonl"), "w") as f:
+        f.writelines('{"id": "%d"}\n' % i for i in range(n_train))
+    for sub, n in steps.items():
+        os.makedirs(os.path.join(run, sub), exist_ok=True)
+        with open(os.path.join(run, sub, "metrics.jsonl"), "w") as f:
+            f.writelines('{"step": %d}\n' % (i + 1) for i in range(n))
+    ev = os.path.join(run, "eval", stage)
+    os.makedirs(ev, exist_ok=True)
+    with open(os.path.join(ev, "synth.summary.json"), "w") as f:
+        json.dump({"n": 10, "accuracy": synth_acc, "errors": {"wrong_value": 2}}, f)
+    with open(os.path.join(ev, "bfcl.summary.json"), "w") as f:
+        json.dump({"n": 20, "non_live": non_live, "errors": {"missing_param": 3},
+                   "categories": {"simple_python": {"n": 10, "accuracy": non_live}}}, f)
+
+
+def report(tmp_path):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
+                          "--runs", str(tmp_path / "runs"), "--results", str(tmp_path / "RESULTS.md"),
+                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| run")}
+    return rows, (tmp_path / "scaling.svg").read_text()
+
+
+def test_report_keeps_a_gone_runs_figures_from_the_record(tmp_path):
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    fake_run(runs, "itool", "warmup", 8, 0.20, 0.25, {})
+    fake_run(runs, "sft_200", "warmup", 16, 0.35, 0.40, {"warmup": 9})
+    rows, svg = report(tmp_path)
+    assert rows["iTool: warm-up + 2 iterations"][1:5] == ["iter2", "7", "25.0 (n=10)", "30.0"]
+    assert rows["SFT, 200% data"][1:5] == ["warmup", "9", "35.0 (n=10)", "40.0"]
+    assert "SFT, 25% data" not in rows  # never run, not in the record: no row
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert set(record) == {"exp-itool/iter2", "exp-itool/warmup", "exp-sft_200/warmup"}
+    assert record["exp-sft_200/warmup"]["n_train"] == 16
+    assert svg.count("<circle") == 4  # 2 SFT points x (synthetic, BFCL)
+
+    # the machine is gone: the sft_200 folder with it; its row and curve point stay
+    shutil.rmtree(os.path.join(runs, "exp-sft_200"))
+    date = record["exp-sft_200/warmup"]["date"]
+    rows, svg = report(tmp_path)
+    assert rows["SFT, 200% data"][1:5] == [f"warmup (measured {date})", "9", "35.0 (n=10)", "40.0"]
+    assert svg.count("<circle") == 4
+
+    # a run on disk wins over the record: a rerun replaces its figures
+    fake_run(runs, "sft_200", "warmup", 16, 0.45, 0.50, {"warmup": 9})
+    rows, _ = report(tmp_path)
+    assert rows["SFT, 200% data"][1:5] == ["warmup", "9", "45.0 (n=10)", "50.0"]
+    assert json.loads((tmp_path / "record.json").read_text())["exp-sft_200/warmup"]["synth"]["accuracy"] == 0.45
