@@ -290,7 +290,7 @@ def report(args):
         if not got:
             if os.path.isdir(run):  # started but not finished, or an iteration without pairs
                 why = f"{stage}: missing"
-                if same_pairs(ref, run, args.k):
+                if run != ref and same_pairs(ref, run, args.k):
                     why += f" (its pairs are byte-identical to the reference's in iterations 1-{args.k}: the same model)"
                 rows.append("| " + " | ".join([label, why] + [""] * (len(head) - 2)) + " |")
             continue
