@@ -247,10 +247,11 @@ def same_pairs(ref, run, k):
     return all(os.path.isfile(b) and filecmp.cmp(a, b, shallow=False) for a, b in paths)
 
 
-def measured(args, record, run, stage):
-    """{"synth", "bfcl", "steps", "n_train", "date"} of one evaluated stage: read from the run
-    folder when its evaluation is there (and stored in `record`), else the figures `record`
-    kept from an earlier session (run folders do not outlive the machine), else None."""
+def measured(record, run, stage):
+    """({"synth", "bfcl", "steps", "n_train", "date"}, on_disk) of one evaluated stage: read
+    from the run folder when its evaluation is there (and stored in `record`), else the
+    figures `record` kept from an earlier session (run folders do not outlive the machine),
+    else (None, False)."""
     key = f"{os.path.basename(run)}/{stage}"
     got = stage_eval(run, stage)
     if got:
@@ -261,7 +262,7 @@ def measured(args, record, run, stage):
         record[key] = {"synth": got[0], "bfcl": got[1], "date": old["date"] if same else time.strftime("%Y-%m-%d"),
                        "steps": sum(optimizer_steps(run, k).values()) if stage != "base" else 0,
                        "n_train": count_lines(train) if os.path.isfile(train) else None}
-    return record.get(key)
+    return record.get(key), bool(got)
 
 
 def report(args):
@@ -273,8 +274,11 @@ def report(args):
     record = {}
     if os.path.isfile(record_path):
         with open(record_path, encoding="utf-8") as f:
-            record = json.load(f)
-    final = measured(args, record, ref, f"iter{args.k}")
+            try:
+                record = json.load(f)
+            except json.JSONDecodeError as e:
+                raise common.InputError(record_path, e.lineno, f"not JSON ({e.msg})") from None
+    final, _ = measured(record, ref, f"iter{args.k}")
     if not final:
         raise common.InputError(ref, None, f"no evaluation of iteration {args.k} of the reference run yet")
     entries = [("base model", ref, "base"), ("SFT, 100% data (the warm-up)", ref, "warmup")]
@@ -286,7 +290,7 @@ def report(args):
     head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, run, stage in entries:
-        got = measured(args, record, run, stage)
+        got, on_disk = measured(record, run, stage)
         if not got:
             if os.path.isdir(run):  # started but not finished, or an iteration without pairs
                 why = f"{stage}: missing"
@@ -294,12 +298,12 @@ def report(args):
                     why += f" (its pairs are byte-identical to the reference's in iterations 1-{args.k}: the same model)"
                 rows.append("| " + " | ".join([label, why] + [""] * (len(head) - 2)) + " |")
             continue
-        when = "" if stage_eval(run, stage) else f" (measured {got['date']})"
+        when = "" if on_disk else f" (measured {got['date']})"
         cells = itool_eval.table_cells({"synth": got["synth"], "bfcl": got["bfcl"]}, cats)
         rows.append("| " + " | ".join([label, stage + when, str(got["steps"])] + cells) + " |")
     curve = []
     for name in ("sft_25", "sft_50", None, "sft_200"):
-        got = measured(args, record, ref if name is None else folder(args, name), "warmup")
+        got, _ = measured(record, ref if name is None else folder(args, name), "warmup")
         if got and got["n_train"]:
             curve.append((got["n_train"], got["synth"]["accuracy"], got["bfcl"]["non_live"]))
     common.write_json(record_path, dict(sorted(record.items())))

@@ -28,12 +28,14 @@ def fake_run(runs, name, stage, n_train, synth_acc, non_live, steps):
                    "categories": {"simple_python": {"n": 10, "accuracy": non_live}}}, f)
 
 
-def report(tmp_path):
+def report(tmp_path, code=0):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
                           "--runs", str(tmp_path / "runs"), "--results", str(tmp_path / "RESULTS.md"),
                           "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
                          capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == code, out.stderr
+    if code:
+        return out.stderr
     rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.stdout.splitlines()
             if line.startswith("| ") and not line.startswith("| run")}
     return rows, (tmp_path / "scaling.svg").read_text()
@@ -65,3 +67,11 @@ def test_report_keeps_a_gone_runs_figures_from_the_record(tmp_path):
     rows, _ = report(tmp_path)
     assert rows["SFT, 200% data"][1:5] == ["warmup", "9", "45.0 (n=10)", "50.0"]
     assert json.loads((tmp_path / "record.json").read_text())["exp-sft_200/warmup"]["synth"]["accuracy"] == 0.45
+
+
+def test_report_rejects_a_broken_record_in_one_line(tmp_path):
+    fake_run(str(tmp_path / "runs"), "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4})
+    (tmp_path / "record.json").write_text('{"exp-itool/iter2": {\n')
+    err = report(tmp_path, code=2)
+    assert err.strip() == f"error: {tmp_path / 'record.json'}:2: not JSON (Expecting property name enclosed in double quotes)"
+    assert not (tmp_path / "RESULTS.md").exists()
