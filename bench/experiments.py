@@ -24,7 +24,7 @@ settings are run.sh's defaults at a larger scale (SCALE below: 200 training and 
 examples, 12 trees per iteration, only the last iteration evaluated) with EVAL_LIMIT=100
 (at least 100 cases per category) unless --eval-limit says otherwise; any run.sh variable
 set in the environment wins. Writes (replaces) the section `## Experiments` of
-bench/RESULTS.md. Run folders do not outlive a machine, so every evaluated stage's figures
+bench/RESULTS.md. Run folders may not outlive a machine, so every evaluated stage's figures
 are also kept in bench/experiments.json (commit it): a run whose folder is gone keeps its
 row, marked with the date it was measured, and runs made in different sessions add up
 to one table (`--report-only` redraws it).
@@ -250,7 +250,7 @@ def same_pairs(ref, run, k):
 def measured(record, run, stage):
     """({"synth", "bfcl", "steps", "n_train", "date"}, on_disk) of one evaluated stage: read
     from the run folder when its evaluation is there (and stored in `record`), else the
-    figures `record` kept from an earlier session (run folders do not outlive the machine),
+    figures `record` kept from an earlier session (run folders may not outlive the machine),
     else (None, False)."""
     key = f"{os.path.basename(run)}/{stage}"
     got = stage_eval(run, stage)
