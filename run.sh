@@ -161,6 +161,11 @@ for k in $(seq 1 "$K"); do
     stage "iter $k: prefs" "$IT/pairs.jsonl" python prefs.py --trees "$IT/trees.jsonl" --out "$IT/pairs.jsonl" $PREFS_ARGS
     if [ ! -s "$IT/pairs.jsonl" ]; then
         echo "== iter $k: no pair passed the filters; the policy carries over unchanged" >&2
+        # the run's final model is then an earlier iteration's, which EVAL_ITERS=last left
+        # unevaluated (the base model and the warm-up have their own evaluations)
+        if [ "$k" = "$K" ] && [ "$EVAL_ITERS" != all ] && [ "$POLICY" != "$MODEL" ] && [ "$POLICY" != "$OUT/warmup" ]; then
+            evaluate "iter$k" "$POLICY"
+        fi
         continue
     fi
     stage "iter $k: train_pref" "$IT/model/run.json" \

@@ -247,6 +247,19 @@ def same_pairs(ref, run, k):
     return all(os.path.isfile(b) and filecmp.cmp(a, b, shallow=False) for a, b in paths)
 
 
+def final_stage(record, run, k):
+    """The stage whose evaluation is the run's final model: iteration k's, unless no iteration
+    found a pair (run.sh then trains nothing), when it is the model the iterations started
+    from, the warm-up or the base model. A run whose folder is gone: the stage its record kept."""
+    if not os.path.isdir(run):
+        kept = [s for s in (f"iter{k}", "warmup", "base") if f"{os.path.basename(run)}/{s}" in record]
+        return kept[0] if kept else f"iter{k}"
+    pairs = [os.path.join(run, f"iter{i}", "pairs.jsonl") for i in range(1, k + 1)]
+    if not all(os.path.isfile(p) and os.path.getsize(p) == 0 for p in pairs):
+        return f"iter{k}"
+    return "warmup" if os.path.exists(os.path.join(run, "warmup")) else "base"
+
+
 def measured(record, run, stage):
     """({"synth", "bfcl", "steps", "n_train", "date"}, on_disk) of one evaluated stage: read
     from the run folder when its evaluation is there (and stored in `record`), else the
@@ -285,7 +298,8 @@ def report(args):
     entries += [(f"iTool: warm-up + {args.k} iterations", ref, f"iter{args.k}"),
                 ("SFT, equal optimizer steps", folder(args, "sft_equal"), "warmup")]
     entries += [(f"SFT, {name[4:]}% data", folder(args, name), "warmup") for name in ("sft_25", "sft_50", "sft_200")]
-    entries += [(f"iTool, {what}", folder(args, name), f"iter{args.k}") for name, (what, _) in ABLATIONS.items()]
+    entries += [(f"iTool, {what}", folder(args, name), final_stage(record, folder(args, name), args.k))
+                for name, (what, _) in ABLATIONS.items()]
     cats = list(final["bfcl"]["categories"])
     head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -299,6 +313,8 @@ def report(args):
                 rows.append("| " + " | ".join([label, why] + [""] * (len(head) - 2)) + " |")
             continue
         when = "" if on_disk else f" (measured {got['date']})"
+        if label.startswith("iTool, ") and not stage.startswith("iter"):
+            when += f", no pair in iterations 1-{args.k}"
         cells = itool_eval.table_cells({"synth": got["synth"], "bfcl": got["bfcl"]}, cats)
         rows.append("| " + " | ".join([label, stage + when, str(got["steps"])] + cells) + " |")
     curve = []

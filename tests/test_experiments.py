@@ -38,7 +38,8 @@ def report(tmp_path, code=0):
         return out.stderr
     rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.stdout.splitlines()
             if line.startswith("| ") and not line.startswith("| run")}
-    return rows, (tmp_path / "scaling.svg").read_text()
+    svg = tmp_path / "scaling.svg"
+    return rows, svg.read_text() if svg.exists() else None
 
 
 def test_report_keeps_a_gone_runs_figures_from_the_record(tmp_path):
@@ -75,3 +76,28 @@ def test_report_rejects_a_broken_record_in_one_line(tmp_path):
     err = report(tmp_path, code=2)
     assert err.strip() == f"error: {tmp_path / 'record.json'}:2: not JSON (Expecting property name enclosed in double quotes)"
     assert not (tmp_path / "RESULTS.md").exists()
+
+
+def test_an_ablation_without_pairs_reports_the_model_it_started_from(tmp_path):
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    # no warm-up, and no pair in either iteration: the final model is the base model
+    fake_run(runs, "abl_nowarmup", "base", 8, 0.15, 0.0, {})
+    for k in (1, 2):
+        os.makedirs(os.path.join(runs, "exp-abl_nowarmup", f"iter{k}"))
+        open(os.path.join(runs, "exp-abl_nowarmup", f"iter{k}", "pairs.jsonl"), "w").close()
+    # pairs in iteration 1 only: run.sh evaluates iteration 1's model as iter2
+    fake_run(runs, "abl_judge", "iter2", 8, 0.35, 0.20, {"warmup": 4, "iter1/model": 9})
+    os.makedirs(os.path.join(runs, "exp-abl_judge", "iter2"))
+    open(os.path.join(runs, "exp-abl_judge", "iter2", "pairs.jsonl"), "w").close()
+    with open(os.path.join(runs, "exp-abl_judge", "iter1", "pairs.jsonl"), "w") as f:
+        f.write('{"id": "t-n0"}\n')
+    rows, _ = report(tmp_path)
+    assert rows["iTool, no warm-up"][1:5] == ["base, no pair in iterations 1-2", "0", "15.0 (n=10)", "0.0"]
+    assert rows["iTool, --reward judge"][1:5] == ["iter2", "13", "35.0 (n=10)", "20.0"]
+
+    shutil.rmtree(os.path.join(runs, "exp-abl_nowarmup"))
+    date = json.loads((tmp_path / "record.json").read_text())["exp-abl_nowarmup/base"]["date"]
+    rows, _ = report(tmp_path)
+    assert rows["iTool, no warm-up"][1:5] == [f"base (measured {date}), no pair in iterations 1-2", "0",
+                                             "15.0 (n=10)", "0.0"]

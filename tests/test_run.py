@@ -69,3 +69,16 @@ def test_eval_0_trains_only_then_eval_1_evaluates_what_is_missing(tmp_path):
 
     r = run_sh(tmp_path, K="1", EVAL="yes")
     assert r.returncode == 2 and "EVAL=yes" in r.stderr
+
+    # Iteration 2 finds no pair (its trees and empty pairs are given): with EVAL_ITERS=last the
+    # final model is iteration 1's, left unevaluated so far, so it is evaluated as iter2.
+    (out / "eval" / "iter1").rename(out / "eval-iter1")  # as if EVAL_ITERS=last had skipped it
+    (out / "iter2").mkdir()
+    (out / "iter2" / "mcts.done").touch()
+    (out / "iter2" / "pairs.jsonl").touch()
+    r = run_sh(tmp_path, K="2", EVAL_ITERS="last")
+    assert r.returncode == 0, r.stderr[-3000:]
+    ran = [line[3:].split(" done in ")[0] for line in r.stderr.splitlines() if " done in " in line]
+    assert ran == ["eval iter2 (synthetic)", "eval iter2 (BFCL)"], ran
+    assert "iter 2: no pair passed the filters" in r.stderr and not (out / "iter2" / "model").exists()
+    assert (out / "eval" / "iter2" / "synth.jsonl").read_text() == (out / "eval-iter1" / "synth.jsonl").read_text()
