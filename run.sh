@@ -67,7 +67,7 @@ K=${K:-2}                             # iTool iterations after the warm-up
 NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
 WARMUP=${WARMUP:-1}                   # 0: start the iterations from MODEL (the no-warm-up ablation)
 BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
-# The default budget finishes in about 40 minutes on a 2-core CPU (README has the measured
+# The default budget finishes in about 31 minutes on a 2-core CPU (README has the measured
 # time): a task is ~700 tokens (BFCL's prompt and tool docs), training runs at ~200 tokens/s
 # and generation at ~20 tokens/s there. It shows the loop working, not final accuracy:
 # reported figures use bench/experiments.py's scale (200/100 examples, 100 cases per category).
@@ -88,6 +88,10 @@ if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run
     for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ITERS EVAL EVAL_ARGS \
              WARMUP_ARGS MCTS_ARGS PREFS_ARGS PREF_ARGS; do printf '%s=%s\n' "$v" "${!v}"; done
     exit 0
+fi
+if [ $# -gt 0 ]; then  # `bash run.sh SMOKE=1` would otherwise start the default run
+    echo "error: unknown argument '$1': run.sh takes test, settings or nothing; settings come from the environment (SMOKE=1 bash run.sh)" >&2
+    exit 2
 fi
 if [ "$EVAL_ITERS" != all ] && [ "$EVAL_ITERS" != last ]; then
     echo "error: EVAL_ITERS=$EVAL_ITERS: must be all or last" >&2

@@ -57,7 +57,7 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     "abl_fullspan": ("--span full", {"PREFS_ARGS": "+--span full"}),
     "abl_dpo": ("--loss dpo", {"PREF_ARGS": "+--loss dpo"}),
 }
-# run.sh's default budget is sized to show the loop in 40 minutes; reported figures need more
+# run.sh's default budget is sized to show the loop in about 30 minutes; reported figures need more
 # data, more trees and 100 cases per category. The evaluation of intermediate iterations is
 # skipped: at ~3 s a case it would double the cost of every iTool run.
 SCALE = {"N_TRAIN": "200", "N_TEST": "100", "MCTS_ARGS": "--limit 12", "EVAL_ITERS": "last"}

@@ -82,3 +82,11 @@ def test_eval_0_trains_only_then_eval_1_evaluates_what_is_missing(tmp_path):
     assert ran == ["eval iter2 (synthetic)", "eval iter2 (BFCL)"], ran
     assert "iter 2: no pair passed the filters" in r.stderr and not (out / "iter2" / "model").exists()
     assert (out / "eval" / "iter2" / "synth.jsonl").read_text() == (out / "eval-iter1" / "synth.jsonl").read_text()
+
+
+def test_an_argument_that_is_a_setting_is_refused_not_ignored(tmp_path):
+    env = dict(os.environ, SETUP="0", RUNS=str(tmp_path))
+    r = subprocess.run(["bash", str(ROOT / "run.sh"), "SMOKE=1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "unknown argument 'SMOKE=1'" in r.stderr and "SMOKE=1 bash run.sh" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
