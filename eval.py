@@ -153,6 +153,11 @@ def to_bfcl_schema(schema):
     return out
 
 
+def tool_docs(task):
+    """The task's tools as the checker reads them (BFCL's type names)."""
+    return [dict(t, parameters=to_bfcl_schema(t["parameters"])) for t in task["tools"]]
+
+
 def load_task_file(path):
     cases, seen = [], set()
     for n, task in common.iter_jsonl(path):
@@ -166,8 +171,7 @@ def load_task_file(path):
         if problem:
             raise common.InputError(path, n, problem)
         seen.add(task["id"])
-        docs = [dict(t, parameters=to_bfcl_schema(t["parameters"])) for t in task["tools"]]
-        cases.append({"id": task["id"], "category": task["category"], "task": task, "docs": docs})
+        cases.append({"id": task["id"], "category": task["category"], "task": task, "docs": tool_docs(task)})
     if not cases:
         raise common.InputError(path, None, "no tasks in file")
     return cases

@@ -477,7 +477,7 @@ def tree_seed(seed, task_id):
 
 def build_tree(model, tok, task, args, stats):
     """Run --iters rounds of MCTS on one task; returns its nodes (SPEC.md section 3)."""
-    docs = [dict(t, parameters=bfcl.to_bfcl_schema(t["parameters"])) for t in task["tools"]]
+    docs = bfcl.tool_docs(task)
     if args.reward == "ast":
         fast = rollout = lambda text: ast_reward(text, task, docs)
     else:

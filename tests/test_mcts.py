@@ -30,7 +30,7 @@ def weather_task(answer=None, category="simple"):
 
 
 def reward(text, task):
-    docs = [dict(t, parameters=bfcl.to_bfcl_schema(t["parameters"])) for t in task["tools"]]
+    docs = bfcl.tool_docs(task)
     return mcts.ast_reward(text, task, docs)
 
 
@@ -308,3 +308,25 @@ def test_interleave_keeps_every_head_in_proportion():
         assert abs(sum(x[0] == "n" for x in merged[:n]) - n * 9 / 60) <= 1, n
     assert sum(x[0] == "n" for x in merged[:12]) == 2
     assert mcts.interleave([[], ["a"]]) == ["a"]
+
+
+def test_pair_rewards_counts_pairs_the_ast_reward_orders_each_way(tmp_path):
+    task = weather_task()
+    (tmp_path / "train.jsonl").write_text(json.dumps(task) + "\n")
+    base = {"messages": task["messages"], "tools": task["tools"], "chosen_value": 0.5, "rejected_value": -1.0,
+            "depth": 0, "prefix": ""}
+    pairs = [dict(base, id=f"{task['id']}-n1", chosen=CALL, rejected="Paris is nice"),
+             dict(base, id=f"{task['id']}-n2", chosen="Paris is nice", rejected=CALL),
+             dict(base, id=f"{task['id']}-n3", chosen="Paris is nice", rejected="so is Rome")]
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    script = str(ROOT / "bench" / "pair_rewards.py")
+    r = subprocess.run([sys.executable, script, str(tmp_path / "pairs.jsonl"), str(tmp_path / "train.jsonl")],
+                       capture_output=True, text=True, env=ENV, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "3 pairs: agree 1, disagree 1, tie 1, chosen -1.0 2, rejected -1.0 2"
+
+    (tmp_path / "train.jsonl").write_text(json.dumps(dict(task, id="other")) + "\n")
+    r = subprocess.run([sys.executable, script, str(tmp_path / "pairs.jsonl"), str(tmp_path / "train.jsonl")],
+                       capture_output=True, text=True, env=ENV, timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {tmp_path / 'pairs.jsonl'}: pair ")
+    assert len(r.stderr.strip().splitlines()) == 1
