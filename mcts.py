@@ -8,51 +8,75 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    (--select random: as many at random, the ablation), the two groups interleaved in
    proportion so that a --limit budget keeps their mix. Stored in <out>.selected.json on
    the first run, reused on resume.
-2. One tree per selected example (SPEC's MCTS, every published setting a flag). A node
-   holds one step of assistant text; its answer so far is the texts on its path. Each
-   of --iters rounds selects a node by UCT, expands it with --actions samples split
-   into fragments and steps, simulates --sim-steps steps down the highest-value
-   children (sampling where there are none) and backs the reward up to the root.
-3. Rewards in [-1, 1]. --reward ast (ours, default), the text parsed leniently and
-   compared with the gold answer fragment by fragment; also the fast reward:
-      1.0         eval.py's checker (BFCL's rules) accepts it as a final answer
-      0.1 .. 0.9  a right prefix: 0.1 + 0.8 * done / (fragments of the gold + 1); a
-                  fragment is a function name, an argument name or a value (a value
-                  still being written that can grow into a right one counts half)
-      -0.4 a wrong value or type; -0.5 an unknown or missing parameter, too many calls;
-      -0.8 a wrong function; -1.0 text that cannot be a list of calls.
-   Irrelevance (answer []): nothing yet 0.0, a call begun -0.5, a call -0.8, other text
-   -0.5 + 1.5 * (share of its words found in the gold refusal), so a refusal worded like
-   the gold one gets 1.0 and gibberish -0.5 (BFCL passes any text that is not a call, but
-   a pair that prefers gibberish to a call teaches nothing useful).
+2. One tree per selected example; a node holds one step of assistant text, its answer so
+   far is the texts on its path. Each of --iters rounds:
+   - Selection (SPEC): from the root, while a node has more than --actions children and
+     is above --depth, go to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
+   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature, and
+     ours: --top-p, --min-p), split after "(", "=", ", " and ". ", --step-fragments
+     fragments a step, the step at --depth takes the rest; each sample is a chain of
+     children; identical sibling steps merge. A step's prior is exp(mean log-prob of its
+     tokens) at the sampling temperature. Token-true steps (ours): a fragment end is
+     moved to the nearest token boundary of the sample (the later one on a tie) and then
+     on to the first boundary where the text so far, tokenized alone, gives back exactly
+     the tokens the policy wrote; so the tokens of a node's path text begin with those of
+     its parent's, and every child continues from tokens the policy itself produced (a
+     sample with no such boundary adds nothing; one whose end is not such a boundary is
+     cut back to its last one). --gold-sibling (ours): wherever a node's path is a token
+     prefix of the gold response, the gold response's next step joins its children,
+     scored like any other, so a pair exists wherever a sample leaves the gold.
+   - Simulation. Ours (--simulate greedy, default): every sample is played out: a sample
+     that ended is scored as a final answer, an unfinished one after a greedy completion
+     of up to --sim-max-tokens answer tokens (cached per node), so each sample adds a new
+     scored answer. Published (--simulate walk): from the expanded node follow the
+     highest-value child for --sim-steps steps (sampling one continuation where there is
+     none) and score the text reached.
+   - Backup (SPEC): every score adds one visit and itself to each node up to the root; a
+     new node's value starts at its fast reward (values are sums; prefs.py compares means).
+3. Rewards in [-1, 1]. --reward ast (ours, default), the text parsed leniently and compared
+   with the gold answer fragment by fragment (a fragment: a function name, an argument
+   name, a value; `done` counts the ones right before the first error, `credit` = done /
+   (fragments of the gold + 1)):
+      1.0                  eval.py's checker (BFCL's rules) accepts it as a final answer
+      0.1 + 0.8 credit     right so far, unfinished
+      0.0                  a right answer followed by stray text
+      -0.5 + 0.4 credit    a wrong value or type
+      -0.6 + 0.4 credit    an unknown or missing parameter, a call too many or too few
+      -0.8 + 0.4 credit    a wrong function
+      -0.7 + 0.4 credit    a final answer cut off before it closes
+      -1.0                 text that cannot become a list of calls
+   Irrelevance (gold answer []): `[]` 1.0; nothing yet or "[" 0.0; a call begun -0.6, a
+   call -0.8; prose with a refusal word (cannot, no, sorry, ...) -0.6 + 1.6 * share of
+   distinct words * (0.5 + 0.5 * share of words known from the gold refusal, the
+   question and the tools) * min(1, words / 3); prose without one (word salad) -0.7.
+   Each node also records the error class of its text (eval.py's classes, `unparseable`
+   for text that cannot become a list of calls, `parse_error` for stray text or a cut-off
+   final answer), which prefs.py uses to pick and label the rejected side.
    --reward judge (published): the policy sees the question, the gold response and the
    text and grades A (correct) .. D (wrong); reward = sum p(letter) * weight / sum p
    with A 1.0, B 0.3, C -0.3, D -1.0 (our weights: the published ones are not given);
    its fast reward is word overlap, 2 * (share of the text's words in the gold) - 1.
 
-Efficiency: a tree's prompt is encoded once; every expansion and simulation continues
-from a copy of its KV cache, feeding only the node's text (tokenized alone and appended
-to the prompt ids, which end at the assistant header: a clean boundary) and new tokens.
-An expansion's samples are one batch; finished rows leave it. The sampling generator is
-seeded by (seed, tree, round, phase): reruns and resumes grow the same trees, expansions
-differ. --no-kv-reuse runs the prompt again for every sample (the bench's baseline).
-Priors use log-probs at the sampling temperature (as the published vLLM code); a token
-belongs to the step in which its decoded text ends.
+Batched trees (ours, --batch-trees N): N trees grow together, round by round; each
+phase (expansion, simulation) of all N is one forward batch. Each tree keeps the KV cache
+of its prompt, computed once; a batch copies them into one cache (rows left-padded and
+masked), feeds each row's path text and samples, one seeded generator per tree (seeded by
+seed, tree, round, phase: reruns and resumes grow the same trees); finished rows leave
+the batch. --no-kv-reuse runs the prompt again for every request (a check of the cache).
 
 Simplified against the published code: identical sibling steps are merged (an equal
-pair teaches nothing); a sample that ends at once adds no node; a terminal node or one
-at --depth is simulated, not expanded; trees run one at a time (no --batch-trees).
+pair teaches nothing); a terminal node or one at --depth is simulated, not expanded.
 
-Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, rows `category`
-and `stats`), appended and fsynced as each tree finishes; running again with the same
---out resumes after the last finished tree.
+Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where
+scored, `outcome`, `outcome_error`, `gold`; rows hold `category` and `stats`), appended
+and fsynced as each batch of trees finishes; running again with the same --out resumes
+after the last finished tree.
 
 Launch:
-  python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl
-  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --limit 50
+  python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --batch-trees 8
+  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --limit 50
 """
 import argparse
-import copy
 import hashlib
 import json
 import math
@@ -83,65 +107,90 @@ def parse_args(argv=None):
     p.add_argument("--actions", type=int, default=3, help="samples per expansion")
     p.add_argument("--depth", type=int, default=3, help="depth of the last step")
     p.add_argument("--step-fragments", type=int, default=2, help="fragments per step")
-    p.add_argument("--temperature", type=float, default=1.5, help="sampling temperature")
+    p.add_argument("--temperature", type=float, default=1.5, help="sampling temperature (published 1.5)")
+    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling: keep the most likely tokens up to p")
+    p.add_argument("--min-p", type=float, default=0.0, help="drop tokens less likely than min-p x the most likely")
     p.add_argument("--max-new-tokens", type=int, default=50, help="tokens per sample")
     p.add_argument("--c", type=float, default=1.0, help="UCT exploration constant")
-    p.add_argument("--sim-steps", type=int, default=2, help="steps followed or sampled by a simulation")
+    p.add_argument("--simulate", default="greedy", choices=["greedy", "walk"],
+                   help="greedy: ours, every sample played out and scored; walk: published")
+    p.add_argument("--sim-steps", type=int, default=2, help="--simulate walk: steps followed or sampled")
+    p.add_argument("--sim-max-tokens", type=int, default=128, help="--simulate greedy: answer length a completion may reach")
+    p.add_argument("--gold-sibling", action="store_true", help="the gold's next step joins the children of gold prefixes")
     p.add_argument("--reward", default="ast", choices=["ast", "judge"], help="ast: ours, verifiable; judge: published")
     p.add_argument("--seed", type=int, default=0, help="seed of selection and sampling")
     p.add_argument("--limit", type=int, default=None, help="at most N trees in --out (a budget)")
+    p.add_argument("--batch-trees", type=int, default=8, help="trees grown together in one forward batch")
     p.add_argument("--batch-size", type=int, default=8, help="batch size of the perplexity scoring")
-    p.add_argument("--no-kv-reuse", dest="kv_reuse", action="store_false", help="re-run the prompt for every sample")
+    p.add_argument("--no-kv-reuse", dest="kv_reuse", action="store_false", help="re-run the prompt for every request")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the policy runs")
     args = p.parse_args(argv)
-    for name in ("iters", "actions", "depth", "step_fragments", "max_new_tokens", "batch_size"):
+    for name in ("iters", "actions", "depth", "step_fragments", "max_new_tokens", "batch_size", "batch_trees"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if not 0 < args.select_ratio <= 1 or args.temperature <= 0 or args.sim_steps < 0 or (args.limit or 1) < 1:
         p.error("--select-ratio must be in (0, 1], --temperature > 0, --sim-steps >= 0, --limit >= 1")
+    if not 0 < args.top_p <= 1 or not 0 <= args.min_p < 1 or args.sim_max_tokens < 0:
+        p.error("--top-p must be in (0, 1], --min-p in [0, 1), --sim-max-tokens >= 0")
     return args
 
 
 # ---------------------------------------------------------------------------
-# Fragments and steps
+# Fragments and token-true steps
 
 def fragments(text):
     """Split after "(", "=", ", " and ". ", delimiters kept on the left."""
     return [f for f in re.split(r"(?<=\()|(?<==)|(?<=, )|(?<=\. )", text) if f]
 
 
-def split_steps(text, start_depth, depth, step_fragments):
-    """The steps of a continuation below a node at start_depth: step_fragments fragments each,
-    the step that lands at `depth` takes the rest."""
-    frags, steps = fragments(text), []
-    k = 0
-    while k < len(frags) and start_depth + len(steps) < depth:
-        last = start_depth + len(steps) + 1 == depth
-        steps.append("".join(frags[k:] if last else frags[k:k + step_fragments]))
-        k = len(frags) if last else k + step_fragments
-    return steps
+def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_fragments):
+    """Cut sampled tokens new_ids, which follow path_text (tokenized alone: path_ids), into the
+    steps below a node at start_depth: [(text, ids)], and whether all of new_ids was kept.
+    Every cut is a token boundary at which path_text + the text so far tokenizes alone to
+    path_ids + the tokens so far (module docstring)."""
+    n = len(new_ids)
+    texts = [""] + [tok.decode(new_ids[:j], skip_special_tokens=True) for j in range(1, n + 1)]
+    ok = {0: True}
 
+    def valid(j):
+        if j not in ok:
+            ok[j] = tok(path_text + texts[j], add_special_tokens=False)["input_ids"] == path_ids + new_ids[:j]
+        return ok[j]
 
-def step_priors(steps, ends, logps):
-    """exp(mean log-prob) of the tokens of each step; ends[t] = characters decoded after token t.
-    A step that no token ends in borrows the token that spans its end."""
-    priors, start = [], 0
-    for step in steps:
-        stop = start + len(step)
-        own = [lp for e, lp in zip(ends, logps) if start < e <= stop]
-        if not own:
-            own = [next((lp for e, lp in zip(ends, logps) if e > stop), logps[-1] if logps else 0.0)]
-        priors.append(math.exp(sum(own) / len(own)))
-        start = stop
-    return priors
+    end = next((j for j in range(n, 0, -1) if valid(j)), 0)
+    if end == 0:
+        return [], n == 0
+    cuts, pos = [], 0
+    for frag in fragments(texts[end])[:-1]:
+        pos += len(frag)
+        j = min(range(1, end + 1), key=lambda j: (abs(len(texts[j]) - pos), -j))  # nearest, later on a tie
+        while j < end and not valid(j):
+            j += 1
+        if j < end and (not cuts or j > cuts[-1]):
+            cuts.append(j)
+    bounds, steps, a, k = cuts + [end], [], 0, 0
+    while k < len(bounds) and start_depth + len(steps) < depth:
+        k = len(bounds) - 1 if start_depth + len(steps) + 1 == depth else min(k + step_fragments, len(bounds)) - 1
+        b = bounds[k]
+        steps.append((texts[b][len(texts[a]):], new_ids[a:b]))
+        a, k = b, k + 1
+    return steps, end == n
 
 
 # ---------------------------------------------------------------------------
 # Rewards
 
-ERROR_REWARD = {"wrong_value": -0.4, "wrong_type": -0.4, "missing_param": -0.5, "unexpected_param": -0.5,
-                "wrong_count": -0.5, "wrong_function": -0.8, "spurious_call": -0.8, "parse_error": -1.0}
+TIERS = {"wrong_value": -0.5, "wrong_type": -0.5, "missing_param": -0.6, "unexpected_param": -0.6,
+         "wrong_count": -0.6, "wrong_function": -0.8, "parse_error": -0.7}  # + 0.4 * credit
+STRAY = 0.0  # a right answer followed by stray text
 CLOSE = {"[": "]", "(": ")", "{": "}"}
+REFUSAL = {"cannot", "can't", "cant", "unable", "not", "no", "none", "sorry", "unfortunately", "don't", "doesn't",
+           "isn't", "aren't", "lack", "lacks", "missing", "neither", "nor", "unavailable", "impossible",
+           "apologize", "without", "only", "please", "provide", "specify", "clarify", "need", "which"}
+PLAIN = {"i", "a", "an", "the", "to", "of", "for", "in", "on", "this", "that", "it", "is", "are", "be", "do",
+         "with", "any", "these", "those", "function", "functions", "tool", "tools", "given", "provided",
+         "available", "here", "your", "you", "me", "my", "request", "question", "help", "required",
+         "parameter", "parameters", "information", "can", "able", "there", "such", "task", "use", "call"}
 
 
 def scan(text):
@@ -163,6 +212,28 @@ def scan(text):
                 return None
         i += 1
     return stack, quote
+
+
+def list_end(body):
+    """Index just after the bracket that closes the list `body` opens, or None."""
+    depth, quote, i = 0, None, 0
+    while i < len(body):
+        ch = body[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in CLOSE:
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
 
 
 def read_partial(text):
@@ -246,18 +317,17 @@ def check_arg(doc, name, value, params):
     return check(lenient, {doc["name"]: {name: value}}, {doc["name"]: {name: params[name]}})
 
 
-def open_call(doc, args, gold, value_open, pending):
-    """(error, fragments done) of the call being written against one gold call."""
+def call_progress(doc, args, gold, value_open=False, pending=None):
+    """(first error or None, fragments right before it) of one call against one gold call."""
     params, done = next(iter(gold.values())), 1.0  # the function name
     for i, (name, value) in enumerate(args.items()):
         error = check_arg(doc, name, value, params)
         if value_open and i == len(args) - 1:  # still being written: at most 1.5, right or not yet
             if error is None or (error in ("wrong_value", "wrong_type") and prefix_ok(value, params[name])):
-                done += 1.5
-                continue
-            return error, done
+                return None, done + 1.5
+            return error, done + 1  # the name was right
         if error is not None:
-            return error, done
+            return error, done + (error != "unexpected_param")
         done += 2
     if pending and pending[1]:
         unused = [p for p in params if p not in args]
@@ -270,69 +340,98 @@ def open_call(doc, args, gold, value_open, pending):
     return None, done
 
 
-def irrelevance_reward(text, gold):
-    """Rewards a refusal, not any text that is not a call: at temperature 1.5 a small model's
-    samples are often gibberish, which BFCL would pass but which must not become `chosen`."""
+def progress(calls, answer, docs, call_open=False, value_open=False, pending=None):
+    """(first error or None, fragments done, fragments of the gold + 1) of parsed calls."""
+    units = [1 + 2 * len(next(iter(g.values()))) for g in answer]  # a finished right call counts them all
+    total, free, done = sum(units) + 1, list(range(len(answer))), 0.0
+    for k, call in enumerate(calls):
+        (name, args), = call.items()
+        doc = next((d for d in docs if d["name"] == name), None)
+        if not free:
+            return "wrong_count", done, total
+        candidates = [g for g in free if next(iter(answer[g])) == name]
+        if not candidates or doc is None:
+            return "wrong_function", done, total
+        if call_open and k == len(calls) - 1:
+            tried = [call_progress(doc, args, answer[g], value_open, pending) for g in candidates]
+            error, part = max(tried, key=lambda t: (t[0] is None, t[1]))
+            return error, done + part, total
+        right = [g for g in candidates if check(doc, call, answer[g]) is None]
+        if right:
+            free.remove(right[0])
+            done += units[right[0]]
+            continue
+        tried = [(call_progress(doc, args, answer[g]), g) for g in candidates]
+        (error, part), g = max(tried, key=lambda t: t[0][1])
+        return error or check(doc, call, answer[g]), done + part, total
+    if pending and pending[0] == "function" and pending[1]:
+        if not free:
+            return "wrong_count", done, total
+        if not any(next(iter(answer[g])).startswith(pending[1]) for g in free):
+            return "wrong_function", done, total
+        done += 0.5
+    return None, done, total
+
+
+def tier(error, done, total):
+    return TIERS[error] + 0.4 * min(done, total - 1) / total
+
+
+def irrelevance_reward(text, task, final):
+    """(reward, error) on a task whose answer is no call: a refusal above any call, word salad low."""
     body = text.strip("`\n ")
+    if re.fullmatch(r"\[\s*\]", body):
+        return 1.0, None
     if body in ("", "["):
-        return 0.0
+        return (0.5, None) if final else (0.0, None)
     try:
         calls = common.parse_calls(text)
     except ValueError:
         calls = None
     if calls:
-        return ERROR_REWARD["spurious_call"]
-    if re.match(r"\[\s*[A-Za-z_]|[A-Za-z_][\w.]*\s*\(", body):
-        return -0.5
-    # prose: -0.5 (as bad as a call begun) plus 1.5 x the share of its words found in the gold refusal
-    words, known = re.findall(r"\w+", body.lower()), set(re.findall(r"\w+", gold.lower()))
-    return -0.5 + 1.5 * sum(w in known for w in words) / len(words) if words else -0.5
+        return -0.8, "spurious_call"
+    if re.match(r"\[\s*[A-Za-z_]|[A-Za-z_][\w.]*\s*\(", body) and read_partial(body) is not None:
+        return -0.6, "spurious_call"
+    words = re.findall(r"[a-z']+", body.lower())
+    if not any(w in REFUSAL for w in words):
+        return -0.7, "unparseable"
+    known = set(re.findall(r"[a-z']+", " ".join([task["response"], json.dumps(task["tools"])]
+                                                 + [m["content"] for m in task["messages"]]).lower()))
+    known |= REFUSAL | PLAIN
+    q = len(set(words)) / len(words) * (0.5 + 0.5 * sum(w in known for w in words) / len(words))
+    return -0.6 + 1.6 * q * min(1.0, len(words) / 3), None
 
 
-def ast_reward(text, task, docs):
-    """Our verifiable reward of a partial or finished answer (scale in the module docstring)."""
+def ast_reward(text, task, docs, final=False):
+    """Our verifiable reward of a partial (or, with final, finished) answer: (reward, error class)."""
     answer = task["answer"]
     if not answer:
-        return irrelevance_reward(text, task["response"])
-    result = bfcl.score({"id": task["id"], "category": task["category"], "task": task, "docs": docs}, text)
+        return irrelevance_reward(text, task, final)
+    case = {"id": task["id"], "category": task["category"], "task": task, "docs": docs}
+    result = bfcl.score(case, text)
     if result["valid"]:
-        return 1.0
+        return 1.0, None
+    body = text.strip("`\n ")
+    end = list_end(body) if body.startswith("[") else None
+    if end is not None and body[end:].strip("`\n "):  # a list, then stray text
+        head = body[:end]
+        if bfcl.score(case, head)["valid"]:
+            return STRAY, "parse_error"
+        reward, error = ast_reward(head, task, docs, final=True)
+        return max(-1.0, reward - 0.05), error
     partial = read_partial(text)
     if partial is None:
-        return ERROR_REWARD["parse_error"]
+        return -1.0, "unparseable"
     if partial == "closed":
-        return ERROR_REWARD[result["error_type"]]
-    calls, call_open, value_open, pending = partial
-    units = [1 + 2 * len(next(iter(g.values()))) for g in answer]  # a finished right call counts them all
-    extra = pending is not None and pending[0] == "function" and bool(pending[1])
-    if len(calls) + extra > len(answer):
-        return ERROR_REWARD["wrong_count"]
-    free, done = list(range(len(answer))), 0.0
-    for k, call in enumerate(calls):
-        (name, args), = call.items()
-        doc = next((d for d in docs if d["name"] == name), None)
-        candidates = [g for g in free if next(iter(answer[g])) == name]
-        if not candidates or doc is None:
-            return ERROR_REWARD["wrong_function"]
-        if call_open and k == len(calls) - 1:
-            tried = [open_call(doc, args, answer[g], value_open, pending) for g in candidates]
-            best = max((t for t in tried if t[0] is None), key=lambda t: t[1], default=None)
-            if best is None:
-                return ERROR_REWARD[tried[0][0]]
-            done += best[1]
-            continue
-        errors = [(check(doc, call, answer[g]), g) for g in candidates]
-        right = [g for e, g in errors if e is None]
-        if not right:
-            return ERROR_REWARD[errors[0][0]]
-        free.remove(right[0])
-        done += units[right[0]]
-    if extra:
-        if not any(next(iter(answer[g])).startswith(pending[1]) for g in free):
-            return ERROR_REWARD["wrong_function"]
-        done += 0.5
-    total = sum(units) + 1  # + closing the list: only a finished answer gets everything
-    return 0.1 + 0.8 * min(done, total - 1) / total
+        calls = common.parse_calls(text)
+        error, done, total = progress(calls, answer, docs)
+        return tier(result["error_type"], done, total), result["error_type"]
+    error, done, total = progress(partial[0], answer, docs, *partial[1:])
+    if error is not None:
+        return tier(error, done, total), error
+    if final:  # cut off while right so far
+        return tier("parse_error", done, total), "parse_error"
+    return 0.1 + 0.8 * min(done, total - 1) / total, None
 
 
 def overlap_reward(text, task):
@@ -363,67 +462,126 @@ def judge_reward(model, tok, text, task, stats):
 
 
 # ---------------------------------------------------------------------------
-# Sampling from the policy, with the prompt's KV cache reused
+# Batched generation over many trees' prompt caches
+
+def sampling_logps(logits, args):
+    """Log-probs at the sampling temperature, and the same with --top-p / --min-p applied."""
+    logp = torch.log_softmax(logits / args.temperature, -1)
+    kept = logp
+    if args.min_p > 0:
+        kept = kept.masked_fill(kept < kept.max(-1, keepdim=True).values + math.log(args.min_p), -math.inf)
+    if args.top_p < 1:
+        sorted_lp, order = kept.sort(-1, descending=True)
+        drop = sorted_lp.exp().cumsum(-1) - sorted_lp.exp() >= args.top_p  # keep up to and including the p-th mass
+        kept = kept.masked_fill(drop.scatter(-1, order, drop), -math.inf)
+    return logp, kept
+
 
 @torch.no_grad()
 def encode_prompt(model, prompt_ids, args, stats):
-    """The prompt's KV cache and last logits, computed once per tree (not at all with --no-kv-reuse)."""
-    if not args.kv_reuse:
+    """A tree's prompt KV cache (all but the last prompt token, which each request feeds again
+    so that every row has input), computed once per tree; None with --no-kv-reuse."""
+    if not args.kv_reuse or len(prompt_ids) < 2:
         return None
-    stats["prompt_tokens"] += len(prompt_ids)
-    out = model(input_ids=torch.tensor([prompt_ids], device=model.device), use_cache=True)
-    return out.past_key_values, out.logits[:, -1].float()
+    stats["prompt_tokens"] += len(prompt_ids) - 1
+    out = model(input_ids=torch.tensor([prompt_ids[:-1]], device=model.device), use_cache=True)
+    return [(layer.keys, layer.values) for layer in out.past_key_values.layers]
 
 
 @torch.no_grad()
-def sample(model, tok, prompt_ids, encoded, text, n, gen, args, stats, stop_ids):
-    """n continuations of prompt + text as [(decoded text, char ends per token, log-probs, ended)]."""
+def generate(model, requests, args, stop_ids, pad_id):
+    """Run requests [{"tree", "ids", "n", "gen" (None: greedy), "max_new", "score"}] in one batch:
+    each request feeds its tree's prompt (cached) and its path ids, then continues n rows.
+    Returns per request [(tokens, log-probs, ended)] and, when "score" > 0, the log-probs of
+    the last "score" path tokens (a gold step's prior)."""
     from transformers import DynamicCache
-    text_ids = tok(text, add_special_tokens=False)["input_ids"] if text else []
     dev = model.device
-    if encoded is not None:
-        cache, logits = copy.deepcopy(encoded[0]), encoded[1]
-        if text_ids:
-            out = model(input_ids=torch.tensor([text_ids], device=dev), past_key_values=cache, use_cache=True)
-            cache, logits = out.past_key_values, out.logits[:, -1].float()
-    else:
-        stats["prompt_tokens"] += len(prompt_ids)
-        out = model(input_ids=torch.tensor([prompt_ids + text_ids], device=dev), past_key_values=DynamicCache(),
-                    use_cache=True)
-        cache, logits = out.past_key_values, out.logits[:, -1].float()
-    stats["text_tokens"] += len(text_ids)
-    if n > 1:
-        cache.batch_repeat_interleave(n)
-        logits = logits.expand(n, -1)
-    tokens, logps, ended, alive = [[] for _ in range(n)], [[] for _ in range(n)], [False] * n, list(range(n))
-    for step in range(args.max_new_tokens):
-        logp = torch.log_softmax(logits / args.temperature, -1)
-        picked = torch.multinomial(logp.exp(), 1, generator=gen)
-        picked_logp = logp.gather(1, picked).squeeze(1).tolist()
-        keep = []
-        for row, (i, t) in enumerate(zip(alive, picked.squeeze(1).tolist())):
+    feeds = [(r["tree"]["prompt_ids"][-1:] if r["tree"]["kv"] is not None else r["tree"]["prompt_ids"]) + r["ids"]
+             for r in requests]
+    past = [r["tree"]["kv"] for r in requests]
+    P = max(kv[0][0].shape[2] if kv else 0 for kv in past)
+    M = max(map(len, feeds))
+    B = len(requests)
+    mask = torch.zeros(B, P + M, dtype=torch.long, device=dev)
+    ids = torch.full((B, M), pad_id, dtype=torch.long, device=dev)
+    pos = torch.zeros(B, M, dtype=torch.long, device=dev)
+    for b, (feed, kv) in enumerate(zip(feeds, past)):
+        plen = kv[0][0].shape[2] if kv else 0
+        mask[b, P - plen:P] = 1
+        mask[b, P + M - len(feed):] = 1
+        ids[b, M - len(feed):] = torch.tensor(feed, device=dev)
+        pos[b, M - len(feed):] = torch.arange(plen, plen + len(feed), device=dev)
+    cache = DynamicCache()
+    if P:
+        layers = []
+        for li in range(len(next(kv for kv in past if kv))):
+            k0, v0 = next(kv for kv in past if kv)[li]
+            keys = k0.new_zeros(B, k0.shape[1], P, k0.shape[3])
+            values = v0.new_zeros(B, v0.shape[1], P, v0.shape[3])
+            for b, kv in enumerate(past):
+                if kv:
+                    keys[b, :, P - kv[li][0].shape[2]:] = kv[li][0][0]
+                    values[b, :, P - kv[li][1].shape[2]:] = kv[li][1][0]
+            layers.append((keys, values))
+        cache = DynamicCache(ddp_cache_data=layers)
+    keep = 1 + max(r.get("score", 0) for r in requests)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True,
+                logits_to_keep=keep)
+    logits = out.logits.float()
+    scores = []
+    for b, r in enumerate(requests):
+        k = r.get("score", 0)
+        lp = torch.log_softmax(logits[b, keep - 1 - k:keep - 1] / args.temperature, -1) if k else None
+        scores.append(lp.gather(1, ids[b, M - k:, None]).squeeze(1).tolist() if k else [])
+    # one row per continuation; rows of a request stay together so that its generator sees only them
+    rows = [b for b, r in enumerate(requests) for _ in range(r["n"])]
+    results = [[[[], [], False] for _ in range(r["n"])] for r in requests]
+    slot = [i for r in requests for i in range(r["n"])]
+    if not rows:
+        return [[tuple(x) for x in res] for res in results], scores
+    index = torch.tensor(rows, device=dev)
+    cache = out.past_key_values
+    cache.batch_select_indices(index)
+    mask, last = mask[index], logits[index, -1]
+    next_pos = (pos[:, -1] + 1)[index]
+    alive = list(range(len(rows)))  # alive[i]: the row's index in `rows`
+    budget = [requests[b]["max_new"] for b in rows]
+    for step in range(max(budget)):
+        logp, kept = sampling_logps(last, args)
+        picked = kept.argmax(-1)
+        start = 0
+        while start < len(alive):  # sample each request's rows with its own generator
+            b = rows[alive[start]]
+            stop = start
+            while stop < len(alive) and rows[alive[stop]] == b:
+                stop += 1
+            gen = requests[b]["gen"]
+            if gen is not None:
+                picked[start:stop] = torch.multinomial(kept[start:stop].exp(), 1, generator=gen).squeeze(1)
+            start = stop
+        picked_logp = logp.gather(1, picked[:, None]).squeeze(1).tolist()
+        stay = []
+        for j, (i, t) in enumerate(zip(alive, picked.tolist())):
+            res = results[rows[i]][slot[i]]
             if t in stop_ids:
-                ended[i] = True
-            else:
-                tokens[i].append(t)
-                logps[i].append(picked_logp[row])
-                keep.append(row)
-        if not keep or step == args.max_new_tokens - 1:
+                res[2] = True
+                continue
+            res[0].append(t)
+            res[1].append(picked_logp[j])
+            if len(res[0]) < budget[i]:
+                stay.append(j)
+        if not stay:
             break
-        if len(keep) < len(alive):  # finished rows leave the batch
-            cache.batch_select_indices(torch.tensor(keep, device=dev))
-        alive = [alive[r] for r in keep]
-        stats["generated_tokens"] += len(keep)
-        out = model(input_ids=picked[keep], past_key_values=cache, use_cache=True)
-        cache, logits = out.past_key_values, out.logits[:, -1].float()
-    results = []
-    for i in range(n):
-        ends, most = [], 0
-        for t in range(len(tokens[i])):  # decoded length after each token, made monotone (partial UTF-8)
-            most = max(most, len(tok.decode(tokens[i][:t + 1], skip_special_tokens=True)))
-            ends.append(most)
-        results.append((tok.decode(tokens[i], skip_special_tokens=True), ends, logps[i], ended[i]))
-    return results
+        sel = torch.tensor(stay, device=dev)
+        if len(stay) < len(alive):  # finished rows leave the batch
+            cache.batch_select_indices(sel)
+            mask, next_pos = mask[sel], next_pos[sel]
+        alive = [alive[j] for j in stay]
+        mask = torch.cat([mask, mask.new_ones(len(alive), 1)], 1)
+        out = model(input_ids=picked[sel][:, None], attention_mask=mask, position_ids=next_pos[:, None],
+                    past_key_values=cache, use_cache=True)
+        cache, last, next_pos = out.past_key_values, out.logits[:, -1].float(), next_pos + 1
+    return [[tuple(x) for x in res] for res in results], scores
 
 
 # ---------------------------------------------------------------------------
@@ -475,77 +633,206 @@ def tree_seed(seed, task_id):
     return zlib.crc32(f"{seed}:{task_id}".encode()) * 1_000_003
 
 
-def build_tree(model, tok, task, args, stats):
-    """Run --iters rounds of MCTS on one task; returns its nodes (SPEC.md section 3)."""
-    docs = bfcl.tool_docs(task)
+def new_tree(model, tok, task, args):
+    """A tree's state: its task, nodes, prompt cache, the token ids of every node's path."""
+    stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0, samples=0, samples_cut=0,
+                 samples_dropped=0, completions=0, gold_nodes=0)
+    t = {"task": task, "docs": bfcl.tool_docs(task), "stats": stats, "base": tree_seed(args.seed, task["id"]),
+         "prompt_ids": tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"],
+         "gold_ids": tok(task["response"], add_special_tokens=False)["input_ids"],
+         "nodes": [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
+                    "terminal": False, "fast": 0.0, "error": None}], "kids": {0: []}, "ids": [[]]}
+    t["kv"] = encode_prompt(model, t["prompt_ids"], args, stats)
+    return t
+
+
+def scorers(model, tok, t, args):
+    """(fast reward of a partial text, reward of a final answer, error class of a text)."""
+    task, docs = t["task"], t["docs"]
+    error = lambda text, final: ast_reward(text, task, docs, final)[1]
     if args.reward == "ast":
-        fast = rollout = lambda text: ast_reward(text, task, docs)
-    else:
-        fast = lambda text: overlap_reward(text, task)
-        rollout = lambda text: judge_reward(model, tok, text, task, stats)
-    stop_ids = {tok.eos_token_id}
-    eos = getattr(model.generation_config, "eos_token_id", None)
-    stop_ids |= set(eos if isinstance(eos, list) else [eos])
-    prompt_ids = tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"]
-    encoded = encode_prompt(model, prompt_ids, args, stats)
-    nodes = [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
-              "terminal": False, "fast": 0.0}]
-    kids = {0: []}
-    base = tree_seed(args.seed, task["id"])
+        return (lambda text: ast_reward(text, task, docs)[0]), (lambda text: ast_reward(text, task, docs, True)[0]), error
+    return (lambda text: overlap_reward(text, task)), (lambda text: judge_reward(model, tok, text, task, t["stats"])), error
 
-    def draw(i, n, rnd, phase):
-        gen = torch.Generator(device=model.device).manual_seed(base + 2 * rnd + phase)
-        return sample(model, tok, prompt_ids, encoded, path_text(nodes, i), n, gen, args, stats, stop_ids)
 
-    def add(parent, text, prior, terminal):
-        for k in kids[parent]:
-            if nodes[k]["text"] == text:  # the same step again: merged
-                nodes[k]["terminal"] |= terminal
-                return k
-        r = fast(path_text(nodes, parent) + text)
-        nodes.append({"id": len(nodes), "parent": parent, "text": text, "depth": nodes[parent]["depth"] + 1,
-                      "visits": 0, "value": r, "prior": prior, "terminal": terminal, "fast": r})
-        kids[parent].append(len(nodes) - 1)
-        kids[len(nodes) - 1] = []
-        return len(nodes) - 1
+def add_node(t, parent, text, ids, prior, terminal, fast, error_of, gold=False):
+    """Add a step under parent (merged into an identical sibling); returns (node id, is new)."""
+    nodes, kids = t["nodes"], t["kids"]
+    for k in kids[parent]:
+        if nodes[k]["text"] == text:
+            nodes[k]["terminal"] |= terminal
+            return k, False
+    full = path_text(nodes, parent) + text
+    r = fast(full)
+    nodes.append({"id": len(nodes), "parent": parent, "text": text, "depth": nodes[parent]["depth"] + 1,
+                  "visits": 0, "value": r, "prior": prior, "terminal": terminal, "fast": r,
+                  "error": error_of(full, terminal)})
+    if gold:
+        nodes[-1]["gold"] = True
+    kids[parent].append(len(nodes) - 1)
+    kids[len(nodes) - 1] = []
+    t["ids"].append(t["ids"][parent] + list(ids))
+    return len(nodes) - 1, True
 
-    def expandable(i):
-        return not nodes[i]["terminal"] and nodes[i]["depth"] < args.depth
+
+def gold_step(tok, t, i, args):
+    """The gold response's next step below node i when i's path is a token prefix of it, else None."""
+    p, g = t["ids"][i], t["gold_ids"]
+    node = t["nodes"][i]
+    if node["terminal"] or node["depth"] >= args.depth or len(p) >= len(g) or g[:len(p)] != p:
+        return None
+    steps, _ = token_steps(tok, path_text(t["nodes"], i), p, g[len(p):], node["depth"], args.depth,
+                           args.step_fragments)
+    if not steps:
+        return None
+    text, ids = steps[0]
+    return text, ids, len(p) + len(ids) == len(g)
+
+
+def grow_trees(model, tok, trees, args, stop_ids):
+    """--iters rounds of MCTS on every tree of the batch (module docstring)."""
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+    score = {id(t): scorers(model, tok, t, args) for t in trees}
+
+    def expandable(t, i):
+        return not t["nodes"][i]["terminal"] and t["nodes"][i]["depth"] < args.depth
+
+    def gen(t, rnd, phase):
+        return torch.Generator(device=model.device).manual_seed(t["base"] + 2 * rnd + phase)
+
+    def run(requests):
+        for r in requests:
+            st = r["tree"]["stats"]
+            st["text_tokens"] += len(r["ids"]) + (r["tree"]["kv"] is not None)
+            st["prompt_tokens"] += 0 if r["tree"]["kv"] is not None else len(r["tree"]["prompt_ids"])
+        results, scores = generate(model, requests, args, stop_ids, pad_id) if requests else ([], [])
+        for r, res in zip(requests, results):
+            r["tree"]["stats"]["generated_tokens"] += sum(len(x[0]) for x in res)
+        return results, scores
 
     for rnd in range(args.iters):
-        node = select(nodes, kids, args.actions, args.depth, args.c)
-        if expandable(node):  # each sample becomes a chain of steps under the node
-            for text, ends, logps, ended in draw(node, args.actions, rnd, 0):
-                steps = split_steps(text, nodes[node]["depth"], args.depth, args.step_fragments)
-                parent = node
-                for k, (step, prior) in enumerate(zip(steps, step_priors(steps, ends, logps))):
-                    parent = add(parent, step, prior, ended and k == len(steps) - 1)
-        leaf, extra = node, ""  # simulation: down the best children, a sample past the tree's edge
-        for s in range(args.sim_steps):
-            if kids[leaf]:
-                leaf = max(kids[leaf], key=lambda k: mean_value(nodes[k]))
-            elif expandable(leaf):
-                text = draw(leaf, 1, rnd, 1)[0][0]
-                extra = "".join(split_steps(text, nodes[leaf]["depth"], args.depth, args.step_fragments)
-                                [:args.sim_steps - s])
-                break
-            else:
-                break
-        backup(nodes, leaf, rollout(path_text(nodes, leaf) + extra))
-    for n in nodes:
-        n["value"], n["prior"], n["fast"] = round(n["value"], 6), round(n["prior"], 6), round(n["fast"], 6)
-    return nodes
+        chosen = [select(t["nodes"], t["kids"], args.actions, args.depth, args.c) for t in trees]
+        requests = [{"tree": t, "ids": t["ids"][i], "n": args.actions, "gen": gen(t, rnd, 0), "max_new": args.max_new_tokens,
+                     "node": i} for t, i in zip(trees, chosen) if expandable(t, i)]
+        results, _ = run(requests)
+        leaves = {id(t): [] for t in trees}  # (node, text it was scored on or None) to play out and back up
+        for r, samples in zip(requests, results):
+            t, x = r["tree"], r["node"]
+            fast, _, error_of = score[id(t)]
+            touched = [x]
+            for tokens, logps, ended in samples:
+                t["stats"]["samples"] += 1
+                steps, whole = token_steps(tok, path_text(t["nodes"], x), t["ids"][x], tokens, t["nodes"][x]["depth"],
+                                           args.depth, args.step_fragments)
+                t["stats"]["samples_cut"] += bool(steps) and not whole
+                if not steps:
+                    if tokens:
+                        t["stats"]["samples_dropped"] += 1
+                    elif ended and args.simulate == "greedy":  # the policy ends the answer here
+                        leaves[id(t)].append((x, path_text(t["nodes"], x)))
+                    continue
+                parent, start = x, 0
+                for k, (text, ids) in enumerate(steps):
+                    prior = math.exp(sum(logps[start:start + len(ids)]) / len(ids))
+                    start += len(ids)
+                    parent, _ = add_node(t, parent, text, ids, prior, ended and whole and k == len(steps) - 1,
+                                         fast, error_of)
+                    touched.append(parent)
+                leaves[id(t)].append((parent, None))
+            if args.gold_sibling:
+                for i in dict.fromkeys(touched):
+                    step = gold_step(tok, t, i, args)
+                    if step:
+                        k, new = add_node(t, i, step[0], step[1], 1.0, step[2], fast, error_of, gold=True)
+                        if new:
+                            t["stats"]["gold_nodes"] += 1
+                            t["nodes"][k]["prior"] = None  # scored below
+                            leaves[id(t)].append((k, None))
+        if args.simulate == "walk":
+            simulate_walk(tok, trees, chosen, rnd, args, score, run, gen, expandable)
+        # play out: final scores of ended samples, greedy completions of the others (and gold priors)
+        for t, i in zip(trees, chosen):
+            if not expandable(t, i) and args.simulate == "greedy":
+                leaves[id(t)].append((i, None))
+        requests, asked = [], set()
+        for t in trees:
+            for i, text in leaves[id(t)]:
+                node = t["nodes"][i]
+                if (id(t), i) in asked:
+                    continue
+                step_len = len(t["ids"][i]) - len(t["ids"][node["parent"]]) if node["prior"] is None else 0
+                budget = max(0, args.sim_max_tokens - len(t["ids"][i]))
+                play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
+                if (play and budget) or step_len:
+                    asked.add((id(t), i))
+                    requests.append({"tree": t, "ids": t["ids"][i], "n": int(play and budget > 0), "gen": None,
+                                     "max_new": budget, "node": i, "score": step_len})
+        results, scores = run(requests)
+        completion = {}
+        for r, res, lp in zip(requests, results, scores):
+            t, node = r["tree"], r["tree"]["nodes"][r["node"]]
+            if lp:
+                node["prior"] = math.exp(sum(lp) / len(lp))
+            if res:
+                t["stats"]["completions"] += 1
+                completion[(id(t), r["node"])] = tok.decode(res[0][0], skip_special_tokens=True)
+        if args.simulate == "walk":
+            continue
+        for t in trees:
+            _, final, error_of = score[id(t)]
+            for i, text in leaves[id(t)]:
+                node = t["nodes"][i]
+                if text is not None:  # a sample that ended at once: the answer as it stands
+                    backup(t["nodes"], i, final(text))
+                    continue
+                if "outcome" not in node:
+                    full = path_text(t["nodes"], i) + completion.get((id(t), i), "")
+                    node["outcome"], node["outcome_error"] = final(full), error_of(full, True)
+                backup(t["nodes"], i, node["outcome"])
+
+
+def simulate_walk(tok, trees, chosen, rnd, args, score, run, gen, expandable):
+    """The published simulation: down the highest-value children from the expanded node, a sample
+    past the tree's edge, the text reached scored once and backed up."""
+    ends, requests = [], []
+    for t, i in zip(trees, chosen):
+        leaf, s = i, 0
+        while s < args.sim_steps and t["kids"][leaf]:
+            leaf, s = max(t["kids"][leaf], key=lambda k: mean_value(t["nodes"][k])), s + 1
+        ends.append((leaf, s))
+        if s < args.sim_steps and expandable(t, leaf):
+            requests.append({"tree": t, "ids": t["ids"][leaf], "n": 1, "gen": gen(t, rnd, 1),
+                             "max_new": args.max_new_tokens, "node": leaf})
+    results, _ = run(requests)
+    extra = {id(r["tree"]): res[0][0] for r, res in zip(requests, results)}
+    for t, (leaf, s) in zip(trees, ends):
+        text = path_text(t["nodes"], leaf)
+        if id(t) in extra:
+            steps, _ = token_steps(tok, text, t["ids"][leaf], extra[id(t)], t["nodes"][leaf]["depth"], args.depth,
+                                   args.step_fragments)
+            text += "".join(step for step, _ in steps[:args.sim_steps - s])
+        _, final, _ = score[id(t)]
+        rollout = final if args.reward == "judge" else score[id(t)][0]
+        backup(t["nodes"], leaf, rollout(text))
+
+
+def finish_tree(t):
+    for n in t["nodes"]:
+        for key in ("value", "prior", "fast", "outcome"):
+            if n.get(key) is not None:
+                n[key] = round(n[key], 6)
+    return t["nodes"]
 
 
 # ---------------------------------------------------------------------------
 # Deficiency calibration, resume, main
 
 def settings(args):
-    """What a stored selection and the trees beside it depend on (not --limit, not --no-kv-reuse)."""
+    """What a stored selection and the trees beside it depend on (not --limit, --batch-trees, --no-kv-reuse)."""
     with open(args.data, "rb") as f:
         data_hash = hashlib.sha256(f.read()).hexdigest()
-    keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature",
-            "max_new_tokens", "c", "sim_steps", "reward", "seed")
+    keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
+            "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed")
     return dict({k: getattr(args, k) for k in keep}, data_sha256=data_hash,
                 model=os.path.abspath(common.resolve_model(args.model)))
 
@@ -616,26 +903,32 @@ def main(argv=None):
     if args.limit is not None:
         todo = todo[:max(0, args.limit - len(done & {s["id"] for s in selected}))]
     print(f"selected {len(selected)} of {len(tasks)} examples ({args.select}); {len(done)} trees already in "
-          f"{args.out}, {len(todo)} to grow", file=sys.stderr)
+          f"{args.out}, {len(todo)} to grow, {args.batch_trees} at a time", file=sys.stderr)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    stop_ids = {tok.eos_token_id}
+    eos = getattr(model.generation_config, "eos_token_id", None)
+    stop_ids |= set(eos if isinstance(eos, list) else [eos])
     total_tokens, start = 0, time.time()
     with open(args.out, "ab") as f, tqdm(total=len(todo), desc="trees", unit="tree", file=sys.stderr) as bar:
-        for s in todo:
-            task, t0 = by_id[s["id"]], time.time()
-            stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0)
-            nodes = build_tree(model, tok, task, args, stats)
-            stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
-                         seconds=round(time.time() - t0, 3), kv_reuse=args.kv_reuse)
-            row = {"id": task["id"], "category": task["category"], "messages": task["messages"],
-                   "tools": task["tools"], "answer": task["answer"], "perplexity": s["perplexity"],
-                   "nodes": nodes, "stats": stats}
-            f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+        for w in range(0, len(todo), args.batch_trees):
+            wave, t0 = todo[w:w + args.batch_trees], time.time()
+            trees = [new_tree(model, tok, by_id[s["id"]], args) for s in wave]
+            grow_trees(model, tok, trees, args, stop_ids)
+            seconds = round((time.time() - t0) / len(trees), 3)
+            for s, t in zip(wave, trees):
+                stats = t["stats"]
+                stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
+                             seconds=seconds, batch_trees=len(trees), kv_reuse=args.kv_reuse)
+                row = {"id": s["id"], "category": t["task"]["category"], "messages": t["task"]["messages"],
+                       "tools": t["task"]["tools"], "answer": t["task"]["answer"], "perplexity": s["perplexity"],
+                       "nodes": finish_tree(t), "stats": stats}
+                f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+                total_tokens += stats["model_tokens"]
             f.flush()
             os.fsync(f.fileno())
-            total_tokens += stats["model_tokens"]
-            bar.set_postfix(nodes=len(nodes), tokens=stats["model_tokens"])
-            bar.update()
-            if os.environ.get("ITOOL_MCTS_TREE_DELAY"):  # tests only: room to kill between trees
+            bar.set_postfix(nodes=sum(len(t["nodes"]) for t in trees) // len(trees))
+            bar.update(len(trees))
+            if os.environ.get("ITOOL_MCTS_TREE_DELAY"):  # tests only: room to kill between batches
                 time.sleep(float(os.environ["ITOOL_MCTS_TREE_DELAY"]))
     minutes = (time.time() - start) / 60
     if todo:

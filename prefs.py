@@ -1,31 +1,45 @@
 """
 Preference pairs from MCTS trees: step 4 of an iTool round (SPEC.md section 1).
 
-At every node with two or more children, chosen = the child of highest value and
-rejected = the child of lowest value; the pair is kept only if the value gap is at
-least --min-gap, the word overlap of the two texts is at most --max-overlap and the
-chosen value is at least --min-chosen (applied in that order; a dropped pair is counted
-under the first filter it fails).
+At every node with two or more children: chosen = the child of highest value; rejected =
+(ours, --rejected attempt, default) the lowest-valued other child that is still an attempt
+at the answer (its text can still become a list of calls, or on an irrelevance example is
+a call or a refusal: mcts.py's `error` is not `unparseable`), or (published, --rejected
+worst) the lowest-valued other child, gibberish included. A pair is kept only if the value
+gap is at least --min-gap, the word overlap of the two texts is at most --max-overlap and
+the chosen value is at least --min-chosen (applied in that order; a node whose pair fails
+is counted under the first filter it fails; `no_attempt` counts nodes where no sibling is
+an attempt). --pairs-per-node N (ours) keeps up to N pairs at a node, chosen against each
+of the lowest-valued attempts that pass the filters.
 
-A node's value in a tree is a sum (its fast reward plus every reward backed up through
-it); here, as in mcts.py's UCT term, "value" means its mean, value / (visits + 1), so
-that values stay in [-1, 1] where the filters have their meaning. Word overlap is the
-Jaccard index of the two children's word sets (lower-cased \\w+ words) of their own step
-texts, whatever --span, so that the kept pairs do not depend on --span.
+Values: (ours, --values mean, default) a node's mean, value / (visits + 1), as mcts.py's
+UCT term, so that values stay in [-1, 1] where the filters have their meaning; (published,
+--values sum) the sums stored in the tree. Overlap: (ours, --overlap jaccard, default) the
+Jaccard index of the lower-cased \\w+ word sets; (published, --overlap min) |A and B| /
+min(|A|, |B|) on whitespace-separated words. Both on the children's own step texts,
+whatever --span, so that the kept pairs do not depend on --span.
 
 --span step (ours, default): prefix = the assistant text above the node (it joins the
 prompt in training), chosen/rejected = the two children's own steps, so the loss sees
-only the fragment where they differ. --span full (published): prefix = "" and
+only the fragment where they differ; mcts.py cuts steps on token boundaries, so the tokens
+of prefix + chosen begin with those of prefix. --span full (published): prefix = "" and
 chosen/rejected = that text + the step.
 
-Rows: {"id": "<tree id>-n<node id>", "messages", "tools", "prefix", "chosen", "rejected",
-"chosen_value", "rejected_value", "depth"} (depth of the node the two children share).
-Prints trees, nodes, candidate pairs, kept pairs, what each filter dropped, and kept
-pairs per depth.
+Each pair is labelled with the error of its rejected side (`error`): the error class of
+its own text when it has one (eval.py's classes: wrong_function, missing_param,
+unexpected_param, wrong_value, wrong_type, wrong_count, spurious_call; `parse_error` for a
+list followed by stray text; `unparseable` for text that cannot become a list of calls),
+else that of the lowest-valued answer played out below it, else `none` (right, only lower
+in value).
+
+Rows: {"id": "<tree id>-n<node id>-r<rejected node id>", "messages", "tools", "prefix",
+"chosen", "rejected", "chosen_value", "rejected_value", "error", "depth"} (depth of the
+node the two children share). Prints trees, nodes, candidate pairs, kept pairs, what each
+filter dropped, kept pairs per depth and per error label.
 
 Launch:
   python prefs.py --trees runs/iter1/trees.jsonl --out runs/iter1/pairs.jsonl
-  python prefs.py --trees trees.jsonl --out pairs.jsonl --span full --min-gap 0.2
+  python prefs.py --trees trees.jsonl --out pairs.jsonl --rejected worst --values sum --overlap min   # published
 """
 import argparse
 import re
@@ -46,7 +60,16 @@ def parse_args(argv=None):
     p.add_argument("--min-gap", type=float, default=0.1, help="least value gap between chosen and rejected")
     p.add_argument("--max-overlap", type=float, default=0.95, help="most word overlap of the two texts")
     p.add_argument("--min-chosen", type=float, default=-0.3, help="least value of the chosen text")
-    return p.parse_args(argv)
+    p.add_argument("--rejected", default="attempt", choices=["attempt", "worst"],
+                   help="attempt: ours, the lowest sibling that is an attempt; worst: published")
+    p.add_argument("--values", default="mean", choices=["mean", "sum"], help="mean: ours, V/(N+1); sum: published")
+    p.add_argument("--overlap", default="jaccard", choices=["jaccard", "min"],
+                   help="jaccard: ours, on \\w+ words; min: published, |A&B|/min(|A|,|B|) on whitespace words")
+    p.add_argument("--pairs-per-node", type=int, default=1, help="most pairs kept at one node")
+    args = p.parse_args(argv)
+    if args.pairs_per_node < 1:
+        p.error("--pairs-per-node must be at least 1")
+    return args
 
 
 def tree_problem(tree):
@@ -93,10 +116,24 @@ def mean_value(node):
     return node["value"] / (node["visits"] + 1)
 
 
-def overlap(a, b):
-    """Jaccard index of the two texts' word sets (1.0 for two texts without words)."""
+def overlap(a, b, how="jaccard"):
+    """Word overlap of two texts: Jaccard of \\w+ word sets, or the published |A&B|/min(|A|,|B|) on
+    whitespace words (1.0 for two texts without words)."""
+    if how == "min":
+        wa, wb = set(a.split()), set(b.split())
+        return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else float(wa == wb)
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
+
+
+def label(node, kids):
+    """The error of a side: its own text's, else that of the weakest answer played out below it."""
+    while True:
+        if node.get("error"):
+            return node["error"]
+        if not kids[node["id"]]:
+            return node.get("outcome_error") or "none"
+        node = min(kids[node["id"]], key=mean_value)
 
 
 def tree_pairs(tree, args, counts):
@@ -108,44 +145,63 @@ def tree_pairs(tree, args, counts):
     texts = [""] * len(nodes)  # the assistant text from the root to each node
     for n in nodes[1:]:
         texts[n["id"]] = texts[n["parent"]] + n["text"]
+    value = mean_value if args.values == "mean" else (lambda n: n["value"])
     pairs = []
     for node in nodes:
         if len(kids[node["id"]]) < 2:
             continue
         counts["candidates"] += 1
-        chosen = max(kids[node["id"]], key=mean_value)
-        rejected = min((k for k in kids[node["id"]] if k is not chosen), key=mean_value)  # two even on a tie
-        cv, rv = mean_value(chosen), mean_value(rejected)
-        if cv - rv < args.min_gap:
-            counts["gap"] += 1
-        elif overlap(chosen["text"], rejected["text"]) > args.max_overlap:
-            counts["overlap"] += 1
-        elif cv < args.min_chosen:
-            counts["min_chosen"] += 1
-        else:
+        chosen = max(kids[node["id"]], key=value)
+        others = sorted((k for k in kids[node["id"]] if k is not chosen), key=value)  # stable: two even on a tie
+        if args.rejected == "attempt":
+            others = [k for k in others if k.get("error") != "unparseable"]
+            if not others:
+                counts["no_attempt"] += 1
+                continue
+        kept, first_failure = 0, None
+        for rejected in others:
+            cv, rv = value(chosen), value(rejected)
+            failure = ("gap" if cv - rv < args.min_gap else
+                       "overlap" if overlap(chosen["text"], rejected["text"], args.overlap) > args.max_overlap else
+                       "min_chosen" if cv < args.min_chosen else None)
+            first_failure = first_failure or failure
+            if failure in ("gap", "min_chosen") or (failure and args.rejected == "worst"):
+                break  # the gap only shrinks further up; published: the worst sibling only
+            if failure:
+                continue
+            kept += 1
             prefix = texts[node["id"]]
-            pairs.append({"id": f"{tree['id']}-n{node['id']}", "messages": tree["messages"], "tools": tree["tools"],
-                          "prefix": prefix if args.span == "step" else "",
+            pairs.append({"id": f"{tree['id']}-n{node['id']}-r{rejected['id']}", "messages": tree["messages"],
+                          "tools": tree["tools"], "prefix": prefix if args.span == "step" else "",
                           "chosen": chosen["text"] if args.span == "step" else prefix + chosen["text"],
                           "rejected": rejected["text"] if args.span == "step" else prefix + rejected["text"],
-                          "chosen_value": round(cv, 6), "rejected_value": round(rv, 6), "depth": node["depth"]})
+                          "chosen_value": round(cv, 6), "rejected_value": round(rv, 6),
+                          "error": label(rejected, kids), "depth": node["depth"]})
+            if kept == args.pairs_per_node:
+                break
+        if not kept:
+            counts[first_failure] += 1
     return pairs
 
 
 def main(argv=None):
     args = parse_args(argv)
     trees = read_trees(args.trees)
-    counts = {"candidates": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
+    counts = {"candidates": 0, "no_attempt": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
     pairs = [p for tree in trees for p in tree_pairs(tree, args, counts)]
     common.write_jsonl(args.out, pairs)
-    per_depth = {}
+    per_depth, per_error = {}, {}
     for p in pairs:
         per_depth[p["depth"]] = per_depth.get(p["depth"], 0) + 1
+        per_error[p["error"]] = per_error.get(p["error"], 0) + 1
     print(f"trees {len(trees)}, nodes {sum(len(t['nodes']) for t in trees)}, candidate pairs {counts['candidates']}, "
-          f"kept {len(pairs)}; dropped: gap < {args.min_gap} {counts['gap']}, overlap > {args.max_overlap} "
+          f"kept {len(pairs)} ({len(pairs) / max(len(trees), 1):.2f} per tree); nodes dropped: no attempt "
+          f"{counts['no_attempt']}, gap < {args.min_gap} {counts['gap']}, overlap > {args.max_overlap} "
           f"{counts['overlap']}, chosen < {args.min_chosen} {counts['min_chosen']}")
     print("kept pairs per depth of the shared node: "
           + (", ".join(f"{d}: {n}" for d, n in sorted(per_depth.items())) or "none"))
+    print("kept pairs per error of the rejected side: "
+          + (", ".join(f"{e} {n}" for e, n in sorted(per_error.items(), key=lambda x: -x[1])) or "none"))
     print(f"wrote {args.out}")
 
 

@@ -31,8 +31,8 @@ def main():
             raise common.InputError(args.pairs, None, f"pair {pair.get('id')!r}: no task {tree!r} in {args.data}")
         task = tasks[tree]
         docs = bfcl.tool_docs(task)
-        chosen = ast_reward(pair["prefix"] + pair["chosen"], task, docs)
-        rejected = ast_reward(pair["prefix"] + pair["rejected"], task, docs)
+        chosen = ast_reward(pair["prefix"] + pair["chosen"], task, docs)[0]
+        rejected = ast_reward(pair["prefix"] + pair["rejected"], task, docs)[0]
         verdict = "agree" if chosen > rejected else "disagree" if chosen < rejected else "tie"
         counts[verdict] += 1
         counts["chosen -1.0"] += chosen == -1.0

@@ -19,7 +19,7 @@ import tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
-SMALL = ["--iters", "3", "--max-new-tokens", "10", "--step-fragments", "1"]
+SMALL = ["--iters", "3", "--max-new-tokens", "10", "--step-fragments", "1", "--sim-max-tokens", "24"]
 CALL = '[get_weather(city="Paris", unit="celsius")]'
 
 
@@ -31,7 +31,7 @@ def weather_task(answer=None, category="simple"):
 
 def reward(text, task):
     docs = bfcl.tool_docs(task)
-    return mcts.ast_reward(text, task, docs)
+    return mcts.ast_reward(text, task, docs)[0]
 
 
 def node(i, parent, depth, visits, value, prior=0.5, text="x"):
@@ -71,25 +71,57 @@ def policy(tiny_model_dir):
 # ---------------------------------------------------------------------------
 # Pure pieces
 
-def test_fragments_and_steps():
+def test_fragments():
     assert mcts.fragments(CALL) == ['[get_weather(', 'city=', '"Paris", ', 'unit=', '"celsius")]']
-    assert mcts.split_steps(CALL, 0, 3, 2) == ['[get_weather(city=', '"Paris", unit=', '"celsius")]']
-    assert mcts.split_steps(CALL, 0, 3, 1) == ['[get_weather(', 'city=', '"Paris", unit="celsius")]']  # rest at depth
-    assert mcts.split_steps(CALL, 2, 3, 2) == [CALL]
-    assert mcts.split_steps(CALL, 3, 3, 2) == []
-    assert mcts.split_steps("It is sunny. Take a hat. ", 0, 3, 1) == ["It is sunny. ", "Take a hat. "]
-    assert mcts.split_steps("", 0, 3, 2) == []
-    for d in range(3):
+    assert mcts.fragments("It is sunny. Take a hat. ") == ["It is sunny. ", "Take a hat. "]
+    assert mcts.fragments("") == []
+
+
+def token_texts(tok, ids):
+    return [tok.decode([i]) for i in ids]
+
+
+def test_token_steps_end_on_token_boundaries_the_tokenizer_gives_back():
+    tok = tiny.make_tiny_tokenizer()
+    ids = tok(CALL, add_special_tokens=False)["input_ids"]
+    assert '="' in token_texts(tok, ids)  # this tokenizer merges `="`, as SmolLM2's does
+    for start in range(3):
         for k in (1, 2, 3):
-            assert "".join(mcts.split_steps(CALL, d, 3, k)) == CALL
+            steps, whole = mcts.token_steps(tok, "", [], ids, start, 3, k)
+            assert whole and "".join(t for t, _ in steps) == CALL and sum(len(i) for _, i in steps) == len(ids)
+            assert len(steps) == min(3 - start, len(steps))
+            text, path = "", []
+            for step_text, step_ids in steps:  # every cut: the text so far, tokenized alone, is the tokens so far
+                text, path = text + step_text, path + list(step_ids)
+                assert tok(text, add_special_tokens=False)["input_ids"] == path
+    steps, _ = mcts.token_steps(tok, "", [], ids, 0, 5, 1)
+    # a cut after `=` would fall inside `="`: the nearest boundary is after it (the later one on a tie)
+    assert [t for t, _ in steps] == ['[get_weather(', 'city="', 'Paris",', ' unit="', 'celsius")]']
+    # below a node: the path's tokens come first, and the pieces still re-tokenize exactly
+    head = tok('[get_weather(city="', add_special_tokens=False)["input_ids"]
+    steps, whole = mcts.token_steps(tok, '[get_weather(city="', head, ids[len(head):], 1, 3, 2)
+    assert whole and [t for t, _ in steps] == ['Paris", unit="', 'celsius")]']
+    # a sample the tokenizer would not write (`=` then `"` where it writes `="`): no cut inside the
+    # stretch that does not re-tokenize, and an end that does not is cut back to the last one that does
+    eq, quote = tok("=", add_special_tokens=False)["input_ids"], tok('"', add_special_tokens=False)["input_ids"]
+    city = tok("[get_weather(city", add_special_tokens=False)["input_ids"]
+    odd = city + eq + quote + tok("Paris", add_special_tokens=False)["input_ids"]
+    steps, whole = mcts.token_steps(tok, "", [], odd, 0, 3, 1)
+    assert not whole and "".join(t for t, _ in steps) == "[get_weather(city="
+    assert mcts.token_steps(tok, "", [], eq + quote, 0, 3, 1) == ([("=", eq)], False)
+    assert mcts.token_steps(tok, "", [], [], 0, 3, 1) == ([], True)
 
 
-def test_step_priors_follow_the_tokens_that_end_in_each_step():
-    steps = ["ab", "cd"]
-    ends, logps = [1, 2, 4], [math.log(0.5), math.log(0.5), math.log(0.25)]
-    assert mcts.step_priors(steps, ends, logps) == pytest.approx([0.5, 0.25])
-    # one token spans both steps: the first step borrows it
-    assert mcts.step_priors(steps, [4], [math.log(0.1)]) == pytest.approx([0.1, 0.1])
+def test_sampling_filters():
+    import torch
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    args = mcts.parse_args(["--data", "-", "--out", "-", "--temperature", "1"])
+    logp, kept = mcts.sampling_logps(logits, args)
+    assert torch.allclose(logp, kept) and torch.allclose(logp.exp().sum(), torch.tensor(1.0))
+    args.top_p = 0.7  # 0.5 + 0.3 reach 0.7: the two most likely stay
+    assert torch.isfinite(mcts.sampling_logps(logits, args)[1]).tolist() == [[True, True, False, False]]
+    args.top_p, args.min_p = 1.0, 0.25  # at least a quarter of the most likely's 0.5
+    assert torch.isfinite(mcts.sampling_logps(logits, args)[1]).tolist() == [[True, True, True, False]]
 
 
 def test_uct_selection_on_a_hand_built_tree():
@@ -124,7 +156,7 @@ def test_ast_reward_orders_right_prefix_wrong_value_wrong_function():
     wrong_function = reward('[get_time(', task)
     garbage = reward("sunny ))) [", task)
     assert 0 < right < 1 and wrong_value < 0 and right > wrong_value > wrong_function > garbage
-    assert garbage == -1.0
+    assert garbage == -1.0 and mcts.ast_reward("sunny ))) [", task, bfcl.tool_docs(task))[1] == "unparseable"
     # a longer right prefix scores higher, never reaching 1 before the checker accepts it
     prefixes = ["", "[get_wea", "[get_weather(", "[get_weather(ci", "[get_weather(city=", '[get_weather(city="Pa',
                 '[get_weather(city="Paris", ']
@@ -132,7 +164,35 @@ def test_ast_reward_orders_right_prefix_wrong_value_wrong_function():
     assert scores == sorted(scores) and len(set(scores)) == len(scores) and max(scores) < 1
     assert reward('[get_weather(town="Paris", ', task) < 0  # unknown parameter
     assert reward('[get_weather(city="Paris", unit="kelvin")]', task) < 0
-    assert reward('[get_weather(city="Paris")] and more', task) == -1.0
+
+
+def test_ast_reward_credits_what_is_right_before_the_first_error():
+    task = weather_task([{"get_weather": {"city": ["Paris"], "unit": ["celsius"]}}])  # both required here
+    docs = bfcl.tool_docs(task)
+    r = {name: mcts.ast_reward(text, task, docs, final=True) for name, text in {
+        "right": CALL,
+        "stray": CALL + " The weather there is mild.",
+        "extra_param": '[get_weather(city="Paris", unit="celsius", tz="CET")]',
+        "missing_param": '[get_weather(city="Paris")]',
+        "wrong_second_value": '[get_weather(city="Paris", unit="kelvin")]',
+        "wrong_first_value": '[get_weather(city="Berlin", unit="celsius")]',
+        "extra_call": CALL[:-1] + ', get_time(tz="CET")]',
+        "wrong_function": '[get_time(tz="CET")]',
+        "cut_off": '[get_weather(city="Paris", unit="cel',
+        "gibberish": "fpublication ReferenceCommunicationDecimal",
+    }.items()}
+    assert r["right"] == (1.0, None)
+    assert r["stray"] == (0.0, "parse_error")  # a right call followed by stray text: above every wrong call
+    assert all(r["stray"][0] > v[0] for k, v in r.items() if k not in ("right", "stray"))
+    assert r["missing_param"][0] > r["wrong_function"][0] and r["missing_param"][1] == "missing_param"
+    assert r["extra_param"][0] > r["missing_param"][0]  # more of the gold right: no longer a tie
+    assert r["wrong_second_value"][0] > r["wrong_first_value"][0]
+    assert r["extra_call"][1] == "wrong_count" and r["extra_call"][0] > r["wrong_function"][0]
+    assert r["cut_off"][1] == "parse_error" and r["cut_off"][0] > r["wrong_function"][0]
+    assert r["gibberish"] == (-1.0, "unparseable")
+    assert mcts.ast_reward('[get_weather(city="Paris", unit="cel', task, docs)[0] > 0  # unfinished, not final
+    for v, _ in r.values():
+        assert -1 <= v <= 1
 
 
 def test_ast_reward_parallel_and_irrelevance():
@@ -145,12 +205,16 @@ def test_ast_reward_parallel_and_irrelevance():
     irr = dict(weather_task([], "irrelevance"), response="None of these tools can book a table.")
     assert reward("None of these tools can book a table.", irr) == 1.0
     assert reward("", irr) == 0.0
-    assert reward("[get_wea", irr) < 0 and reward(CALL, irr) < reward("[get_wea", irr)
-    # a refusal worded otherwise still beats a call begun; gibberish (samples of a small model
-    # at temperature 1.5) does not, so prefs.py cannot pair "gibberish > call"
-    assert reward("Sorry, no tool here can book that.", irr) > reward("[get_wea", irr) + 0.1
-    for gibberish in ("[7dog(name=", "Smithin execute US patterned services task", "@@ ..."):
-        assert reward(gibberish, irr) <= reward("[get_wea", irr)
+    # a plain refusal and `[]` (which BFCL passes) above any call; word salad far from 1.0
+    calls = [reward(c, irr) for c in ("[get_wea", CALL, '[get_time(tz="CET")]')]
+    for refusal in ("I cannot do this.", "[]", "Sorry, no tool here can book that.", "Please provide a city."):
+        assert reward(refusal, irr) > max(calls) + 0.5, refusal
+    assert reward("[]", irr) == 1.0 and reward(CALL, irr) < reward("[get_wea", irr)
+    for salad in ("the the the", "[7dog(name=", "Smithin execute US patterned services task", "@@ ..."):
+        assert reward(salad, irr) <= -0.6, salad
+    assert reward("None", irr) < reward("None of these tools can book a table.", irr)
+    assert mcts.ast_reward("the the the", irr, bfcl.tool_docs(irr))[1] == "unparseable"
+    assert mcts.ast_reward(CALL, irr, bfcl.tool_docs(irr))[1] == "spurious_call"
 
 
 def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
@@ -176,49 +240,93 @@ def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
 # ---------------------------------------------------------------------------
 # On the tiny model
 
-def grow(policy, task, extra=()):
+def grow(policy, tasks, extra=(), batch=None):
+    """Trees for tasks, grown --batch-trees at a time as mcts.main does."""
     model, tok = policy
     args = mcts.parse_args(["--data", "-", "--out", "-"] + SMALL + list(extra))
-    stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0)
-    return mcts.build_tree(model, tok, task, args, stats), stats
+    trees, n = [], batch or len(tasks)
+    for w in range(0, len(tasks), n):
+        wave = [mcts.new_tree(model, tok, t, args) for t in tasks[w:w + n]]
+        mcts.grow_trees(model, tok, wave, args, {tok.eos_token_id})
+        trees += wave
+    return trees
 
 
-def check_structure(nodes, iters):
+def check_structure(tree, tok, iters, walk=False):
+    nodes = tree["nodes"]
     kids = mcts.children_of(nodes)
-    assert nodes[0]["parent"] is None and nodes[0]["visits"] == iters
+    assert nodes[0]["parent"] is None and [n["depth"] for n in nodes].count(0) == 1  # one root
+    assert nodes[0]["visits"] == iters if walk else nodes[0]["visits"] >= iters  # greedy: one score per sample
     for n in nodes[1:]:
         assert n["parent"] < n["id"] and n["depth"] == nodes[n["parent"]]["depth"] + 1 <= 3
         assert n["text"] and 0 < n["prior"] <= 1 and -1 <= n["fast"] <= 1
+        # token-true steps: the parent's path tokens begin this node's, both tokenized alone as fed
+        mine = tok(mcts.path_text(nodes, n["id"]), add_special_tokens=False)["input_ids"]
+        above = tok(mcts.path_text(nodes, n["parent"]), add_special_tokens=False)["input_ids"]
+        assert mine[:len(above)] == above and len(mine) > len(above) and mine == tree["ids"][n["id"]]
     for n in nodes:
         assert n["visits"] >= sum(nodes[k]["visits"] for k in kids[n["id"]])  # every backup passes the parent
         assert abs(n["value"] - n["fast"]) <= n["visits"] + 1e-6  # rewards in [-1, 1], one per visit
         texts = [nodes[k]["text"] for k in kids[n["id"]]]
         assert len(texts) == len(set(texts))  # identical steps are merged
+        if "outcome" in n:
+            assert -1 <= n["outcome"] <= 1 and n["visits"] >= 1
 
 
 def test_tree_structure_and_kv_reuse_matches_rerunning_the_prompt(policy):
+    tok = policy[1]
     task = tiny.make_tiny_tasks(3)[2]
-    reused, s1 = grow(policy, task)
-    rerun, s2 = grow(policy, task, ["--no-kv-reuse"])
-    check_structure(reused, 3)
-    assert len(reused) > 3 and max(n["depth"] for n in reused) >= 2
-    assert reused == rerun
-    assert s1["generated_tokens"] == s2["generated_tokens"] and s1["text_tokens"] == s2["text_tokens"]
-    calls = s2["prompt_tokens"] // s1["prompt_tokens"]
-    assert calls >= 4 and s2["prompt_tokens"] == calls * s1["prompt_tokens"]  # the prompt once against every call
-    again, _ = grow(policy, task)
-    assert again == reused  # seeded: reruns and resumes grow the same tree
-    other, _ = grow(policy, task, ["--seed", "1"])
-    assert other != reused
-    # the samples of one expansion differ
-    assert len({n["text"] for n in reused if n["parent"] == 0}) >= 2
+    reused, = grow(policy, [task])
+    rerun, = grow(policy, [task], ["--no-kv-reuse"])
+    check_structure(reused, tok, 3)
+    assert len(reused["nodes"]) > 3 and max(n["depth"] for n in reused["nodes"]) >= 2
+    assert any("outcome" in n for n in reused["nodes"])  # greedy play-outs scored new text
+    assert reused["nodes"] == rerun["nodes"]
+    s1, s2 = reused["stats"], rerun["stats"]
+    assert s1["generated_tokens"] == s2["generated_tokens"] and s1["prompt_tokens"] < s2["prompt_tokens"]
+    again, = grow(policy, [task])
+    assert again["nodes"] == reused["nodes"]  # seeded: reruns and resumes grow the same tree
+    other, = grow(policy, [task], ["--seed", "1"])
+    assert other["nodes"] != reused["nodes"]
+    assert len({n["text"] for n in reused["nodes"] if n["parent"] == 0}) >= 2  # the samples of one expansion differ
+    walk, = grow(policy, [task], ["--simulate", "walk"])
+    check_structure(walk, tok, 3, walk=True)
+    assert not any("outcome" in n for n in walk["nodes"])
+
+
+def test_batched_trees_keep_the_invariants_of_unbatched_ones(policy):
+    tok = policy[1]
+    tasks = tiny.make_tiny_tasks(5)
+    one = grow(policy, tasks, batch=1)
+    together = grow(policy, tasks, batch=5)
+    for a, b in zip(one, together):
+        check_structure(a, tok, 3)
+        check_structure(b, tok, 3)
+        assert a["task"]["id"] == b["task"]["id"]
+        # each tree its own generator: the first expansion draws the same samples in a batch
+        assert [n["text"] for n in a["nodes"] if n["parent"] == 0] == [n["text"] for n in b["nodes"] if n["parent"] == 0]
+    assert sum(t["stats"]["generated_tokens"] for t in one) > 0
+
+
+def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
+    tok = policy[1]
+    tasks = tiny.make_tiny_tasks(3)
+    for tree in grow(policy, tasks, ["--gold-sibling"]):
+        check_structure(tree, tok, 3)
+        nodes, gold = tree["nodes"], tree["task"]["response"]
+        golds = [n for n in nodes if n.get("gold")]
+        assert golds and all(0 < n["prior"] <= 1 for n in golds)
+        for n in golds:
+            assert gold.startswith(mcts.path_text(nodes, n["id"]))
+        # the root's path is a gold prefix: the gold's first step is among its children
+        assert any(gold.startswith(nodes[k]["text"]) for k in mcts.children_of(nodes)[0])
 
 
 def test_judge_reward_is_a_weighted_grade(policy):
     task = tiny.make_tiny_tasks(1)[0]
-    nodes, stats = grow(policy, task, ["--reward", "judge", "--iters", "2"])
-    check_structure(nodes, 2)
-    assert stats["judge_tokens"] > 0
+    tree, = grow(policy, [task], ["--reward", "judge", "--iters", "2"])
+    check_structure(tree, policy[1], 2)
+    assert tree["stats"]["judge_tokens"] > 0
     model, tok = policy
     r = mcts.judge_reward(model, tok, task["response"], task, dict(judge_tokens=0))
     assert -1 <= r <= 1
@@ -256,10 +364,12 @@ def run(args, env=None):
                             stderr=subprocess.PIPE, text=True, env=dict(ENV, **(env or {})))
 
 
-def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("batch", [1, 3])
+def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_path, batch):
     _, path = data
     out = tmp_path / "trees.jsonl"
-    cmd = ["--model", tiny_model_dir, "--data", path, "--out", out, "--select-ratio", "0.5"] + SMALL
+    cmd = ["--model", tiny_model_dir, "--data", path, "--out", out, "--select-ratio", "0.5",
+           "--batch-trees", str(batch)] + SMALL
     proc = run(cmd, {"ITOOL_MCTS_TREE_DELAY": "60"})
     deadline = time.time() + 120
     while not (out.exists() and out.read_text().count("\n") >= 1) and time.time() < deadline:
@@ -267,7 +377,7 @@ def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_pa
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert out.read_text().count("\n") == 1
+    assert out.read_text().count("\n") == batch  # the first batch of trees, written together
     with open(out, "a") as f:
         f.write('{"id": "tiny-3", "nodes": [{"id": 0, "te')  # a torn line, as if killed mid-write
     mcts.main([str(a) for a in cmd])  # resumes: drops the torn line, grows the rest

@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [{"role": "user", "content": "Weather in Paris?"}]
 
 
-def node(i, parent, text, visits, value, depth=None):
+def node(i, parent, text, visits, value, depth=None, error=None):
     return {"id": i, "parent": parent, "text": text, "depth": depth, "visits": visits, "value": value,
-            "prior": 0.5, "terminal": False}
+            "prior": 0.5, "terminal": False, "error": error}
 
 
 def make_tree(tid="t", kids_of_root=None, kids_of_1=None):
@@ -37,19 +37,19 @@ def run(trees, tmp_path, *flags):
     path.write_text("".join(json.dumps(t) + "\n" for t in trees))
     out = tmp_path / "pairs.jsonl"
     args = prefs.parse_args(["--trees", str(path), "--out", str(out)] + list(flags))
-    counts = {"candidates": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
+    counts = {"candidates": 0, "no_attempt": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
     pairs = [p for t in prefs.read_trees(str(path)) for p in prefs.tree_pairs(t, args, counts)]
-    return pairs, counts
+    return pairs, {k: v for k, v in counts.items() if k != "no_attempt" or v}
 
 
 def test_pairs_share_context_and_prefix_and_differ_in_the_step(tmp_path):
     pairs, counts = run([make_tree()], tmp_path)
     assert counts == {"candidates": 2, "gap": 0, "overlap": 0, "min_chosen": 0}
     root, deep = pairs
-    assert root["id"] == "t-n0" and root["prefix"] == "" and root["depth"] == 0
+    assert root["id"] == "t-n0-r2" and root["prefix"] == "" and root["depth"] == 0
     assert (root["chosen"], root["rejected"]) == ("[get_weather(city=", "[get_time(tz=")
     assert root["chosen_value"] == pytest.approx(0.6) and root["rejected_value"] == pytest.approx(-0.8)  # value/(N+1)
-    assert deep["id"] == "t-n1" and deep["prefix"] == "[get_weather(city=" and deep["depth"] == 1
+    assert deep["id"] == "t-n1-r5" and deep["prefix"] == "[get_weather(city=" and deep["depth"] == 1
     assert (deep["chosen"], deep["rejected"]) == ('"Paris")]', '"Berlin")]')
     for p in pairs:
         assert p["messages"] == MESSAGES and p["tools"] == tiny.TOOLS[:1] and p["chosen"] != p["rejected"]
@@ -65,7 +65,7 @@ def test_each_filter_drops_what_it_should(tmp_path):
     low = make_tree("low", kids_of_1=[("a=1", 1, -0.8), ("b=2", 1, -1.6)])  # chosen -0.4
     pairs, counts = run([small_gap, same_words, low], tmp_path)
     assert counts == {"candidates": 6, "gap": 1, "overlap": 1, "min_chosen": 1}
-    assert sorted(p["id"] for p in pairs) == ["gap-n0", "low-n0", "overlap-n0"]
+    assert sorted(p["id"] for p in pairs) == ["gap-n0-r2", "low-n0-r2", "overlap-n0-r2"]
     _, loose = run([small_gap, same_words, low], tmp_path, "--min-gap", "0.01", "--max-overlap", "1",
                    "--min-chosen", "-1")
     assert loose == {"candidates": 6, "gap": 0, "overlap": 0, "min_chosen": 0}
@@ -110,11 +110,14 @@ def test_cli_prints_counts_and_writes_pairs_from_mcts_trees(tmp_path, tiny_model
                            "--min-gap", "0", "--min-chosen", "-1"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "trees 4, nodes" in proc.stdout and "candidate pairs" in proc.stdout and "per depth" in proc.stdout
+    assert "per error of the rejected side" in proc.stdout
     tasks = {t["id"]: t for t in common.read_tasks(data)}
     rows = common.read_jsonl(out)
     assert rows  # three samples per expansion at temperature 1.5 give siblings
     for p in rows:
         tree_id = p["id"].rsplit("-n", 1)[0]
+        assert p["error"] in {"none", "unparseable", "parse_error", "wrong_function", "missing_param",
+                              "unexpected_param", "wrong_value", "wrong_type", "wrong_count", "spurious_call"}
         assert p["messages"] == tasks[tree_id]["messages"] and p["tools"] == tasks[tree_id]["tools"]
         assert p["chosen_value"] >= p["rejected_value"] and p["chosen"] != p["rejected"]
     bad = tmp_path / "bad.jsonl"
@@ -129,3 +132,38 @@ def test_a_tie_pairs_two_different_children_and_fails_the_gap(tmp_path):
     pairs, counts = run([tree], tmp_path, "--min-gap", "0", "--min-chosen", "-1")
     assert [(p["chosen"], p["rejected"]) for p in pairs] == [("x=1", "y=2")]
     assert run([tree], tmp_path)[1] == {"candidates": 1, "gap": 1, "overlap": 0, "min_chosen": 0}
+
+
+def test_rejected_is_the_lowest_attempt_and_labelled_with_its_error(tmp_path):
+    nodes = [node(0, None, "", 6, 1.0, 0),
+             node(1, 0, "[get_weather(city=", 2, 1.5, 1),                     # chosen, 0.5
+             node(2, 0, "#@ salad", 0, -1.0, 1, error="unparseable"),          # the worst, not an attempt
+             node(3, 0, "[get_time(tz=", 1, -1.2, 1, error="wrong_function"),  # -0.6
+             node(4, 0, "[get_weather(town=", 1, -1.0, 1, error="unexpected_param"),  # -0.5
+             node(5, 0, "[get_weather(c", 1, 0.0, 1),                          # 0.0, right so far
+             node(6, 5, 'ity="Berlin")]', 0, -0.4, 2, error="wrong_value")]
+    tree = {"id": "t", "messages": MESSAGES, "tools": tiny.TOOLS[:1], "answer": [], "nodes": nodes}
+    pairs, counts = run([tree], tmp_path)
+    assert [(p["chosen"], p["rejected"], p["error"]) for p in pairs] == [
+        ("[get_weather(city=", "[get_time(tz=", "wrong_function")]
+    worst, _ = run([tree], tmp_path, "--rejected", "worst")  # published: gibberish is the worst sibling
+    assert [(p["rejected"], p["error"]) for p in worst] == [("#@ salad", "unparseable")]
+    many, _ = run([tree], tmp_path, "--pairs-per-node", "5")  # every attempt that passes the filters
+    assert [(p["rejected"], p["error"]) for p in many] == [
+        ("[get_time(tz=", "wrong_function"), ("[get_weather(town=", "unexpected_param"),
+        ("[get_weather(c", "wrong_value")]  # right so far: labelled by the weakest answer below it
+    assert len({p["id"] for p in many}) == 3
+    only_salad = dict(tree, nodes=nodes[:3])
+    assert run([only_salad], tmp_path) == ([], {"candidates": 1, "no_attempt": 1, "gap": 0, "overlap": 0,
+                                                 "min_chosen": 0})
+
+
+def test_published_values_and_overlap(tmp_path):
+    # sums: 3.0 (4 visits) against 1.0 (0 visits); means 0.6 against 1.0
+    tree = make_tree(kids_of_root=[("a=1", 4, 3.0), ("b=2", 0, 1.0)], kids_of_1=[("x", 0, 0.0)])
+    mean, _ = run([tree], tmp_path)
+    assert (mean[0]["chosen"], mean[0]["chosen_value"]) == ("b=2", 1.0)
+    summed, _ = run([tree], tmp_path, "--values", "sum")
+    assert (summed[0]["chosen"], summed[0]["chosen_value"], summed[0]["rejected_value"]) == ("a=1", 3.0, 1.0)
+    assert prefs.overlap("a b c d", "a b", "min") == 1.0 and prefs.overlap("a b c d", "a b") == 0.5
+    assert prefs.overlap("f(x=1)", "f(x=2)", "min") == 0.0  # whitespace words: one word each, different
