@@ -89,6 +89,10 @@ import zlib
 
 import torch
 from tqdm import tqdm
+from transformers import AttentionInterface, AttentionMaskInterface, DynamicCache
+from transformers.cache_utils import DynamicLayer
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import sdpa_mask
 
 import common
 import eval as bfcl
@@ -423,7 +427,10 @@ def ast_reward(text, task, docs, final=False):
     if partial is None:
         return -1.0, "unparseable"
     if partial == "closed":
-        calls = common.parse_calls(text)
+        try:
+            calls = common.parse_calls(text)
+        except ValueError:  # closed, and not Python: nothing can follow to mend it
+            return -1.0, "unparseable"
         error, done, total = progress(calls, answer, docs)
         return tier(result["error_type"], done, total), result["error_type"]
     error, done, total = progress(partial[0], answer, docs, *partial[1:])
@@ -478,110 +485,350 @@ def sampling_logps(logits, args):
 
 
 @torch.no_grad()
-def encode_prompt(model, prompt_ids, args, stats):
-    """A tree's prompt KV cache (all but the last prompt token, which each request feeds again
-    so that every row has input), computed once per tree; None with --no-kv-reuse."""
-    if not args.kv_reuse or len(prompt_ids) < 2:
-        return None
-    stats["prompt_tokens"] += len(prompt_ids) - 1
-    out = model(input_ids=torch.tensor([prompt_ids[:-1]], device=model.device), use_cache=True)
-    return [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+def encode_prompt(model, prompt_ids, stats, shared=None):
+    """(KV, start) of a prompt but its last token: per layer (keys, values) [kv heads, tokens, head
+    dim] of the tokens from `start` on. When the prompt begins with the run's shared prefix
+    (`shared`: BFCL's system prompt, see grow), start is its length and its KV is not repeated."""
+    ids, past, same = prompt_ids[:-1], DynamicCache(), 0
+    if shared and len(ids) > len(shared["ids"]) and ids[:len(shared["ids"])] == shared["ids"]:
+        same = len(shared["ids"])
+        past = DynamicCache(ddp_cache_data=[(k[None], v[None]) for k, v in shared["kv"]])
+    stats["prompt_tokens"] += len(ids) - same
+    out = model(input_ids=torch.tensor([ids[same:]], device=model.device), past_key_values=past, use_cache=True)
+    return [(layer.keys[0, :, same:], layer.values[0, :, same:]) for layer in out.past_key_values.layers], same
 
 
-@torch.no_grad()
-def generate(model, requests, args, stop_ids, pad_id):
-    """Run requests [{"tree", "ids", "n", "gen" (None: greedy), "max_new", "score"}] in one batch:
-    each request feeds its tree's prompt (cached) and its path ids, then continues n rows.
-    Returns per request [(tokens, log-probs, ended)] and, when "score" > 0, the log-probs of
-    the last "score" path tokens (a gold step's prior)."""
-    from transformers import DynamicCache
-    dev = model.device
-    feeds = [(r["tree"]["prompt_ids"][-1:] if r["tree"]["kv"] is not None else r["tree"]["prompt_ids"]) + r["ids"]
-             for r in requests]
-    past = [r["tree"]["kv"] for r in requests]
-    P = max(kv[0][0].shape[2] if kv else 0 for kv in past)
-    M = max(map(len, feeds))
-    B = len(requests)
-    mask = torch.zeros(B, P + M, dtype=torch.long, device=dev)
-    ids = torch.full((B, M), pad_id, dtype=torch.long, device=dev)
-    pos = torch.zeros(B, M, dtype=torch.long, device=dev)
-    for b, (feed, kv) in enumerate(zip(feeds, past)):
-        plen = kv[0][0].shape[2] if kv else 0
-        mask[b, P - plen:P] = 1
-        mask[b, P + M - len(feed):] = 1
-        ids[b, M - len(feed):] = torch.tensor(feed, device=dev)
-        pos[b, M - len(feed):] = torch.arange(plen, plen + len(feed), device=dev)
-    cache = DynamicCache()
-    if P:
-        layers = []
-        for li in range(len(next(kv for kv in past if kv))):
-            k0, v0 = next(kv for kv in past if kv)[li]
-            keys = k0.new_zeros(B, k0.shape[1], P, k0.shape[3])
-            values = v0.new_zeros(B, v0.shape[1], P, v0.shape[3])
-            for b, kv in enumerate(past):
-                if kv:
-                    keys[b, :, P - kv[li][0].shape[2]:] = kv[li][0][0]
-                    values[b, :, P - kv[li][1].shape[2]:] = kv[li][1][0]
-            layers.append((keys, values))
-        cache = DynamicCache(ddp_cache_data=layers)
-    keep = 1 + max(r.get("score", 0) for r in requests)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, past_key_values=cache, use_cache=True,
-                logits_to_keep=keep)
-    logits = out.logits.float()
-    scores = []
-    for b, r in enumerate(requests):
-        k = r.get("score", 0)
-        lp = torch.log_softmax(logits[b, keep - 1 - k:keep - 1] / args.temperature, -1) if k else None
-        scores.append(lp.gather(1, ids[b, M - k:, None]).squeeze(1).tolist() if k else [])
-    # one row per continuation; rows of a request stay together so that its generator sees only them
-    rows = [b for b, r in enumerate(requests) for _ in range(r["n"])]
-    results = [[[[], [], False] for _ in range(r["n"])] for r in requests]
-    slot = [i for r in requests for i in range(r["n"])]
-    if not rows:
-        return [[tuple(x) for x in res] for res in results], scores
-    index = torch.tensor(rows, device=dev)
-    cache = out.past_key_values
-    cache.batch_select_indices(index)
-    mask, last = mask[index], logits[index, -1]
-    next_pos = (pos[:, -1] + 1)[index]
-    alive = list(range(len(rows)))  # alive[i]: the row's index in `rows`
-    budget = [requests[b]["max_new"] for b in rows]
-    for step in range(max(budget)):
-        logp, kept = sampling_logps(last, args)
-        picked = kept.argmax(-1)
-        start = 0
-        while start < len(alive):  # sample each request's rows with its own generator
-            b = rows[alive[start]]
-            stop = start
-            while stop < len(alive) and rows[alive[stop]] == b:
-                stop += 1
-            gen = requests[b]["gen"]
-            if gen is not None:
-                picked[start:stop] = torch.multinomial(kept[start:stop].exp(), 1, generator=gen).squeeze(1)
-            start = stop
-        picked_logp = logp.gather(1, picked[:, None]).squeeze(1).tolist()
-        stay = []
-        for j, (i, t) in enumerate(zip(alive, picked.tolist())):
-            res = results[rows[i]][slot[i]]
-            if t in stop_ids:
-                res[2] = True
+def attend(q, k, v):
+    """Softmax attention of grouped queries [kv heads, m, d] (scaled) over k, v [kv heads, L, d]:
+    (output, log-sum-exp of the scores), so that parts over other keys can be merged. On CPU,
+    PyTorch's flash kernel returns both (twice as fast as the matmuls here)."""
+    if q.device.type == "cpu" and k.dtype == torch.float32:
+        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q[None], k[None], v[None], scale=1.0)
+        return out[0], lse[0, ..., None]
+    p = q @ k.float().transpose(-1, -2)
+    lse = p.logsumexp(-1, keepdim=True)
+    return torch.exp(p - lse) @ v.float(), lse
+
+
+def cascade_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    """Attention of a RowBatch step (kwarg `itool_rows`): each row attends to three parts, merged
+    by their log-sum-exp: its own columns (path and samples), its tree's prompt (read once for
+    the tree's rows) and the prompt text all trees share (read once for all). Every other call
+    goes to PyTorch's SDPA."""
+    ctx = kwargs.pop("itool_rows", None)
+    if ctx is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout,
+                                      **kwargs)
+    n, hq, _, d = query.shape
+    hkv, li = key.shape[1], module.layer_idx
+    g = hq // hkv
+    q = query.float().view(n, hkv, g, d) * scaling  # query heads grouped by the kv head they share
+    s = (q @ key.float().transpose(-1, -2)).masked_fill(~ctx["mask"][:, None, None, :], -math.inf)
+    lse = s.logsumexp(-1, keepdim=True)
+    parts = [(torch.exp(s - lse) @ value.float(), lse)]
+    flat = lambda idx: q[idx].transpose(0, 1).reshape(hkv, -1, d)
+    back = lambda x, r: x.view(hkv, r, g, x.shape[-1]).transpose(0, 1)
+    outs, lses = [], []
+    for idx, prefix in ctx["groups"]:
+        o, l = attend(flat(idx), *prefix[li])
+        outs.append(back(o, len(idx)))
+        lses.append(back(l, len(idx)))
+    o_t, l_t = torch.empty_like(parts[0][0]), torch.empty_like(lse)
+    o_t[ctx["order"]], l_t[ctx["order"]] = torch.cat(outs), torch.cat(lses)
+    parts.append((o_t, l_t))
+    if ctx["shared"] is not None:
+        idx, prefix = ctx["shared"]
+        o, l = attend(flat(idx), *prefix[li])
+        o_s, l_s = torch.zeros_like(o_t), torch.full_like(l_t, -math.inf)
+        o_s[idx], l_s[idx] = back(o, len(idx)), back(l, len(idx))
+        parts.append((o_s, l_s))
+    total = torch.logsumexp(torch.stack([l for _, l in parts]), 0)
+    out = sum(o * torch.exp(l - total) for o, l in parts)
+    return out.to(query.dtype).view(n, hq, 1, d).transpose(1, 2), None
+
+
+AttentionInterface.register("itool_cascade", cascade_attention)
+AttentionMaskInterface.register("itool_cascade", sdpa_mask)
+
+
+class SlotLayer(DynamicLayer):
+    """One layer's view of a RowBatch: a step writes its column at the batch's `end` for the live
+    rows and attends over [lo, end] of their own columns; nothing is concatenated."""
+
+    def __init__(self, rows, li):
+        super().__init__()
+        self.rows, self.li, self.is_initialized = rows, li, True
+        self.dtype, self.device = rows.keys[li].dtype, rows.keys[li].device
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        r, e, n = self.rows, self.rows.end, self.rows.n
+        r.keys[self.li][:n, :, e:e + 1] = key_states
+        r.values[self.li][:n, :, e:e + 1] = value_states
+        self.keys, self.values = r.keys[self.li][:n, :, r.lo:e + 1], r.values[self.li][:n, :, r.lo:e + 1]
+        return self.keys, self.values
+
+    def get_seq_length(self):
+        return self.rows.end - self.rows.lo
+
+
+def span(t, j):
+    """Where node j's step sits in its rows' own tokens ([last prompt token] + path ids): the root
+    holds the last prompt token."""
+    return (0, 1) if j == 0 else (len(t["ids"][t["nodes"][j]["parent"]]) + 1, len(t["ids"][j]) + 1)
+
+
+class RowBatch:
+    """Rows decoded together (continuous batching). A row's own tokens are the last prompt token,
+    its node's path and what it samples; their KV lives in slot 0..n-1 of one buffer per layer
+    [slots, kv heads, columns, head dim], every row ending at the common write column `end`, so a
+    step writes one column for all rows; the prompt's KV stays with the tree (cascade_attention).
+    A request starts as one row holding the cached KV of the steps on its path (t["node_kv"]); it
+    feeds the path tokens that have none, one a step, keeping their KV for their nodes, then
+    forks into its n rows. A finished row's slot takes the last live row. Each request samples
+    its rows, in row order, with its own generator."""
+
+    ROOM = 256  # columns allocated past `end` at a time
+
+    def __init__(self, model, args, stop_ids, pad_id, shared):
+        self.model, self.args, self.stop_ids, self.pad_id, self.shared = model, args, stop_ids, pad_id, shared
+        cfg = model.config.get_text_config()
+        self.n_layers = cfg.num_hidden_layers
+        heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        dtype, dev = next(model.parameters()).dtype, model.device
+        self.keys = [torch.zeros(4, heads, self.ROOM, head_dim, dtype=dtype, device=dev) for _ in range(self.n_layers)]
+        self.values = [torch.zeros_like(k) for k in self.keys]
+        self.mask = torch.zeros(4, self.ROOM, dtype=torch.bool, device=dev)
+        self.pos = torch.zeros(4, dtype=torch.long, device=dev)
+        self.last = None
+        self.rows, self.n, self.lo, self.end = [None] * 4, 0, 0, 0
+
+    def _room(self, rows, width):
+        """Make room for `rows` more rows holding `width` columns each, and for one more step."""
+        slots, cols = self.keys[0].shape[0], self.keys[0].shape[2]
+        if self.n + rows <= slots and self.end >= width and self.end + 1 < cols:
+            return
+        end, span_, n = max(self.end - self.lo, width), self.end - self.lo, self.n
+        slots, shift = max(slots, 2 * (n + rows)), end - self.end
+        for store in (self.keys, self.values):
+            for li, buf in enumerate(store):
+                new = buf.new_zeros(slots, buf.shape[1], end + self.ROOM, buf.shape[3])
+                new[:n, :, end - span_:end] = buf[:n, :, self.lo:self.end]
+                store[li] = new
+        mask = self.mask.new_zeros(slots, end + self.ROOM)
+        mask[:n, end - span_:end] = self.mask[:n, self.lo:self.end]
+        pos = self.pos.new_zeros(slots)
+        pos[:n] = self.pos[:n]
+        if self.last is not None:
+            last = self.last.new_zeros(slots, self.last.shape[1])
+            last[:n] = self.last[:n]
+            self.last = last
+        for r in self.rows[:n]:
+            for key in ("start", "own", "gen_start"):
+                if r[key] is not None:
+                    r[key] += shift
+        self.mask, self.pos = mask, pos
+        self.rows += [None] * (slots - len(self.rows))
+        self.lo, self.end = end - span_, end
+
+    def _copy(self, src, dst):
+        for store in (self.keys, self.values):
+            for buf in store:
+                buf[dst, :, self.lo:self.end] = buf[src, :, self.lo:self.end]
+        self.mask[dst], self.pos[dst] = self.mask[src], self.pos[src]
+        if self.last is not None:
+            self.last[dst] = self.last[src]
+
+    def _free(self, s):
+        """Drop row s: the last live row moves into its slot."""
+        last = self.n - 1
+        if s != last:
+            self._copy(last, s)
+            self.rows[s] = self.rows[last]
+        self.rows[last] = None
+        self.n = last
+        self.lo = min((r["start"] for r in self.rows[:self.n]), default=self.end)
+
+    @staticmethod
+    def context(r):
+        """(cached KV pieces of the row's own tokens, how many of their columns to use, tokens to
+        feed, the nodes whose steps the feed completes)."""
+        t, i = r["tree"], r["node"]
+        chain, j = [], i
+        while j:
+            chain.append(j)
+            j = t["nodes"][j]["parent"]
+        own = [t["prompt_ids"][-1]] + t["ids"][i]
+        pieces, used, complete = [], 0, []
+        for m, j in enumerate([0] + chain[::-1]):
+            kv = t["node_kv"].get(j) if t["kv"] is not None else None
+            have, size = (kv[0][0].shape[1] if kv else 0), span(t, j)[1] - span(t, j)[0]
+            if kv:
+                pieces.append(kv)
+                used += have
+            if have < size:
+                complete = ([0] + chain[::-1])[m:]
+                break
+        if not complete:
+            used -= 1  # all cached: the last token is fed again (its column left out) for its logits
+        used = min(used, len(own) - 1 - r.get("score", 0))  # a scored token needs the logits before it
+        return pieces, used, own[used:], complete
+
+    def submit(self, ticket):
+        """Join a ticket {"requests": [{"tree", "node", "n", "gen" (None: greedy), "max_new", "score",
+        "keep_kv"}], ...}; filled in with "results" (per request, per row: (tokens, log-probs, ended,
+        KV of the tokens it fed or None)) and "scores" (log-probs of the last "score" path tokens).
+        Returns True when it is already done (no request has rows)."""
+        ticket["results"] = [[None] * r["n"] for r in ticket["requests"]]
+        ticket["scores"] = [[] for _ in ticket["requests"]]
+        ticket["left"] = len(ticket["requests"])
+        for j, r in enumerate(ticket["requests"]):
+            t = r["tree"]
+            prefix = t["kv"] if t["kv"] is not None else encode_prompt(self.model, t["prompt_ids"], t["stats"])[0]
+            pieces, used, feed, complete = self.context(r)
+            self._room(1, used)
+            s, c = self.n, self.end
+            col = c - used
+            for li in range(self.n_layers):
+                for piece in pieces:
+                    k, v = piece[li]
+                    take = min(k.shape[1], c - col)
+                    if take > 0:
+                        self.keys[li][s, :, col:col + take], self.values[li][s, :, col:col + take] = k[:, :take], v[:, :take]
+                    col += take
+                col = c - used
+            self.mask[s] = False
+            self.mask[s, c - used:c] = True
+            self.pos[s] = len(t["prompt_ids"]) - 1 + used
+            self.rows[s] = {"ticket": ticket, "req": j, "row": 0, "tokens": [], "logps": [], "feed": feed,
+                            "fed": 0, "complete": complete, "prefix": prefix, "start": c - used, "own": c - used,
+                            "gen_start": None}
+            self.n += 1
+            self.lo = min(self.lo, c - used) if self.n > 1 else c - used
+            t["stats"]["prompt_tokens" if t["kv"] is None else "text_tokens"] += len(feed)
+        return False
+
+    def _keep_nodes(self, s, written):
+        """KV of the fed steps of row s (its own columns up to `written`), kept for their nodes."""
+        r = self.rows[s]
+        t = r["ticket"]["requests"][r["req"]]["tree"]
+        if t["kv"] is None:
+            return
+        for j in r["complete"]:
+            a, b = span(t, j)
+            b = min(b, written - r["own"])
+            have = t["node_kv"].get(j)
+            if b > a and (not have or have[0][0].shape[1] < b - a):
+                t["node_kv"][j] = [(k[s, :, r["own"] + a:r["own"] + b].clone(), v[s, :, r["own"] + a:r["own"] + b].clone())
+                                   for k, v in zip(self.keys, self.values)]
+
+    def _finish(self, s, ended, done):
+        r = self.rows[s]
+        ticket, req = r["ticket"], r["ticket"]["requests"][r["req"]]
+        kv = None
+        if req.get("keep_kv") and r["gen_start"] is not None:
+            fed, g = len(r["tokens"]) - (not ended), r["gen_start"]  # a row cut by its budget never fed its last token
+            kv = [(k[s, :, g:g + fed].clone(), v[s, :, g:g + fed].clone()) for k, v in zip(self.keys, self.values)]
+        if req["n"]:
+            ticket["results"][r["req"]][r["row"]] = (r["tokens"], r["logps"], ended, kv)
+        if all(x is not None for x in ticket["results"][r["req"]]):  # n = 0: its one feeding row
+            ticket["left"] -= 1
+            if ticket["left"] == 0:
+                done.append(ticket)
+
+    @torch.no_grad()
+    def step(self):
+        """One token for every live row (fed or sampled); returns the tickets whose requests are all done."""
+        n, done = self.n, []
+        if not n:
+            return done
+        if self.last is not None:
+            logp, kept = sampling_logps(self.last[:n], self.args)
+            picked = kept.argmax(-1)
+            groups = {}
+            for s in range(n):
+                r = self.rows[s]
+                if not r["feed"]:
+                    groups.setdefault((id(r["ticket"]), r["req"]), []).append(s)
+            for slots in groups.values():
+                r = self.rows[slots[0]]
+                gen = r["ticket"]["requests"][r["req"]]["gen"]
+                if gen is not None:
+                    idx = torch.tensor(sorted(slots, key=lambda s: self.rows[s]["row"]), device=picked.device)
+                    picked[idx] = torch.multinomial(kept[idx].exp(), 1, generator=gen).squeeze(1)
+            picked_logp = logp.gather(1, picked[:, None]).squeeze(1).tolist()
+            tokens = picked.tolist()
+        inputs, leaving, fed_out = [0] * n, [], []
+        for s in range(n):
+            r = self.rows[s]
+            req = r["ticket"]["requests"][r["req"]]
+            if r["feed"]:
+                token = r["feed"].pop(0)
+                if r["fed"] and len(r["feed"]) < req.get("score", 0):  # one of the last `score` tokens
+                    r["ticket"]["scores"][r["req"]].append(logp[s, token].item())
+                r["fed"] += 1
+                inputs[s] = token
+                if not r["feed"]:
+                    if req["n"] == 0:  # scored only: its last token need not run
+                        self._keep_nodes(s, self.end)
+                        self._finish(s, True, done)
+                        leaving.append(s)
+                    else:
+                        fed_out.append(s)
                 continue
-            res[0].append(t)
-            res[1].append(picked_logp[j])
-            if len(res[0]) < budget[i]:
-                stay.append(j)
-        if not stay:
-            break
-        sel = torch.tensor(stay, device=dev)
-        if len(stay) < len(alive):  # finished rows leave the batch
-            cache.batch_select_indices(sel)
-            mask, next_pos = mask[sel], next_pos[sel]
-        alive = [alive[j] for j in stay]
-        mask = torch.cat([mask, mask.new_ones(len(alive), 1)], 1)
-        out = model(input_ids=picked[sel][:, None], attention_mask=mask, position_ids=next_pos[:, None],
-                    past_key_values=cache, use_cache=True)
-        cache, last, next_pos = out.past_key_values, out.logits[:, -1].float(), next_pos + 1
-    return [[tuple(x) for x in res] for res in results], scores
+            ended = tokens[s] in self.stop_ids
+            if not ended:
+                r["tokens"].append(tokens[s])
+                r["logps"].append(picked_logp[s])
+            inputs[s] = tokens[s]
+            if ended or len(r["tokens"]) >= req["max_new"]:
+                self._finish(s, ended, done)
+                leaving.append(s)
+        where = list(range(n))  # which row of this step sits in each slot as _free moves them
+        for s in sorted(leaving, reverse=True):  # from the end: the row moved in is never a leaving one
+            self._free(s)
+            where[s] = where[-1]
+            where.pop()
+        if not self.n:
+            return done
+        inputs = [inputs[w] for w in where]
+        moved_fed = [where.index(s) for s in fed_out]
+        self._room(0, 0)
+        groups, common_rows = {}, []  # rows by the prompt whose KV they share; rows with the shared prefix
+        for s in range(self.n):
+            r = self.rows[s]
+            groups.setdefault(id(r["prefix"]), (r["prefix"], []))[1].append(s)
+            if r["ticket"]["tree"]["same"]:
+                common_rows.append(s)
+        dev = self.pos.device
+        self.mask[:self.n, self.end] = True
+        cache = DynamicCache()
+        cache.layers = [SlotLayer(self, li) for li in range(self.n_layers)]
+        ctx = {"mask": self.mask[:self.n, self.lo:self.end + 1],
+               "groups": [(torch.tensor(rows, device=dev), prefix) for prefix, rows in groups.values()],
+               "order": torch.tensor([s for _, rows in groups.values() for s in rows], device=dev),
+               "shared": (torch.tensor(common_rows, device=dev), self.shared["kv"]) if common_rows else None}
+        out = self.model(input_ids=torch.tensor(inputs, device=self.pos.device)[:, None],
+                         position_ids=self.pos[:self.n, None], past_key_values=cache, use_cache=True, itool_rows=ctx)
+        if self.last is None or self.last.shape[0] < self.keys[0].shape[0]:
+            last = out.logits.new_zeros(self.keys[0].shape[0], out.logits.shape[-1], dtype=torch.float32)
+            if self.last is not None:
+                last[:self.last.shape[0]] = self.last
+            self.last = last
+        self.last[:self.n] = out.logits[:, -1].float()
+        self.pos[:self.n] += 1
+        self.end += 1
+        for s in moved_fed:  # fed its path: keep the steps' KV, fork into the request's rows
+            self._keep_nodes(s, self.end)
+            r = self.rows[s]
+            r["gen_start"] = self.end
+            count = r["ticket"]["requests"][r["req"]]["n"]
+            self._room(count - 1, 0)
+            for row in range(1, count):
+                self._copy(s, self.n)
+                self.rows[self.n] = dict(r, row=row, tokens=[], logps=[])
+                self.n += 1
+        return done
 
 
 # ---------------------------------------------------------------------------
@@ -633,7 +880,7 @@ def tree_seed(seed, task_id):
     return zlib.crc32(f"{seed}:{task_id}".encode()) * 1_000_003
 
 
-def new_tree(model, tok, task, args):
+def new_tree(model, tok, task, args, shared):
     """A tree's state: its task, nodes, prompt cache, the token ids of every node's path."""
     stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0, samples=0, samples_cut=0,
                  samples_dropped=0, completions=0, gold_nodes=0)
@@ -641,8 +888,8 @@ def new_tree(model, tok, task, args):
          "prompt_ids": tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"],
          "gold_ids": tok(task["response"], add_special_tokens=False)["input_ids"],
          "nodes": [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
-                    "terminal": False, "fast": 0.0, "error": None}], "kids": {0: []}, "ids": [[]]}
-    t["kv"] = encode_prompt(model, t["prompt_ids"], args, stats)
+                    "terminal": False, "fast": 0.0, "error": None}], "kids": {0: []}, "ids": [[]], "node_kv": {}}
+    t["kv"], t["same"] = encode_prompt(model, t["prompt_ids"], stats, shared) if args.kv_reuse else (None, 0)
     return t
 
 
@@ -689,131 +936,141 @@ def gold_step(tok, t, i, args):
     return text, ids, len(p) + len(ids) == len(g)
 
 
-def grow_trees(model, tok, trees, args, stop_ids):
-    """--iters rounds of MCTS on every tree of the batch (module docstring)."""
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    score = {id(t): scorers(model, tok, t, args) for t in trees}
+def search(tok, t, args, score, device):
+    """One tree's --iters MCTS rounds (module docstring) as a coroutine: it yields lists of
+    requests for RowBatch and is sent back (results, scores) for them."""
+    nodes, kids, stats = t["nodes"], t["kids"], t["stats"]
+    fast, final, error_of = score
 
-    def expandable(t, i):
-        return not t["nodes"][i]["terminal"] and t["nodes"][i]["depth"] < args.depth
+    def expandable(i):
+        return not nodes[i]["terminal"] and nodes[i]["depth"] < args.depth
 
-    def gen(t, rnd, phase):
-        return torch.Generator(device=model.device).manual_seed(t["base"] + 2 * rnd + phase)
+    def gen(rnd, phase):
+        return torch.Generator(device=device).manual_seed(t["base"] + 2 * rnd + phase)
 
-    def run(requests):
-        for r in requests:
-            st = r["tree"]["stats"]
-            st["text_tokens"] += len(r["ids"]) + (r["tree"]["kv"] is not None)
-            st["prompt_tokens"] += 0 if r["tree"]["kv"] is not None else len(r["tree"]["prompt_ids"])
-        results, scores = generate(model, requests, args, stop_ids, pad_id) if requests else ([], [])
-        for r, res in zip(requests, results):
-            r["tree"]["stats"]["generated_tokens"] += sum(len(x[0]) for x in res)
-        return results, scores
+    def request(i, n, generator, max_new, score=0, keep_kv=False):
+        return {"tree": t, "n": n, "gen": generator, "max_new": max_new, "score": score, "node": i,
+                "keep_kv": keep_kv}
 
     for rnd in range(args.iters):
-        chosen = [select(t["nodes"], t["kids"], args.actions, args.depth, args.c) for t in trees]
-        requests = [{"tree": t, "ids": t["ids"][i], "n": args.actions, "gen": gen(t, rnd, 0), "max_new": args.max_new_tokens,
-                     "node": i} for t, i in zip(trees, chosen) if expandable(t, i)]
-        results, _ = run(requests)
-        leaves = {id(t): [] for t in trees}  # (node, text it was scored on or None) to play out and back up
-        for r, samples in zip(requests, results):
-            t, x = r["tree"], r["node"]
-            fast, _, error_of = score[id(t)]
-            touched = [x]
-            for tokens, logps, ended in samples:
-                t["stats"]["samples"] += 1
-                steps, whole = token_steps(tok, path_text(t["nodes"], x), t["ids"][x], tokens, t["nodes"][x]["depth"],
+        x = select(nodes, kids, args.actions, args.depth, args.c)
+        leaves, touched = [], [x]  # leaves: (node, the text it ends as, or None: play it out)
+        if expandable(x):
+            (samples,), _ = yield [request(x, args.actions, gen(rnd, 0), args.max_new_tokens, keep_kv=True)]
+            for tokens, logps, ended, kv in samples:
+                stats["samples"] += 1
+                stats["generated_tokens"] += len(tokens)
+                steps, whole = token_steps(tok, path_text(nodes, x), t["ids"][x], tokens, nodes[x]["depth"],
                                            args.depth, args.step_fragments)
-                t["stats"]["samples_cut"] += bool(steps) and not whole
+                stats["samples_cut"] += bool(steps) and not whole
                 if not steps:
-                    if tokens:
-                        t["stats"]["samples_dropped"] += 1
-                    elif ended and args.simulate == "greedy":  # the policy ends the answer here
-                        leaves[id(t)].append((x, path_text(t["nodes"], x)))
+                    stats["samples_dropped"] += bool(tokens)
+                    if not tokens and ended:  # the policy ends the answer here
+                        leaves.append((x, path_text(nodes, x)))
                     continue
                 parent, start = x, 0
                 for k, (text, ids) in enumerate(steps):
                     prior = math.exp(sum(logps[start:start + len(ids)]) / len(ids))
+                    parent, new = add_node(t, parent, text, ids, prior, ended and whole and k == len(steps) - 1,
+                                           fast, error_of)
+                    if new and kv and start < kv[0][0].shape[1]:  # the KV this sample computed (a cut row: all but its last)
+                        t["node_kv"][parent] = [(a[:, start:start + len(ids)], b[:, start:start + len(ids)]) for a, b in kv]
                     start += len(ids)
-                    parent, _ = add_node(t, parent, text, ids, prior, ended and whole and k == len(steps) - 1,
-                                         fast, error_of)
                     touched.append(parent)
-                leaves[id(t)].append((parent, None))
-            if args.gold_sibling:
-                for i in dict.fromkeys(touched):
-                    step = gold_step(tok, t, i, args)
-                    if step:
-                        k, new = add_node(t, i, step[0], step[1], 1.0, step[2], fast, error_of, gold=True)
-                        if new:
-                            t["stats"]["gold_nodes"] += 1
-                            t["nodes"][k]["prior"] = None  # scored below
-                            leaves[id(t)].append((k, None))
-        if args.simulate == "walk":
-            simulate_walk(tok, trees, chosen, rnd, args, score, run, gen, expandable)
-        # play out: final scores of ended samples, greedy completions of the others (and gold priors)
-        for t, i in zip(trees, chosen):
-            if not expandable(t, i) and args.simulate == "greedy":
-                leaves[id(t)].append((i, None))
-        requests, asked = [], set()
-        for t in trees:
-            for i, text in leaves[id(t)]:
-                node = t["nodes"][i]
-                if (id(t), i) in asked:
-                    continue
-                step_len = len(t["ids"][i]) - len(t["ids"][node["parent"]]) if node["prior"] is None else 0
-                budget = max(0, args.sim_max_tokens - len(t["ids"][i]))
-                play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
-                if (play and budget) or step_len:
-                    asked.add((id(t), i))
-                    requests.append({"tree": t, "ids": t["ids"][i], "n": int(play and budget > 0), "gen": None,
-                                     "max_new": budget, "node": i, "score": step_len})
-        results, scores = run(requests)
+                leaves.append((parent, None))
+            for i in dict.fromkeys(touched) if args.gold_sibling else ():
+                step = gold_step(tok, t, i, args)
+                if step:
+                    k, new = add_node(t, i, step[0], step[1], None, step[2], fast, error_of, gold=True)
+                    if new:  # its prior comes from the policy's log-probs of the step, below
+                        stats["gold_nodes"] += 1
+                        leaves.append((k, None))
+        if args.simulate == "walk":  # published: down the best children, a sample past the edge, scored once
+            leaf, s = x, 0
+            while s < args.sim_steps and kids[leaf]:
+                leaf, s = max(kids[leaf], key=lambda k: mean_value(nodes[k])), s + 1
+            text = path_text(nodes, leaf)
+            if s < args.sim_steps and expandable(leaf):
+                (res,), _ = yield [request(leaf, 1, gen(rnd, 1), args.max_new_tokens)]
+                stats["generated_tokens"] += len(res[0][0])
+                steps, _ = token_steps(tok, text, t["ids"][leaf], res[0][0], nodes[leaf]["depth"], args.depth,
+                                       args.step_fragments)
+                text += "".join(step for step, _ in steps[:args.sim_steps - s])
+            backup(nodes, leaf, (final if args.reward == "judge" else fast)(text))
+        elif not expandable(x):
+            leaves.append((x, None))
+        # play-outs: greedy completions of unfinished leaves (cached per node), and gold steps' priors
+        reqs, asked = [], set()
+        for i, text in leaves:
+            node = nodes[i]
+            step_len = len(t["ids"][i]) - len(t["ids"][node["parent"]]) if node["prior"] is None else 0
+            budget = max(0, args.sim_max_tokens - len(t["ids"][i]))
+            play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
+            if i not in asked and ((play and budget) or step_len):
+                asked.add(i)
+                reqs.append(request(i, int(play and budget > 0), None, budget, step_len))
+        results, scores = yield reqs
         completion = {}
-        for r, res, lp in zip(requests, results, scores):
-            t, node = r["tree"], r["tree"]["nodes"][r["node"]]
+        for r, res, lp in zip(reqs, results, scores):
             if lp:
-                node["prior"] = math.exp(sum(lp) / len(lp))
+                nodes[r["node"]]["prior"] = math.exp(sum(lp) / len(lp))
             if res:
-                t["stats"]["completions"] += 1
-                completion[(id(t), r["node"])] = tok.decode(res[0][0], skip_special_tokens=True)
+                stats["completions"] += 1
+                stats["generated_tokens"] += len(res[0][0])
+                completion[r["node"]] = tok.decode(res[0][0], skip_special_tokens=True)
         if args.simulate == "walk":
             continue
-        for t in trees:
-            _, final, error_of = score[id(t)]
-            for i, text in leaves[id(t)]:
-                node = t["nodes"][i]
-                if text is not None:  # a sample that ended at once: the answer as it stands
-                    backup(t["nodes"], i, final(text))
-                    continue
-                if "outcome" not in node:
-                    full = path_text(t["nodes"], i) + completion.get((id(t), i), "")
-                    node["outcome"], node["outcome_error"] = final(full), error_of(full, True)
-                backup(t["nodes"], i, node["outcome"])
+        for i, text in leaves:  # backup: every sample's answer, scored as final
+            node = nodes[i]
+            if text is not None:
+                backup(nodes, i, final(text))
+                continue
+            if "outcome" not in node:
+                full = path_text(nodes, i) + completion.get(i, "")
+                node["outcome"], node["outcome_error"] = final(full), error_of(full, True)
+            backup(nodes, i, node["outcome"])
 
 
-def simulate_walk(tok, trees, chosen, rnd, args, score, run, gen, expandable):
-    """The published simulation: down the highest-value children from the expanded node, a sample
-    past the tree's edge, the text reached scored once and backed up."""
-    ends, requests = [], []
-    for t, i in zip(trees, chosen):
-        leaf, s = i, 0
-        while s < args.sim_steps and t["kids"][leaf]:
-            leaf, s = max(t["kids"][leaf], key=lambda k: mean_value(t["nodes"][k])), s + 1
-        ends.append((leaf, s))
-        if s < args.sim_steps and expandable(t, leaf):
-            requests.append({"tree": t, "ids": t["ids"][leaf], "n": 1, "gen": gen(t, rnd, 1),
-                             "max_new": args.max_new_tokens, "node": leaf})
-    results, _ = run(requests)
-    extra = {id(r["tree"]): res[0][0] for r, res in zip(requests, results)}
-    for t, (leaf, s) in zip(trees, ends):
-        text = path_text(t["nodes"], leaf)
-        if id(t) in extra:
-            steps, _ = token_steps(tok, text, t["ids"][leaf], extra[id(t)], t["nodes"][leaf]["depth"], args.depth,
-                                   args.step_fragments)
-            text += "".join(step for step, _ in steps[:args.sim_steps - s])
-        _, final, _ = score[id(t)]
-        rollout = final if args.reward == "judge" else score[id(t)][0]
-        backup(t["nodes"], leaf, rollout(text))
+def grow(model, tok, tasks, args, stop_ids, on_tree):
+    """Grow a tree per task, --batch-trees at a time: when a tree finishes the next one starts, and
+    the requests of all live trees share one RowBatch. on_tree(k, tree) as tree k finishes."""
+    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+    # the prompt text every tree shares (BFCL's system prompt, up to the tools): its KV once for all
+    prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks[:2]]
+    same = next((i for i, (a, b) in enumerate(zip(*prompts)) if a != b), 0) if len(prompts) == 2 else 0
+    shared = {}
+    if args.kv_reuse and same >= 16:
+        shared["ids"] = prompts[0][:same]
+        shared["kv"], _ = encode_prompt(model, prompts[0][:same + 1], {"prompt_tokens": 0})
+    rows, queue, live = RowBatch(model, args, stop_ids, pad_id, shared), list(enumerate(tasks)), 0
+    before = model.config._attn_implementation
+    model.set_attn_implementation("itool_cascade")
+
+    def advance(ticket, sent):
+        """Run a tree's coroutine to its next requests (True) or its end (False)."""
+        while True:
+            try:
+                reqs = ticket["co"].send(sent)
+            except StopIteration:
+                ticket["tree"]["stats"]["seconds"] = round(time.time() - ticket["tree"]["t0"], 3)
+                on_tree(ticket["k"], ticket["tree"])
+                return False
+            if reqs:
+                rows.submit({"co": ticket["co"], "k": ticket["k"], "tree": ticket["tree"], "requests": reqs})
+                return True
+            sent = ([], [])
+
+    while queue or live:
+        while queue and live < args.batch_trees:
+            k, task = queue.pop(0)
+            t = new_tree(model, tok, task, args, shared)
+            t["t0"] = time.time()
+            live += advance({"co": search(tok, t, args, scorers(model, tok, t, args), model.device), "k": k, "tree": t},
+                            None)
+        for ticket in rows.step():
+            live -= 1
+            live += advance(ticket, (ticket["results"], ticket["scores"]))
+    model.set_attn_implementation(before)
 
 
 def finish_tree(t):
@@ -908,28 +1165,30 @@ def main(argv=None):
     stop_ids = {tok.eos_token_id}
     eos = getattr(model.generation_config, "eos_token_id", None)
     stop_ids |= set(eos if isinstance(eos, list) else [eos])
-    total_tokens, start = 0, time.time()
+    total_tokens, start, finished, written = 0, time.time(), {}, [0]
     with open(args.out, "ab") as f, tqdm(total=len(todo), desc="trees", unit="tree", file=sys.stderr) as bar:
-        for w in range(0, len(todo), args.batch_trees):
-            wave, t0 = todo[w:w + args.batch_trees], time.time()
-            trees = [new_tree(model, tok, by_id[s["id"]], args) for s in wave]
-            grow_trees(model, tok, trees, args, stop_ids)
-            seconds = round((time.time() - t0) / len(trees), 3)
-            for s, t in zip(wave, trees):
+        def on_tree(k, t):  # trees finish out of order; they are written in the selection's order
+            nonlocal total_tokens
+            finished[k] = t
+            while written[0] in finished:
+                t, s = finished.pop(written[0]), todo[written[0]]
                 stats = t["stats"]
                 stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
-                             seconds=seconds, batch_trees=len(trees), kv_reuse=args.kv_reuse)
+                             batch_trees=args.batch_trees, kv_reuse=args.kv_reuse)
                 row = {"id": s["id"], "category": t["task"]["category"], "messages": t["task"]["messages"],
                        "tools": t["task"]["tools"], "answer": t["task"]["answer"], "perplexity": s["perplexity"],
                        "nodes": finish_tree(t), "stats": stats}
                 f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+                f.flush()
+                os.fsync(f.fileno())
                 total_tokens += stats["model_tokens"]
-            f.flush()
-            os.fsync(f.fileno())
-            bar.set_postfix(nodes=sum(len(t["nodes"]) for t in trees) // len(trees))
-            bar.update(len(trees))
-            if os.environ.get("ITOOL_MCTS_TREE_DELAY"):  # tests only: room to kill between batches
-                time.sleep(float(os.environ["ITOOL_MCTS_TREE_DELAY"]))
+                written[0] += 1
+                bar.set_postfix(nodes=len(row["nodes"]), tokens=stats["model_tokens"])
+                bar.update()
+                if os.environ.get("ITOOL_MCTS_TREE_DELAY"):  # tests only: room to kill between trees
+                    time.sleep(float(os.environ["ITOOL_MCTS_TREE_DELAY"]))
+
+        grow(model, tok, [by_id[s["id"]] for s in todo], args, stop_ids, on_tree)
     minutes = (time.time() - start) / 60
     if todo:
         print(f"grew {len(todo)} trees in {minutes:.2f} min ({len(todo) / max(minutes, 1e-9):.1f} trees/min), "

@@ -243,13 +243,11 @@ def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
 def grow(policy, tasks, extra=(), batch=None):
     """Trees for tasks, grown --batch-trees at a time as mcts.main does."""
     model, tok = policy
-    args = mcts.parse_args(["--data", "-", "--out", "-"] + SMALL + list(extra))
-    trees, n = [], batch or len(tasks)
-    for w in range(0, len(tasks), n):
-        wave = [mcts.new_tree(model, tok, t, args) for t in tasks[w:w + n]]
-        mcts.grow_trees(model, tok, wave, args, {tok.eos_token_id})
-        trees += wave
-    return trees
+    args = mcts.parse_args(["--data", "-", "--out", "-", "--batch-trees", str(batch or len(tasks))]
+                           + SMALL + list(extra))
+    trees = {}
+    mcts.grow(model, tok, tasks, args, {tok.eos_token_id}, trees.__setitem__)
+    return [trees[k] for k in range(len(tasks))]
 
 
 def check_structure(tree, tok, iters, walk=False):
@@ -377,17 +375,24 @@ def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_pa
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert out.read_text().count("\n") == batch  # the first batch of trees, written together
+    assert out.read_text().count("\n") == 1
     with open(out, "a") as f:
         f.write('{"id": "tiny-3", "nodes": [{"id": 0, "te')  # a torn line, as if killed mid-write
     mcts.main([str(a) for a in cmd])  # resumes: drops the torn line, grows the rest
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     selected = json.loads(Path(str(out) + ".selected.json").read_text())["selected"]
     assert [r["id"] for r in rows] == [s["id"] for s in selected] and len(rows) == 7  # 5 + 2, each once
-    # the same trees as an uninterrupted run
+    # one at a time: the same trees as an uninterrupted run; together, trees of the same shape (the
+    # batches a resumed run forms differ, and with them the float rounding of the samples)
     whole = tmp_path / "whole.jsonl"
     mcts.main([str(a) for a in cmd[:5]] + [str(whole)] + [str(a) for a in cmd[6:]])
-    assert [r["nodes"] for r in rows] == [json.loads(line)["nodes"] for line in whole.read_text().splitlines()]
+    uninterrupted = [json.loads(line) for line in whole.read_text().splitlines()]
+    assert [r["id"] for r in uninterrupted] == [r["id"] for r in rows]
+    if batch == 1:
+        assert [r["nodes"] for r in rows] == [r["nodes"] for r in uninterrupted]
+    for r in rows:
+        assert r["nodes"][0]["parent"] is None and r["nodes"][0]["visits"] >= 3 and r["stats"]["batch_trees"] == batch
+        assert all(n["depth"] == r["nodes"][n["parent"]]["depth"] + 1 for n in r["nodes"][1:])
     mcts.main([str(a) for a in cmd])  # nothing left to do
     assert out.read_text().count("\n") == 7
 
