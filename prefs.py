@@ -12,12 +12,16 @@ is counted under the first filter it fails; `no_attempt` counts nodes where no s
 an attempt). --pairs-per-node N (ours) keeps up to N pairs at a node, chosen against each
 of the lowest-valued attempts that pass the filters.
 
-Values: (ours, --values mean, default) a node's mean, value / (visits + 1), as mcts.py's
-UCT term, so that values stay in [-1, 1] where the filters have their meaning; (published,
---values sum) the sums stored in the tree. Overlap: (ours, --overlap jaccard, default) the
-Jaccard index of the lower-cased \\w+ word sets; (published, --overlap min) |A and B| /
-min(|A|, |B|) on whitespace-separated words. Both on the children's own step texts,
-whatever --span, so that the kept pairs do not depend on --span.
+Values: (ours, --values mean, default) the mean of the rewards backed up through a node
+(`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
+[-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
+whatever their visits; (published, --values sum) the sums stored in the tree. The chosen
+side passes --min-chosen when its value does or (ours, --chosen right, default) when its
+own text is right so far (mcts.py's `error` is null): a right step whose later play-outs
+went wrong is still the step to prefer over a wrong one. Overlap: (ours, --overlap
+jaccard, default) the Jaccard index of the lower-cased \\w+ word sets; (published,
+--overlap min) |A and B| / min(|A|, |B|) on whitespace-separated words. Both on the
+children's own step texts, whatever --span, so that the kept pairs do not depend on --span.
 
 --span step (ours, default): prefix = the assistant text above the node (it joins the
 prompt in training), chosen/rejected = the two children's own steps, so the loss sees
@@ -39,7 +43,7 @@ filter dropped, kept pairs per depth and per error label.
 
 Launch:
   python prefs.py --trees runs/iter1/trees.jsonl --out runs/iter1/pairs.jsonl
-  python prefs.py --trees trees.jsonl --out pairs.jsonl --rejected worst --values sum --overlap min   # published
+  python prefs.py --trees trees.jsonl --out pairs.jsonl --rejected worst --values sum --overlap min --chosen value
 """
 import argparse
 import re
@@ -66,6 +70,8 @@ def parse_args(argv=None):
     p.add_argument("--overlap", default="jaccard", choices=["jaccard", "min"],
                    help="jaccard: ours, on \\w+ words; min: published, |A&B|/min(|A|,|B|) on whitespace words")
     p.add_argument("--pairs-per-node", type=int, default=1, help="most pairs kept at one node")
+    p.add_argument("--chosen", default="right", choices=["right", "value"],
+                   help="right: ours, a chosen step right so far passes --min-chosen; value: published, its value only")
     args = p.parse_args(argv)
     if args.pairs_per_node < 1:
         p.error("--pairs-per-node must be at least 1")
@@ -113,7 +119,12 @@ def read_trees(path):
 
 
 def mean_value(node):
-    return node["value"] / (node["visits"] + 1)
+    """The mean of the rewards backed up through a node (its fast reward if none was): with the
+    fast reward counted in, a node seen once and one seen ten times with the same outcomes
+    would differ by visits alone."""
+    if node["visits"] == 0 or "fast" not in node:
+        return node["value"] / (node["visits"] + 1)
+    return (node["value"] - node["fast"]) / node["visits"]
 
 
 def overlap(a, b, how="jaccard"):
@@ -124,6 +135,11 @@ def overlap(a, b, how="jaccard"):
         return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else float(wa == wb)
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
+
+
+def right(node):
+    """Is the node's text right so far (mcts.py found no error in it)? Trees without `error` say no."""
+    return "error" in node and node["error"] is None
 
 
 def label(node, kids):
@@ -163,7 +179,7 @@ def tree_pairs(tree, args, counts):
             cv, rv = value(chosen), value(rejected)
             failure = ("gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected["text"], args.overlap) > args.max_overlap else
-                       "min_chosen" if cv < args.min_chosen else None)
+                       "min_chosen" if cv < args.min_chosen and not (args.chosen == "right" and right(chosen)) else None)
             first_failure = first_failure or failure
             if failure in ("gap", "min_chosen") or (failure and args.rejected == "worst"):
                 break  # the gap only shrinks further up; published: the worst sibling only

@@ -88,7 +88,8 @@ def main():
             labels[q["error"]] = labels.get(q["error"], 0) + 1
         tokens = sum(t["stats"]["prompt_tokens"] + t["stats"]["text_tokens"] + t["stats"]["generated_tokens"]
                      for t in trees[b]) / n
-        same = sum(x["nodes"] == y["nodes"] for x, y in zip(trees[b], trees[base]))
+        shape = lambda t: [(n["parent"], n["text"], n["visits"]) for n in t["nodes"]]
+        same = sum(shape(x) == shape(y) for x, y in zip(trees[b], trees[base]))
         tpm = 60 * n / seconds[b]
         rows.append(f"| {b} | {tpm:.2f} | {tpm / (60 * n / seconds[base]):.2f}x | {seconds[b] / n:.1f} | {tokens:.0f} | "
                     f"{sum(len(t['nodes']) for t in trees[b]) / n:.1f} | "
@@ -106,11 +107,12 @@ def main():
              f"Trees: the first {len(chosen)} of the deficiency selection, mcts.py defaults"
              + (f" with `{args.mcts_args}`" if args.mcts_args else "") + "; pairs with prefs.py's defaults", "",
              "| --batch-trees | trees/min | ratio | s/tree | model tokens/tree | nodes/tree | root visits | "
-             "pairs/tree | rejected sides | trees identical to the first arm's |",
+             "pairs/tree | rejected sides | trees of the same shape as the first arm's |",
              "|---|---|---|---|---|---|---|---|---|---|", *rows, "",
              f"Load average (1 min) before/after: {load_before:.2f}/{load_after:.2f}; competing processes before: "
-             f"{'; '.join(before) or 'none'}; after: {'; '.join(after) or 'none'}. Trees differ between arms only "
-             "through float rounding in padded batches (each tree samples with its own generator).", ""]
+             f"{'; '.join(before) or 'none'}; after: {'; '.join(after) or 'none'}. Same shape: the same step texts under "
+             "the same parents with the same visits; values and priors differ in float rounding between batch "
+             "compositions (each tree samples with its own generator).", ""]
     section = "\n".join(lines)
     print(section)
     write_section(args.results, HEADING, section)

@@ -14,6 +14,7 @@ import pytest
 
 import common
 import eval as bfcl
+import engine
 import mcts
 import tiny
 
@@ -116,12 +117,12 @@ def test_sampling_filters():
     import torch
     logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
     args = mcts.parse_args(["--data", "-", "--out", "-", "--temperature", "1"])
-    logp, kept = mcts.sampling_logps(logits, args)
+    logp, kept = engine.sampling_logps(logits, args)
     assert torch.allclose(logp, kept) and torch.allclose(logp.exp().sum(), torch.tensor(1.0))
     args.top_p = 0.7  # 0.5 + 0.3 reach 0.7: the two most likely stay
-    assert torch.isfinite(mcts.sampling_logps(logits, args)[1]).tolist() == [[True, True, False, False]]
+    assert torch.isfinite(engine.sampling_logps(logits, args)[1]).tolist() == [[True, True, False, False]]
     args.top_p, args.min_p = 1.0, 0.25  # at least a quarter of the most likely's 0.5
-    assert torch.isfinite(mcts.sampling_logps(logits, args)[1]).tolist() == [[True, True, True, False]]
+    assert torch.isfinite(engine.sampling_logps(logits, args)[1]).tolist() == [[True, True, True, False]]
 
 
 def test_uct_selection_on_a_hand_built_tree():

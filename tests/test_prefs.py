@@ -27,8 +27,8 @@ def make_tree(tid="t", kids_of_root=None, kids_of_1=None):
     for text, visits, value in kids_of_root or [("[get_weather(city=", 3, 2.4), ("[get_time(tz=", 0, -0.8),
                                                  ("[convert(amount=", 1, 0.0)]:
         nodes.append(node(len(nodes), 0, text, visits, value, 1))
-    for text, visits, value in kids_of_1 or [('"Paris")]', 1, 2.0), ('"Berlin")]', 1, -0.8)]:
-        nodes.append(node(len(nodes), 1, text, visits, value, 2))
+    for text, visits, value, *error in kids_of_1 or [('"Paris")]', 1, 2.0), ('"Berlin")]', 1, -0.8)]:
+        nodes.append(node(len(nodes), 1, text, visits, value, 2, *error))
     return {"id": tid, "messages": MESSAGES, "tools": tiny.TOOLS[:1], "answer": [], "perplexity": 3.0, "nodes": nodes}
 
 
@@ -62,7 +62,7 @@ def test_pairs_share_context_and_prefix_and_differ_in_the_step(tmp_path):
 def test_each_filter_drops_what_it_should(tmp_path):
     small_gap = make_tree("gap", kids_of_1=[("a=1", 1, 1.0), ("b=2", 1, 0.9)])  # 0.5 vs 0.45
     same_words = make_tree("overlap", kids_of_1=[('"Paris")]', 1, 2.0), ('"paris")]', 1, -0.8)])
-    low = make_tree("low", kids_of_1=[("a=1", 1, -0.8), ("b=2", 1, -1.6)])  # chosen -0.4
+    low = make_tree("low", kids_of_1=[("a=1", 1, -0.8, "wrong_value"), ("b=2", 1, -1.6, "wrong_value")])  # chosen -0.4
     pairs, counts = run([small_gap, same_words, low], tmp_path)
     assert counts == {"candidates": 6, "gap": 1, "overlap": 1, "min_chosen": 1}
     assert sorted(p["id"] for p in pairs) == ["gap-n0-r2", "low-n0-r2", "overlap-n0-r2"]
@@ -167,3 +167,21 @@ def test_published_values_and_overlap(tmp_path):
     assert (summed[0]["chosen"], summed[0]["chosen_value"], summed[0]["rejected_value"]) == ("a=1", 3.0, 1.0)
     assert prefs.overlap("a b c d", "a b", "min") == 1.0 and prefs.overlap("a b c d", "a b") == 0.5
     assert prefs.overlap("f(x=1)", "f(x=2)", "min") == 0.0  # whitespace words: one word each, different
+
+
+def test_means_of_backed_up_rewards_and_a_right_chosen_step(tmp_path):
+    # two children with the same outcomes (-0.4 per visit) but other visit counts tie: no pair
+    nodes = [node(0, None, "", 12, 0.0, 0), dict(node(1, 0, "[f(a=", 10, 0.4 - 4.0, 1), fast=0.4),
+             dict(node(2, 0, "[f(b=", 1, 0.4 - 0.4, 1), fast=0.4)]
+    tree = {"id": "t", "messages": MESSAGES, "tools": tiny.TOOLS[:1], "answer": [], "nodes": nodes}
+    assert prefs.mean_value(nodes[1]) == pytest.approx(-0.4) == prefs.mean_value(nodes[2])
+    assert run([tree], tmp_path)[1]["gap"] == 1
+    # a right step whose play-outs went wrong (-0.5) against a wrong function (-0.8): kept, unless
+    # only the value may pass --min-chosen (published)
+    nodes = [node(0, None, "", 4, 0.0, 0), dict(node(1, 0, "[get_weather(city=", 2, 0.3 - 1.0, 1), fast=0.3),
+             dict(node(2, 0, "[get_time(tz=", 2, -0.8 - 1.6, 1, error="wrong_function"), fast=-0.8)]
+    tree["nodes"] = nodes
+    pairs, _ = run([tree], tmp_path)
+    assert [(p["chosen"], p["rejected"], p["chosen_value"]) for p in pairs] == [
+        ("[get_weather(city=", "[get_time(tz=", -0.5)]
+    assert run([tree], tmp_path, "--chosen", "value")[0] == []

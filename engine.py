@@ -1,0 +1,385 @@
+"""Batched generation for itool's stages: many prompts decoded together, each with its KV cache.
+
+RowBatch decodes rows together (continuous batching): requests join as others finish, and
+every row's context comes from caches instead of being computed again:
+- a prompt's KV is computed once (encode_prompt), and the prefix that all prompts of a run
+  share (BFCL's system prompt) once for all of them;
+- a "tree" of token steps below a prompt (mcts.py's search tree; a lone root for eval.py)
+  keeps the KV of every step once some row has computed it (t["node_kv"]), so a request for
+  a node feeds only the path tokens without one;
+- cascade_attention lets a row attend to those shared caches where they are, merged with
+  its own columns by their log-sum-exp, instead of copying them into every row.
+
+A tree is a dict: "prompt_ids", "kv" and "same" (from encode_prompt; kv None: no cache,
+every request feeds its whole prompt), "nodes" ({"parent"} per node, node 0 the root),
+"ids" (the token ids of each node's path below the prompt), "node_kv" and "stats"
+(prompt_tokens, text_tokens counters). Plain functions and one class; torch is imported
+here, never by common.py.
+"""
+import math
+
+import torch
+from transformers import AttentionInterface, AttentionMaskInterface, DynamicCache
+from transformers.cache_utils import DynamicLayer
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import sdpa_mask
+
+
+def sampling_logps(logits, args):
+    """Log-probs at the sampling temperature, and the same with --top-p / --min-p applied."""
+    logp = torch.log_softmax(logits / args.temperature, -1)
+    kept = logp
+    if args.min_p > 0:
+        kept = kept.masked_fill(kept < kept.max(-1, keepdim=True).values + math.log(args.min_p), -math.inf)
+    if args.top_p < 1:
+        sorted_lp, order = kept.sort(-1, descending=True)
+        drop = sorted_lp.exp().cumsum(-1) - sorted_lp.exp() >= args.top_p  # keep up to and including the p-th mass
+        kept = kept.masked_fill(drop.scatter(-1, order, drop), -math.inf)
+    return logp, kept
+
+
+@torch.no_grad()
+def encode_prompt(model, prompt_ids, stats, shared=None):
+    """(KV, start) of a prompt but its last token: per layer (keys, values) [kv heads, tokens, head
+    dim] of the tokens from `start` on. When the prompt begins with the run's shared prefix
+    (`shared`: BFCL's system prompt, see grow), start is its length and its KV is not repeated."""
+    ids, past, same = prompt_ids[:-1], DynamicCache(), 0
+    if shared and len(ids) > len(shared["ids"]) and ids[:len(shared["ids"])] == shared["ids"]:
+        same = len(shared["ids"])
+        past = DynamicCache(ddp_cache_data=[(k[None], v[None]) for k, v in shared["kv"]])
+    stats["prompt_tokens"] += len(ids) - same
+    out = model(input_ids=torch.tensor([ids[same:]], device=model.device), past_key_values=past, use_cache=True)
+    return [(layer.keys[0, :, same:], layer.values[0, :, same:]) for layer in out.past_key_values.layers], same
+
+
+def attend(q, k, v):
+    """Softmax attention of grouped queries [kv heads, m, d] (scaled) over k, v [kv heads, L, d]:
+    (output, log-sum-exp of the scores), so that parts over other keys can be merged. On CPU,
+    PyTorch's flash kernel returns both (twice as fast as the matmuls here)."""
+    if q.device.type == "cpu" and k.dtype == torch.float32:
+        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q[None], k[None], v[None], scale=1.0)
+        return out[0], lse[0, ..., None]
+    p = q @ k.float().transpose(-1, -2)
+    lse = p.logsumexp(-1, keepdim=True)
+    return torch.exp(p - lse) @ v.float(), lse
+
+
+def cascade_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+    """Attention of a RowBatch step (kwarg `itool_rows`): each row attends to three parts, merged
+    by their log-sum-exp: its own columns (path and samples), its tree's prompt (read once for
+    the tree's rows) and the prompt text all trees share (read once for all). Every other call
+    goes to PyTorch's SDPA."""
+    ctx = kwargs.pop("itool_rows", None)
+    if ctx is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout,
+                                      **kwargs)
+    n, hq, _, d = query.shape
+    hkv, li = key.shape[1], module.layer_idx
+    g = hq // hkv
+    q = query.float().view(n, hkv, g, d) * scaling  # query heads grouped by the kv head they share
+    s = (q @ key.float().transpose(-1, -2)).masked_fill(~ctx["mask"][:, None, None, :], -math.inf)
+    lse = s.logsumexp(-1, keepdim=True)
+    parts = [(torch.exp(s - lse) @ value.float(), lse)]
+    flat = lambda idx: q[idx].transpose(0, 1).reshape(hkv, -1, d)
+    back = lambda x, r: x.view(hkv, r, g, x.shape[-1]).transpose(0, 1)
+    outs, lses = [], []
+    for idx, prefix in ctx["groups"]:
+        o, l = attend(flat(idx), *prefix[li])
+        outs.append(back(o, len(idx)))
+        lses.append(back(l, len(idx)))
+    o_t, l_t = torch.empty_like(parts[0][0]), torch.empty_like(lse)
+    o_t[ctx["order"]], l_t[ctx["order"]] = torch.cat(outs), torch.cat(lses)
+    parts.append((o_t, l_t))
+    if ctx["shared"] is not None:
+        idx, prefix = ctx["shared"]
+        o, l = attend(flat(idx), *prefix[li])
+        o_s, l_s = torch.zeros_like(o_t), torch.full_like(l_t, -math.inf)
+        o_s[idx], l_s[idx] = back(o, len(idx)), back(l, len(idx))
+        parts.append((o_s, l_s))
+    total = torch.logsumexp(torch.stack([l for _, l in parts]), 0)
+    out = sum(o * torch.exp(l - total) for o, l in parts)
+    return out.to(query.dtype).view(n, hq, 1, d).transpose(1, 2), None
+
+
+AttentionInterface.register("itool_cascade", cascade_attention)
+AttentionMaskInterface.register("itool_cascade", sdpa_mask)
+
+
+class SlotLayer(DynamicLayer):
+    """One layer's view of a RowBatch: a step writes its column at the batch's `end` for the live
+    rows and attends over [lo, end] of their own columns; nothing is concatenated."""
+
+    def __init__(self, rows, li):
+        super().__init__()
+        self.rows, self.li, self.is_initialized = rows, li, True
+        self.dtype, self.device = rows.keys[li].dtype, rows.keys[li].device
+
+    def update(self, key_states, value_states, *args, **kwargs):
+        r, e, n = self.rows, self.rows.end, self.rows.n
+        r.keys[self.li][:n, :, e:e + 1] = key_states
+        r.values[self.li][:n, :, e:e + 1] = value_states
+        self.keys, self.values = r.keys[self.li][:n, :, r.lo:e + 1], r.values[self.li][:n, :, r.lo:e + 1]
+        return self.keys, self.values
+
+    def get_seq_length(self):
+        return self.rows.end - self.rows.lo
+
+
+def span(t, j):
+    """Where node j's step sits in its rows' own tokens ([last prompt token] + path ids): the root
+    holds the last prompt token."""
+    return (0, 1) if j == 0 else (len(t["ids"][t["nodes"][j]["parent"]]) + 1, len(t["ids"][j]) + 1)
+
+
+class RowBatch:
+    """Rows decoded together (continuous batching). A row's own tokens are the last prompt token,
+    its node's path and what it samples; their KV lives in slot 0..n-1 of one buffer per layer
+    [slots, kv heads, columns, head dim], every row ending at the common write column `end`, so a
+    step writes one column for all rows; the prompt's KV stays with the tree (cascade_attention).
+    A request starts as one row holding the cached KV of the steps on its path (t["node_kv"]); it
+    feeds the path tokens that have none, one a step, keeping their KV for their nodes, then
+    forks into its n rows. A finished row's slot takes the last live row. Each request samples
+    its rows, in row order, with its own generator."""
+
+    ROOM = 256  # columns allocated past `end` at a time
+
+    def __init__(self, model, args, stop_ids, pad_id, shared):
+        self.model, self.args, self.stop_ids, self.pad_id, self.shared = model, args, stop_ids, pad_id, shared
+        cfg = model.config.get_text_config()
+        self.n_layers = cfg.num_hidden_layers
+        heads = getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+        dtype, dev = next(model.parameters()).dtype, model.device
+        self.keys = [torch.zeros(4, heads, self.ROOM, head_dim, dtype=dtype, device=dev) for _ in range(self.n_layers)]
+        self.values = [torch.zeros_like(k) for k in self.keys]
+        self.mask = torch.zeros(4, self.ROOM, dtype=torch.bool, device=dev)
+        self.pos = torch.zeros(4, dtype=torch.long, device=dev)
+        self.last = None
+        self.rows, self.n, self.lo, self.end = [None] * 4, 0, 0, 0
+
+    def _room(self, rows, width):
+        """Make room for `rows` more rows holding `width` columns each, and for one more step."""
+        slots, cols = self.keys[0].shape[0], self.keys[0].shape[2]
+        if self.n + rows <= slots and self.end >= width and self.end + 1 < cols:
+            return
+        end, span_, n = max(self.end - self.lo, width), self.end - self.lo, self.n
+        slots, shift = max(slots, 2 * (n + rows)), end - self.end
+        for store in (self.keys, self.values):
+            for li, buf in enumerate(store):
+                new = buf.new_zeros(slots, buf.shape[1], end + self.ROOM, buf.shape[3])
+                new[:n, :, end - span_:end] = buf[:n, :, self.lo:self.end]
+                store[li] = new
+        mask = self.mask.new_zeros(slots, end + self.ROOM)
+        mask[:n, end - span_:end] = self.mask[:n, self.lo:self.end]
+        pos = self.pos.new_zeros(slots)
+        pos[:n] = self.pos[:n]
+        if self.last is not None:
+            last = self.last.new_zeros(slots, self.last.shape[1])
+            last[:n] = self.last[:n]
+            self.last = last
+        for r in self.rows[:n]:
+            for key in ("start", "own", "gen_start"):
+                if r[key] is not None:
+                    r[key] += shift
+        self.mask, self.pos = mask, pos
+        self.rows += [None] * (slots - len(self.rows))
+        self.lo, self.end = end - span_, end
+
+    def _copy(self, src, dst):
+        for store in (self.keys, self.values):
+            for buf in store:
+                buf[dst, :, self.lo:self.end] = buf[src, :, self.lo:self.end]
+        self.mask[dst], self.pos[dst] = self.mask[src], self.pos[src]
+        if self.last is not None:
+            self.last[dst] = self.last[src]
+
+    def _free(self, s):
+        """Drop row s: the last live row moves into its slot."""
+        last = self.n - 1
+        if s != last:
+            self._copy(last, s)
+            self.rows[s] = self.rows[last]
+        self.rows[last] = None
+        self.n = last
+        self.lo = min((r["start"] for r in self.rows[:self.n]), default=self.end)
+
+    @staticmethod
+    def context(r):
+        """(cached KV pieces of the row's own tokens, how many of their columns to use, tokens to
+        feed, the nodes whose steps the feed completes)."""
+        t, i = r["tree"], r["node"]
+        chain, j = [], i
+        while j:
+            chain.append(j)
+            j = t["nodes"][j]["parent"]
+        own = [t["prompt_ids"][-1]] + t["ids"][i]
+        pieces, used, complete = [], 0, []
+        for m, j in enumerate([0] + chain[::-1]):
+            kv = t["node_kv"].get(j) if t["kv"] is not None else None
+            have, size = (kv[0][0].shape[1] if kv else 0), span(t, j)[1] - span(t, j)[0]
+            if kv:
+                pieces.append(kv)
+                used += have
+            if have < size:
+                complete = ([0] + chain[::-1])[m:]
+                break
+        if not complete:
+            used -= 1  # all cached: the last token is fed again (its column left out) for its logits
+        used = min(used, len(own) - 1 - r.get("score", 0))  # a scored token needs the logits before it
+        return pieces, used, own[used:], complete
+
+    def submit(self, ticket):
+        """Join a ticket {"requests": [{"tree", "node", "n", "gen" (None: greedy), "max_new", "score",
+        "keep_kv"}], ...}; filled in with "results" (per request, per row: (tokens, log-probs, ended,
+        KV of the tokens it fed or None)) and "scores" (log-probs of the last "score" path tokens).
+        Returns True when it is already done (no request has rows)."""
+        ticket["results"] = [[None] * r["n"] for r in ticket["requests"]]
+        ticket["scores"] = [[] for _ in ticket["requests"]]
+        ticket["left"] = len(ticket["requests"])
+        for j, r in enumerate(ticket["requests"]):
+            t = r["tree"]
+            prefix = t["kv"] if t["kv"] is not None else encode_prompt(self.model, t["prompt_ids"], t["stats"])[0]
+            pieces, used, feed, complete = self.context(r)
+            self._room(1, used)
+            s, c = self.n, self.end
+            col = c - used
+            for li in range(self.n_layers):
+                for piece in pieces:
+                    k, v = piece[li]
+                    take = min(k.shape[1], c - col)
+                    if take > 0:
+                        self.keys[li][s, :, col:col + take], self.values[li][s, :, col:col + take] = k[:, :take], v[:, :take]
+                    col += take
+                col = c - used
+            self.mask[s] = False
+            self.mask[s, c - used:c] = True
+            self.pos[s] = len(t["prompt_ids"]) - 1 + used
+            self.rows[s] = {"ticket": ticket, "req": j, "row": 0, "tokens": [], "logps": [], "feed": feed,
+                            "fed": 0, "complete": complete, "prefix": prefix, "start": c - used, "own": c - used,
+                            "gen_start": None}
+            self.n += 1
+            self.lo = min(self.lo, c - used) if self.n > 1 else c - used
+            t["stats"]["prompt_tokens" if t["kv"] is None else "text_tokens"] += len(feed)
+        return False
+
+    def _keep_nodes(self, s, written):
+        """KV of the fed steps of row s (its own columns up to `written`), kept for their nodes."""
+        r = self.rows[s]
+        t = r["ticket"]["requests"][r["req"]]["tree"]
+        if t["kv"] is None:
+            return
+        for j in r["complete"]:
+            a, b = span(t, j)
+            b = min(b, written - r["own"])
+            have = t["node_kv"].get(j)
+            if b > a and (not have or have[0][0].shape[1] < b - a):
+                t["node_kv"][j] = [(k[s, :, r["own"] + a:r["own"] + b].clone(), v[s, :, r["own"] + a:r["own"] + b].clone())
+                                   for k, v in zip(self.keys, self.values)]
+
+    def _finish(self, s, ended, done):
+        r = self.rows[s]
+        ticket, req = r["ticket"], r["ticket"]["requests"][r["req"]]
+        kv = None
+        if req.get("keep_kv") and r["gen_start"] is not None:
+            fed, g = len(r["tokens"]) - (not ended), r["gen_start"]  # a row cut by its budget never fed its last token
+            kv = [(k[s, :, g:g + fed].clone(), v[s, :, g:g + fed].clone()) for k, v in zip(self.keys, self.values)]
+        if req["n"]:
+            ticket["results"][r["req"]][r["row"]] = (r["tokens"], r["logps"], ended, kv)
+        if all(x is not None for x in ticket["results"][r["req"]]):  # n = 0: its one feeding row
+            ticket["left"] -= 1
+            if ticket["left"] == 0:
+                done.append(ticket)
+
+    @torch.no_grad()
+    def step(self):
+        """One token for every live row (fed or sampled); returns the tickets whose requests are all done."""
+        n, done = self.n, []
+        if not n:
+            return done
+        if self.last is not None:
+            logp, kept = sampling_logps(self.last[:n], self.args)
+            picked = kept.argmax(-1)
+            groups = {}
+            for s in range(n):
+                r = self.rows[s]
+                if not r["feed"]:
+                    groups.setdefault((id(r["ticket"]), r["req"]), []).append(s)
+            for slots in groups.values():
+                r = self.rows[slots[0]]
+                gen = r["ticket"]["requests"][r["req"]]["gen"]
+                if gen is not None:
+                    idx = torch.tensor(sorted(slots, key=lambda s: self.rows[s]["row"]), device=picked.device)
+                    picked[idx] = torch.multinomial(kept[idx].exp(), 1, generator=gen).squeeze(1)
+            picked_logp = logp.gather(1, picked[:, None]).squeeze(1).tolist()
+            tokens = picked.tolist()
+        inputs, leaving, fed_out = [0] * n, [], []
+        for s in range(n):
+            r = self.rows[s]
+            req = r["ticket"]["requests"][r["req"]]
+            if r["feed"]:
+                token = r["feed"].pop(0)
+                if r["fed"] and len(r["feed"]) < req.get("score", 0):  # one of the last `score` tokens
+                    r["ticket"]["scores"][r["req"]].append(logp[s, token].item())
+                r["fed"] += 1
+                inputs[s] = token
+                if not r["feed"]:
+                    if req["n"] == 0:  # scored only: its last token need not run
+                        self._keep_nodes(s, self.end)
+                        self._finish(s, True, done)
+                        leaving.append(s)
+                    else:
+                        fed_out.append(s)
+                continue
+            ended = tokens[s] in self.stop_ids
+            if not ended:
+                r["tokens"].append(tokens[s])
+                r["logps"].append(picked_logp[s])
+            inputs[s] = tokens[s]
+            if ended or len(r["tokens"]) >= req["max_new"]:
+                self._finish(s, ended, done)
+                leaving.append(s)
+        where = list(range(n))  # which row of this step sits in each slot as _free moves them
+        for s in sorted(leaving, reverse=True):  # from the end: the row moved in is never a leaving one
+            self._free(s)
+            where[s] = where[-1]
+            where.pop()
+        if not self.n:
+            return done
+        inputs = [inputs[w] for w in where]
+        moved_fed = [where.index(s) for s in fed_out]
+        self._room(0, 0)
+        groups, common_rows = {}, []  # rows by the prompt whose KV they share; rows with the shared prefix
+        for s in range(self.n):
+            r = self.rows[s]
+            groups.setdefault(id(r["prefix"]), (r["prefix"], []))[1].append(s)
+            if r["ticket"]["tree"]["same"]:
+                common_rows.append(s)
+        dev = self.pos.device
+        self.mask[:self.n, self.end] = True
+        cache = DynamicCache()
+        cache.layers = [SlotLayer(self, li) for li in range(self.n_layers)]
+        ctx = {"mask": self.mask[:self.n, self.lo:self.end + 1],
+               "groups": [(torch.tensor(rows, device=dev), prefix) for prefix, rows in groups.values()],
+               "order": torch.tensor([s for _, rows in groups.values() for s in rows], device=dev),
+               "shared": (torch.tensor(common_rows, device=dev), self.shared["kv"]) if common_rows else None}
+        out = self.model(input_ids=torch.tensor(inputs, device=self.pos.device)[:, None],
+                         position_ids=self.pos[:self.n, None], past_key_values=cache, use_cache=True, itool_rows=ctx)
+        if self.last is None or self.last.shape[0] < self.keys[0].shape[0]:
+            last = out.logits.new_zeros(self.keys[0].shape[0], out.logits.shape[-1], dtype=torch.float32)
+            if self.last is not None:
+                last[:self.last.shape[0]] = self.last
+            self.last = last
+        self.last[:self.n] = out.logits[:, -1].float()
+        self.pos[:self.n] += 1
+        self.end += 1
+        for s in moved_fed:  # fed its path: keep the steps' KV, fork into the request's rows
+            self._keep_nodes(s, self.end)
+            r = self.rows[s]
+            r["gen_start"] = self.end
+            count = r["ticket"]["requests"][r["req"]]["n"]
+            self._room(count - 1, 0)
+            for row in range(1, count):
+                self._copy(s, self.n)
+                self.rows[self.n] = dict(r, row=row, tokens=[], logps=[])
+                self.n += 1
+        return done
