@@ -57,24 +57,25 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    with A 1.0, B 0.3, C -0.3, D -1.0 (our weights: the published ones are not given);
    its fast reward is word overlap, 2 * (share of the text's words in the gold) - 1.
 
-Batched trees (ours, --batch-trees N): N trees grow together, round by round; each
-phase (expansion, simulation) of all N is one forward batch. Each tree keeps the KV cache
-of its prompt, computed once; a batch copies them into one cache (rows left-padded and
-masked), feeds each row's path text and samples, one seeded generator per tree (seeded by
-seed, tree, round, phase: reruns and resumes grow the same trees); finished rows leave
-the batch. --no-kv-reuse runs the prompt again for every request (a check of the cache).
+Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine (search) that
+asks for generations; all their requests share one decoding batch (engine.RowBatch: rows
+join as others finish, every tree keeps its prompt's KV and every step's KV once computed,
+the prompt text all trees share is cached once). Each request samples with its own
+generator, seeded by (seed, tree, round, phase), so reruns grow the same trees and batched
+trees differ from unbatched ones only by float rounding. When a tree finishes the next
+selected example starts. --no-kv-reuse runs the prompt again for every request.
 
 Simplified against the published code: identical sibling steps are merged (an equal
 pair teaches nothing); a terminal node or one at --depth is simulated, not expanded.
 
 Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where
 scored, `outcome`, `outcome_error`, `gold`; rows hold `category` and `stats`), appended
-and fsynced as each batch of trees finishes; running again with the same --out resumes
-after the last finished tree.
+and fsynced in the selection's order as trees finish; running again with the same --out
+resumes after the last tree written.
 
 Launch:
-  python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --batch-trees 8
-  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --limit 50
+  python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --min-p 0.05
+  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --limit 50   # published
 """
 import argparse
 import hashlib
@@ -121,7 +122,7 @@ def parse_args(argv=None):
     p.add_argument("--reward", default="ast", choices=["ast", "judge"], help="ast: ours, verifiable; judge: published")
     p.add_argument("--seed", type=int, default=0, help="seed of selection and sampling")
     p.add_argument("--limit", type=int, default=None, help="at most N trees in --out (a budget)")
-    p.add_argument("--batch-trees", type=int, default=8, help="trees grown together in one forward batch")
+    p.add_argument("--batch-trees", type=int, default=16, help="trees grown together in one decoding batch")
     p.add_argument("--batch-size", type=int, default=8, help="batch size of the perplexity scoring")
     p.add_argument("--no-kv-reuse", dest="kv_reuse", action="store_false", help="re-run the prompt for every request")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the policy runs")
