@@ -1000,17 +1000,25 @@ def check_resumable(out_dir, saved, config):
                          f"written by a run with other settings ({', '.join(changed)}); use a new --out")
 
 
-def make_optimizer(model, args, total, device):
+def make_optimizer(model, args, total, device, phases=None):
     """AdamW (no decay on vectors; fused on CUDA) over the trainable parameters, and a cosine
-    schedule with linear warm-up (args.warmup_ratio of `total` steps) at peak args.lr."""
+    schedule with linear warm-up (args.warmup_ratio of `total` steps) at peak args.lr.
+    phases (step counts summing to total): one warm-up and cosine per phase instead."""
     import torch
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": args.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
     optimizer = torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.999), eps=1e-8,
                                   fused=True if device.type == "cuda" else None)
-    warmup = math.ceil(args.warmup_ratio * total)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine_schedule(s, total, warmup))
+    starts, n = [], 0
+    for length in phases or [total]:
+        starts.append((n, length))
+        n += length
+
+    def multiplier(step):  # a pure function of the step, so a resumed run gets the same lr
+        begin, length = next(((b, k) for b, k in starts if step < b + k), starts[-1])
+        return cosine_schedule(step - begin, length, math.ceil(args.warmup_ratio * length))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, multiplier)
     return params, optimizer, scheduler
 
 

@@ -383,3 +383,47 @@ class RowBatch:
                 self.rows[self.n] = dict(r, row=row, tokens=[], logps=[])
                 self.n += 1
         return done
+
+
+def shared_prefix(model, prompts):
+    """The prefix two prompts of a run share (BFCL's system prompt up to the tools), with its KV:
+    {"ids", "kv"}, or {} when they share fewer than 16 tokens."""
+    if len(prompts) < 2:
+        return {}
+    same = next((i for i, (a, b) in enumerate(zip(prompts[0], prompts[1])) if a != b), min(map(len, prompts[:2])))
+    same = min(same, len(prompts[0]) - 2, len(prompts[1]) - 2)  # every prompt keeps tokens of its own
+    if same < 16:
+        return {}
+    return {"ids": prompts[0][:same], "kv": encode_prompt(model, prompts[0][:same + 1], {"prompt_tokens": 0})[0]}
+
+
+def greedy(model, prompts, max_new_tokens, stop_ids, pad_id, rows=16, on_done=None):
+    """Greedy continuations (token ids, cut before a stop token) of `prompts` (token ids), up to
+    `rows` decoded at once: a prompt joins as soon as a row ends, its KV computed alone; the
+    prefix the first two share is computed once. on_done(index, tokens) as each one ends."""
+    import types
+    params = types.SimpleNamespace(temperature=1.0, min_p=0.0, top_p=1.0)  # argmax of the logits
+    shared = shared_prefix(model, prompts)
+    batch, out = RowBatch(model, params, stop_ids, pad_id, shared), [None] * len(prompts)
+    queue, live = list(range(len(prompts))), 0
+    before = model.config._attn_implementation
+    model.set_attn_implementation("itool_cascade")
+    try:
+        while queue or live:
+            while queue and live < rows:
+                i = queue.pop(0)
+                stats = {"prompt_tokens": 0, "text_tokens": 0}
+                kv, same = encode_prompt(model, prompts[i], stats, shared)
+                tree = {"prompt_ids": prompts[i], "kv": kv, "same": same, "nodes": [{"parent": None}], "ids": [[]],
+                        "node_kv": {}, "stats": stats}
+                batch.submit({"i": i, "tree": tree, "requests": [{"tree": tree, "node": 0, "n": 1, "gen": None,
+                                                                  "max_new": max_new_tokens, "score": 0}]})
+                live += 1
+            for ticket in batch.step():
+                live -= 1
+                out[ticket["i"]] = ticket["results"][0][0][0]
+                if on_done is not None:
+                    on_done(ticket["i"], out[ticket["i"]])
+    finally:
+        model.set_attn_implementation(before)
+    return out

@@ -67,6 +67,8 @@ def parse_args(argv=None):
     p.add_argument("--limit", type=positive, default=None, help="first N cases of each category")
     p.add_argument("--batch-size", type=positive, default=16)
     p.add_argument("--max-new-tokens", type=positive, default=128)
+    p.add_argument("--generate", default="rows", choices=["rows", "padded"],
+                   help="rows: continuous batching over cached prompts; padded: model.generate on padded batches")
     p.add_argument("--predictions", default=None, help='JSONL of {"id", "output"}: score these, load no model')
     p.add_argument("--bfcl-dir", default=None, help="BFCL data folder (BFCL_v4_*.json, possible_answer/)")
     p.add_argument("--report", default=None, metavar="DIR",
@@ -195,8 +197,36 @@ def limit_cases(cases, limit):
 # ---------------------------------------------------------------------------
 # Generation
 
-def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True, on_batch=None):
-    """Greedy continuations of `prompts`, batched: prompts sorted by length, left-padded,
+def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True, on_batch=None,
+             mode="rows"):
+    """Greedy continuations of `prompts`, each cut at the end of turn. mode "rows": up to
+    batch_size rows decoded at once, a case joining as another ends, the system prompt's KV
+    computed once (engine.greedy); "padded": model.generate over padded batches (below).
+    `on_batch(indices, texts)` is called as cases finish, so a caller can save work as it goes."""
+    if mode == "padded":
+        return generate_padded(model, tokenizer, prompts, max_new_tokens, batch_size, progress, on_batch)
+    import engine
+    from tqdm import tqdm
+    eot = tokenizer.eos_token_id
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot
+    stop = {eot}  # the end of turn, as model.generate is told below
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))  # longest first: memory peaks early
+    outputs = [""] * len(prompts)
+    model.eval()
+    with tqdm(total=len(prompts), desc="generate", unit="case", disable=not progress, file=sys.stderr) as bar:
+        def done(k, tokens):
+            i = order[k]
+            outputs[i] = tokenizer.decode(tokens, skip_special_tokens=True)
+            if on_batch is not None:
+                on_batch([i], [outputs[i]])
+            bar.update()
+        engine.greedy(model, [encoded[i] for i in order], max_new_tokens, stop, pad, batch_size, done)
+    return outputs
+
+
+def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True, on_batch=None):
+    """Greedy continuations with model.generate: prompts sorted by length, left-padded,
     masks built from lengths (the pad token is the end-of-turn token, so ids cannot tell
     padding apart), each continuation cut at the end of turn. `on_batch(indices, texts)`
     is called as each batch finishes, so a caller can save work as it goes."""
@@ -553,7 +583,8 @@ def main(argv=None):
                     log.write(json.dumps({"id": todo[i]["id"], "output": text}, ensure_ascii=False) + "\n")
                 log.flush()
             start = time.time()
-            new = generate(model, tokenizer, prompts, args.max_new_tokens, args.batch_size, on_batch=save)
+            new = generate(model, tokenizer, prompts, args.max_new_tokens, args.batch_size, on_batch=save,
+                           mode=args.generate)
             seconds = time.time() - start
         done.update({c["id"]: o for c, o in zip(todo, new)})
         outputs = [done[c["id"]] for c in cases]

@@ -94,6 +94,7 @@ from tqdm import tqdm
 import common
 import eval as bfcl
 from common import InputError
+import engine
 from engine import RowBatch, encode_prompt
 
 
@@ -672,11 +673,7 @@ def grow(model, tok, tasks, args, stop_ids, on_tree):
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
     # the prompt text every tree shares (BFCL's system prompt, up to the tools): its KV once for all
     prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks[:2]]
-    same = next((i for i, (a, b) in enumerate(zip(*prompts)) if a != b), 0) if len(prompts) == 2 else 0
-    shared = {}
-    if args.kv_reuse and same >= 16:
-        shared["ids"] = prompts[0][:same]
-        shared["kv"], _ = encode_prompt(model, prompts[0][:same + 1], {"prompt_tokens": 0})
+    shared = engine.shared_prefix(model, prompts) if args.kv_reuse else {}
     rows, queue, live = RowBatch(model, args, stop_ids, pad_id, shared), list(enumerate(tasks)), 0
     before = model.config._attn_implementation
     model.set_attn_implementation("itool_cascade")

@@ -402,17 +402,39 @@ def test_summary_aggregates():
 # Generation
 
 def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
+    import torch
     model, tok = common.load_model(tiny_model_dir, device="cpu")
+    torch.manual_seed(0)
+    with torch.no_grad():  # larger weights: the random model's greedy outputs differ per prompt and some end early
+        for p in model.parameters():
+            if p.dim() == 2:
+                p.normal_(0, 0.3)
     tasks = [{"tools": [{"name": "f" * (1 + 7 * i), "description": "d " * (3 * i), "parameters": {
         "type": "object", "properties": {}}}], "messages": [{"role": "user", "content": "word " * (5 * i + 1)}]}
         for i in range(5)]
     prompts = [common.render_prompt(tok, t) for t in tasks]
     assert len({len(tok(p)["input_ids"]) for p in prompts}) == len(prompts)  # different lengths: padding matters
-    batched = itool_eval.generate(model, tok, prompts, max_new_tokens=12, batch_size=3, progress=False)
-    single = [itool_eval.generate(model, tok, [p], max_new_tokens=12, batch_size=1, progress=False)[0]
+    batched = itool_eval.generate(model, tok, prompts, max_new_tokens=12, batch_size=3, progress=False, mode="padded")
+    single = [itool_eval.generate(model, tok, [p], max_new_tokens=12, batch_size=1, progress=False, mode="padded")[0]
               for p in prompts]
     assert batched == single
     assert any(batched) and tok.eos_token not in "".join(batched)
+    # continuous batching (rows join as others end, the shared system prompt's KV reused)
+    seen = []
+    for rows in (1, 2, 5):
+        got = itool_eval.generate(model, tok, prompts, max_new_tokens=12, batch_size=rows, progress=False,
+                                  on_batch=lambda idx, texts: seen.extend(idx))
+        assert got == single, rows
+    assert sorted(seen) == sorted(list(range(5)) * 3)
+    # rows that end early make room mid-flight: stop at a token of the first output, and every
+    # output is the reference cut before that token
+    import engine
+    ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    ref = engine.greedy(model, ids, 12, {tok.eos_token_id}, tok.pad_token_id, rows=1)
+    stop = ref[0][3]
+    cut = [r[:r.index(stop)] if stop in r else r for r in ref]
+    assert len({len(c) for c in cut}) > 1
+    assert engine.greedy(model, ids, 12, {tok.eos_token_id, stop}, tok.pad_token_id, rows=2) == cut
 
 
 def test_model_run_end_to_end(tiny_model_dir, tmp_path):

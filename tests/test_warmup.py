@@ -1,6 +1,7 @@
 """warmup.py and the shared training machinery, on a tiny model: the loss mask and the
 prompt/response boundary, the curriculum order, LoRA merging, kill-and-resume, DDP
 against gradient accumulation, bad input and a NaN loss, metrics.jsonl."""
+import argparse
 import json
 import os
 import signal
@@ -118,9 +119,30 @@ def test_metrics_per_step(baseline):
     for r in rows:
         assert {"loss", "lr", "tokens_per_s", "pad_fraction"} <= r.keys()
         assert r["loss"] > 0 and r["tokens_per_s"] > 0 and 0 <= r["pad_fraction"] < 1
-    # the first step already moves (warm-up 3 steps of 24: 1/4 of the peak), the peak is reached
-    assert rows[0]["lr"] == pytest.approx(1e-3 / 4) and max(r["lr"] for r in rows) == pytest.approx(1e-3)
+    # each stage its own schedule (--schedule stage): 8 steps, 1 of warm-up, so every stage's
+    # first step runs at half the peak and its second at the peak
+    lrs = [r["lr"] for r in rows]
+    assert lrs[0] == lrs[8] == lrs[16] == pytest.approx(1e-3 / 2)
+    assert lrs[1] == lrs[9] == lrs[17] == pytest.approx(1e-3) and max(lrs) == pytest.approx(1e-3)
     assert rows[-1]["loss"] < rows[0]["loss"]
+
+
+def test_schedule_per_stage_against_single():
+    def lrs(phases):
+        args = argparse.Namespace(lr=1.0, weight_decay=0.0, warmup_ratio=0.1)
+        _, optimizer, scheduler = common.make_optimizer(torch.nn.Linear(2, 2), args, 24, torch.device("cpu"), phases)
+        out = []
+        for _ in range(24):
+            out.append(scheduler.get_last_lr()[0])
+            optimizer.step()
+            scheduler.step()
+        return out
+    single, stage = lrs(None), lrs([8, 8, 8])
+    assert single[0] == pytest.approx(1 / 4) and single[3] == pytest.approx(1.0)  # 3 warm-up steps of 24
+    assert sum(single[16:]) / 8 < 0.15  # the hard bucket near the end of one cosine
+    assert stage[:8] == stage[8:16] == stage[16:] and stage[0] == pytest.approx(0.5) and stage[1] == 1.0
+    assert sum(stage[16:]) / 8 > 0.5
+    assert stage[7] > 0 and stage[8] > stage[7]  # the next stage starts again
 
 
 def test_response_logps_matches_full_logits(fixture):
