@@ -8,7 +8,9 @@ does (SPEC.md sections 2 and 4).
 `--data` is task JSONL or `bfcl:CAT[,CAT...]` (simple_python, multiple, parallel,
 parallel_multiple, irrelevance and their live_ versions), read from the data folder of
 the installed bfcl-eval package (located, never imported) or from `--bfcl-dir`. The
-model answers every case with batched greedy decoding (left padding, KV cache);
+model answers every case with greedy decoding, --batch-size rows at once (engine.greedy:
+a case joins as another ends, every prompt's KV computed once and the system prompt all
+cases share once; `--generate padded`: model.generate over left-padded batches);
 `--predictions` scores given `{"id", "output"}` lines instead. Each case is decided as
 BFCL's eval runner and AST checker decide it (re-implemented here; model text is parsed
 with `ast`, never evaluated) and a failure gets one error class: parse_error,

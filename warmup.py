@@ -5,7 +5,10 @@ Every training example is scored by the perplexity of its gold response under th
 starting model; the examples are sorted by that score and cut into --buckets equal
 buckets (easy, medium, hard); the model is fine-tuned on the buckets in that order,
 --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
-covers the assistant's tokens only (response + end-of-turn).
+covers the assistant's tokens only (response + end-of-turn). Each stage has its own
+learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
+would, so the hard bucket is not trained at the tail of one long decay (--schedule single);
+AdamW's moments carry over from stage to stage.
 
 Simplifications: perplexity is computed once, with the starting model, and never
 re-scored between buckets; buckets are equal-sized cuts of the sorted scores; only the
