@@ -6,7 +6,8 @@
 ToolACE (ShareGPT style): `{"system": "... [tool JSON list] ...", "conversations":
 [{"from": "user"|"assistant"|"tool", "value": ...}]}`; the tools sit inside the system
 text (or in a separate `tools` field), assistant calls are written `[f(a=1)]` (tool names that are not Python names,
-like `Market Trends API`, become `Market_Trends_API` in tools and calls). Every
+like `Market Trends API`, become `Market_Trends_API` in tools and calls; JSON's
+`true`/`false`/`null` written in a call read as Python's True/False/None). Every
 assistant turn that is a list of calls becomes one task whose messages are the turns
 before it; an assistant turn in prose that answers a user turn directly (the model
 declines or asks for a missing value) becomes an `irrelevance` task. Prose that
@@ -14,7 +15,10 @@ summarises a tool result is not a tool-use decision and is skipped.
 
 xLAM (APIGen): `{"query", "tools", "answers"}` with `tools` and `answers` as JSON
 strings; parameters are a flat `{name: {type, description, default}}` map with types
-like `str`, `List[int]`, `int, optional`, turned into JSON-schema objects.
+like `str`, `List[int]`, `int, optional`, `List[Union[int, float]]`, `Optional[str]`, turned
+into JSON-schema objects (a union takes the type its values can all have: ints and floats are
+numbers, None makes the parameter optional); a default written as text for a numeric or
+boolean parameter (`"10"`) is stored as that value.
 
 `--format tasks` checks and normalises itool task JSONL itself (BFCL-style types such
 as `dict` and `float` become JSON schema), so bad rows are found before a long run.
@@ -23,10 +27,12 @@ Input may be JSONL or one JSON array; errors name the file and the line where th
 record starts. `--skip-bad` counts and skips bad records instead of stopping.
 """
 import argparse
+import io
 import json
 import os
 import re
 import sys
+import tokenize
 
 from common import (InputError, format_calls, parse_calls, run_main, task_problem,
                     to_json_schema, write_jsonl)
@@ -157,6 +163,27 @@ def rename_tools(tools):
     return tools, fix
 
 
+JSON_LITERALS = {"true": "True", "false": "False", "null": "None"}
+
+
+def python_literals(text):
+    """ToolACE calls sometimes write JSON's true/false/null (`remote=false`); as Python names they
+    would read as the strings "false" etc. Bare names outside strings (not keyword names) become
+    True/False/None; text that does not tokenize is returned as it is."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    lines = text.splitlines(keepends=True)
+    for k in range(len(tokens) - 1, -1, -1):  # from the end: earlier positions stay valid
+        tok = tokens[k]
+        after = next((t for t in tokens[k + 1:] if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
+        if tok.type == tokenize.NAME and tok.string in JSON_LITERALS and not (after and after.string == "="):
+            (row, col), (_, end) = tok.start, tok.end
+            lines[row - 1] = lines[row - 1][:col] + JSON_LITERALS[tok.string] + lines[row - 1][end:]
+    return "".join(lines)
+
+
 def convert_toolace(record, rid):
     """One task per assistant decision (calls, or prose answering the user directly)."""
     tools, fix_names = rename_tools(toolace_tools(record))
@@ -168,7 +195,7 @@ def convert_toolace(record, rid):
             raise ValueError(f"conversations[{i}] has no known `from` or no string `value`")
         if role == "assistant":
             try:
-                calls = parse_calls(fix_names(value))
+                calls = parse_calls(python_literals(fix_names(value)))
             except ValueError:
                 calls = []
             if calls:
@@ -184,21 +211,64 @@ def convert_toolace(record, rid):
 # ---------------------------------------------------------------------------
 # xLAM
 
+def split_top(text):
+    """'int, List[int, str]' -> ['int', 'List[int, str]']: commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "[(" and 1 or ch in "])" and -1 or 0
+        if ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return [p for p in parts + [text[start:].strip()] if p]
+
+
+def union_schema(members):
+    """One JSON-schema type for a union, as the values can be: None members drop out, numbers
+    join as number (integer if all are), identical members stay, else the first member's."""
+    schemas = [xlam_type(m)[0] for m in members if m not in ("None", "NoneType", "null")]
+    if not schemas:
+        return {"type": "string"}
+    kinds = {s["type"] for s in schemas}
+    if kinds <= {"integer", "number"}:
+        return {"type": "integer" if kinds == {"integer"} else "number"}
+    return schemas[0]
+
+
 def xlam_type(t):
-    """'List[int], optional' -> ({"type": "array", "items": {"type": "integer"}}, optional=True)."""
+    """xLAM's typing text -> (JSON schema, optional): 'List[Union[int, float]], optional' ->
+    ({"type": "array", "items": {"type": "number"}}, True)."""
     t = str(t).strip()
-    optional = t.endswith(", optional") or t.startswith("Optional[")
-    t = re.sub(r",\s*optional$", "", t)
-    t = re.sub(r"^Optional\[(.*)\]$", r"\1", t).strip()
-    inner = re.match(r"^(?:List|list|Tuple|tuple|Set|set)\[(.*)\]$", t)
-    if inner:
-        item, _ = xlam_type(inner.group(1).split(",")[0])
-        return {"type": "array", "items": item}, optional
-    if re.match(r"^(?:Dict|dict)(\[.*\])?$", t):
+    optional = bool(re.search(r",\s*optional$", t))
+    t = re.sub(r",\s*optional$", "", t).strip()
+    m = re.match(r"^(?:typing\.)?(\w+)\[(.*)\]$", t)
+    outer, args = (m.group(1), split_top(m.group(2))) if m else (t, [])
+    if outer == "Optional":
+        return union_schema(args), True
+    if outer == "Union" or ("|" in t and not m):
+        members = args if outer == "Union" else [x.strip() for x in t.split("|")]
+        schema = union_schema(members)
+        return schema, optional or any(x in ("None", "NoneType") for x in members)
+    if outer.lower() in ("list", "tuple", "set", "sequence", "iterable", "frozenset"):
+        return {"type": "array", "items": xlam_type(args[0])[0] if args else {"type": "string"}}, optional
+    if outer.lower() in ("dict", "mapping"):
         return {"type": "object"}, optional
-    if "|" in t or t.startswith("Union["):
+    if outer in ("Any", "any"):
         return {"type": "string"}, optional
     return {"type": to_json_schema({"type": t})["type"] if t else "string"}, optional
+
+
+def typed_default(value, schema):
+    """A default given as text for a numeric or boolean parameter ('10', '0.5', 'true') as that value."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if schema["type"] == "integer" and re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if schema["type"] == "number" and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
+        return int(text) if re.fullmatch(r"[-+]?\d+", text) else float(text)
+    if schema["type"] == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return value
 
 
 def xlam_tool(tool):
@@ -209,7 +279,7 @@ def xlam_tool(tool):
         if spec.get("description"):
             schema["description"] = spec["description"]
         if "default" in spec and spec["default"] not in (None, ""):
-            schema["default"] = spec["default"]
+            schema["default"] = typed_default(spec["default"], schema)
             optional = True
         props[name] = schema
         if not optional:

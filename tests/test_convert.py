@@ -126,6 +126,54 @@ def test_xlam(tmp_path):
     assert b["response"] == '[top_players(n=3, scores=[1.5, 2]), is_palindrome(text="racecar")]'
 
 
+def test_toolace_json_literals_read_as_python(tmp_path):
+    tools = [{"name": "Job Search", "description": "Find jobs.", "parameters": {"type": "dict", "properties": {
+        "query": {"type": "string"}, "remote": {"type": "boolean"}, "salary_min": {"type": "integer"},
+        "tags": {"type": "array", "items": {"type": "boolean"}}}, "required": ["query"]}}]
+    rec = {"system": "Here is a list of functions in JSON format that you can invoke:\n" + json.dumps(tools) + ".",
+           "conversations": [{"from": "user", "value": "Remote-free analyst jobs, any salary"},
+                             {"from": "assistant",
+                              "value": '[Job Search(query="analyst false positives", remote=false, salary_min=null, '
+                                       'tags=[true, false])]'}]}
+    proc, out = run_convert(tmp_path, "toolace", [rec])
+    assert proc.returncode == 0, proc.stderr
+    (task,) = read_tasks(out, need_response=True)
+    # JSON's literals are Python's; the same word inside a string stays text
+    assert task["answer"] == [{"Job_Search": {"query": ["analyst false positives"], "remote": [False],
+                                              "salary_min": [None], "tags": [[True, False]]}}]
+    assert task["response"] == ('[Job_Search(query="analyst false positives", remote=False, salary_min=None, '
+                                'tags=[True, False])]')
+
+
+def test_xlam_union_types_and_typed_defaults(tmp_path):
+    rec = {"id": 11, "query": "Average of 1, 2.5 and 4, rounded to 2 places; then the top 10 scores.",
+           "answers": json.dumps([{"name": "average", "arguments": {"numbers": [1, 2.5, 4], "places": 2}},
+                                  {"name": "top_scores", "arguments": {}}]),
+           "tools": json.dumps([
+               {"name": "average", "description": "Mean of numbers.", "parameters": {
+                   "numbers": {"description": "Numbers.", "type": "List[Union[int, float]]"},
+                   "places": {"description": "Decimals.", "type": "Optional[int]", "default": "1"},
+                   "weight": {"description": "Weight.", "type": "Union[int, float], optional", "default": "0.5"}}},
+               {"name": "top_scores", "description": "Best scores.", "parameters": {
+                   "n": {"description": "How many.", "type": "int", "default": "10"},
+                   "desc": {"description": "Descending.", "type": "bool, optional", "default": "true"},
+                   "names": {"description": "Players.", "type": "List[str] | None", "default": ""}}}])}
+    proc, out = run_convert(tmp_path, "xlam", [rec])
+    assert proc.returncode == 0, proc.stderr
+    (task,) = read_tasks(out, need_response=True)
+    avg, top = (t["parameters"] for t in task["tools"])
+    assert avg["properties"]["numbers"]["type"] == "array" and avg["properties"]["numbers"]["items"] == {"type": "number"}
+    assert avg["properties"]["places"]["type"] == "integer" and avg["properties"]["places"]["default"] == 1
+    assert avg["properties"]["weight"]["type"] == "number" and avg["properties"]["weight"]["default"] == 0.5
+    assert avg["required"] == ["numbers"]
+    assert top["properties"]["n"]["default"] == 10 and top["properties"]["desc"]["default"] is True
+    assert top["properties"]["names"] == {"type": "array", "items": {"type": "string"}, "description": "Players."}
+    assert top["required"] == []
+    # the gold answer accepts the typed default as well as leaving it out
+    assert task["answer"] == [{"average": {"numbers": [[1, 2.5, 4]], "places": [2], "weight": ["", 0.5]}},
+                              {"top_scores": {"n": ["", 10], "desc": ["", True], "names": [""]}}]
+
+
 @pytest.mark.parametrize("fmt,records,line,message", [
     ("xlam", [XLAM[0], {"id": 9, "query": "x", "tools": "[]", "answers": "[]"}], 3, "must be JSON lists"),
     ("xlam", [XLAM[0], dict(XLAM[1], answers=json.dumps([{"name": "nope", "arguments": {}}]))], 3, "not offered"),
