@@ -568,8 +568,9 @@ def main(argv=None):
         outputs = [given.get(c["id"], "") for c in cases]  # missing: scored as parse_error below
         meta.update(predictions=args.predictions, missing_predictions=sum(c["id"] not in given for c in cases))
     else:
-        model_dir = common.resolve_model(args.model)
-        model, tokenizer = common.load_model(model_dir)
+        import training  # torch only where a model runs: --predictions and --report start fast
+        model_dir = training.resolve_model(args.model)
+        model, tokenizer = training.load_model(model_dir)
         # Outputs are appended to <out>.partial as each batch ends: running again with the
         # same --out generates only what is missing, and the file goes once rows are written.
         partial = partial_path(args.out)

@@ -3,7 +3,7 @@ Deficiency calibration and Monte Carlo Tree Search over answer fragments: steps 
 an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
 
 1. Deficiency calibration: the policy scores the perplexity of every training example's
-   gold response (common.perplexity); the top --select-ratio (at least one) of the
+   gold response (training.perplexity); the top --select-ratio (at least one) of the
    examples that call a tool and of those that do not are kept, hardest first
    (--select random: as many at random, the ablation), the two groups interleaved in
    proportion so that a --limit budget keeps their mix. Stored in <out>.selected.json on
@@ -92,6 +92,7 @@ import torch
 from tqdm import tqdm
 
 import common
+import training
 import eval as bfcl
 from common import InputError
 import engine
@@ -723,7 +724,7 @@ def settings(args):
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
             "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed")
     return dict({k: getattr(args, k) for k in keep}, data_sha256=data_hash,
-                model=os.path.abspath(common.resolve_model(args.model)))
+                model=os.path.abspath(training.resolve_model(args.model)))
 
 
 def select_examples(model, tok, tasks, args, config):
@@ -738,10 +739,10 @@ def select_examples(model, tok, tasks, args, config):
         return saved["selected"]
     for (n, _), task in zip(common.iter_jsonl(args.data), tasks):
         try:
-            common.encode_example(tok, task, task["response"])
-        except common.BoundaryError as e:
+            training.encode_example(tok, task, task["response"])
+        except training.BoundaryError as e:
             raise InputError(args.data, n, str(e)) from None
-    ppl = common.perplexity(model, tok, tasks, args.batch_size)
+    ppl = training.perplexity(model, tok, tasks, args.batch_size)
     rng = random.Random(args.seed)
     groups = []
     for group in ("call", "no_call"):
@@ -784,8 +785,8 @@ def main(argv=None):
         seen.add(t["id"])
     by_id = {t["id"]: t for t in tasks}
     done = set(finished_ids(args.out))
-    device, dtype = common.pick_device(args.device)
-    model, tok = common.load_model(args.model, device, dtype)
+    device, dtype = training.pick_device(args.device)
+    model, tok = training.load_model(args.model, device, dtype)
     model.eval()
     selected = select_examples(model, tok, tasks, args, settings(args))
     todo = [s for s in selected if s["id"] not in done and s["id"] in by_id]

@@ -29,7 +29,6 @@ Launch:
 The global batch is --batch-size x --grad-accum x the number of processes.
 """
 import argparse
-import hashlib
 import math
 import os
 import sys
@@ -41,6 +40,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import common
+import training
 from common import InputError
 
 DEFAULT_BETA = {"simpo": 2.5, "dpo": 0.1, "ipo": 0.1}
@@ -73,8 +73,11 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and pair order")
     p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps")
     p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
-    p.add_argument("--shard", action="store_true", help="FSDP2: shard parameters, gradients and optimizer state")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    p.add_argument("--layout", default="packed", choices=["packed", "rows"],
+                   help="packed: one row per pair, its prompt once (4-D mask); rows: chosen and rejected as rows "
+                        "of their own (2-D mask, flash attention and grouped-query attention kept)")
+    training.add_scale_args(p)
     p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
     args = p.parse_args(argv)
     for name in ("epochs", "batch_size", "grad_accum", "max_length", "save_every"):
@@ -174,7 +177,7 @@ def encode_side(tokenizer, prompt_ids, prompt, response):
             break
         k += 1
     if k < len(prompt_ids) - 1:  # more than the last token differs: the template is not a prefix
-        raise common.BoundaryError("prompt tokens are not a prefix of prompt + response")
+        raise training.BoundaryError("prompt tokens are not a prefix of prompt + response")
     return {"input_ids": ids, "n_prompt": k}
 
 
@@ -194,7 +197,7 @@ def plan_steps(n_kept, kept, args, world, lengths):
     data and seed, so that a resumed run continues exactly where its checkpoint stopped."""
     steps, per_step = [], args.grad_accum * world
     for epoch in range(args.epochs):
-        batches = common.length_grouped_batches([lengths[i] for i in kept], args.batch_size, args.seed, epoch)
+        batches = training.length_grouped_batches([lengths[i] for i in kept], args.batch_size, args.seed, epoch)
         batches = [[kept[j] for j in b] for b in batches]
         steps += [batches[k:k + per_step] for k in range(0, len(batches), per_step)]
     return steps[:args.max_steps] if args.max_steps else steps
@@ -247,7 +250,7 @@ class PairLogps(torch.nn.Module):
         self.lm, self.dtype = lm, dtype
 
     def forward(self, ids, pos, mask, rows, cols, targets, slots, steps, counted):
-        body, head = common._body_and_head(self.lm)
+        body, head = training._body_and_head(self.lm)
         with torch.autocast(ids.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
             if body is not None:  # only response positions go through the vocabulary projection
                 hidden = body(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False).last_hidden_state
@@ -262,7 +265,7 @@ class PairLogps(torch.nn.Module):
         return sums.sum(1), counts.sum(1)
 
 
-def reference_logps(model, encoded, kept, args, pad_id, device):
+def reference_logps(model, encoded, kept, args, pad_id, device, autocast=None):
     """Summed log-probs of chosen and rejected under the starting policy, computed once
     (no gradient), shared out over ranks and gathered: a [n_pairs, 2] tensor on CPU."""
     import torch.distributed as dist
@@ -270,11 +273,11 @@ def reference_logps(model, encoded, kept, args, pad_id, device):
     order = sorted(kept, key=lambda i: len(encoded[i][0]["input_ids"]) + len(encoded[i][1]["input_ids"]))
     batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)]
     ref = {}
-    scorer = PairLogps(model, common.autocast_dtype(device))
+    scorer = PairLogps(model, autocast)
     model.eval()
     with torch.no_grad():
-        for batch in tqdm(batches[rank::world], desc="reference log-probs", disable=not common.is_main()):
-            inputs = pack_pairs(encoded, batch, pad_id)
+        for batch in tqdm(batches[rank::world], desc="reference log-probs", disable=not training.is_main()):
+            inputs = (pack_pairs if args.layout == "packed" else separate_pairs)(encoded, batch, pad_id)
             sums, _ = scorer(*(x.to(device) for x in inputs))
             for j, i in enumerate(batch):
                 ref[i] = (sums[j].item(), sums[len(batch) + j].item())
@@ -292,15 +295,36 @@ def reference_logps(model, encoded, kept, args, pad_id, device):
 # ---------------------------------------------------------------------------
 # Training
 
-def run_config(args, world):
-    """The settings a checkpoint must share with the run that resumes it."""
-    with open(args.pairs, "rb") as f:
-        data_hash = hashlib.sha256(f.read()).hexdigest()
-    keep = ("loss", "beta", "gamma", "label_smoothing", "sft_weight", "lr", "epochs", "batch_size", "grad_accum",
-            "max_length", "warmup_ratio", "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps",
-            "shard")
-    return dict({k: getattr(args, k) for k in keep}, model=os.path.abspath(common.resolve_model(args.model)),
-                data_sha256=data_hash, world_size=world)
+RESUME_KEYS = ("loss", "beta", "gamma", "label_smoothing", "sft_weight", "lr", "epochs", "batch_size", "grad_accum",
+               "max_length", "warmup_ratio", "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps",
+               "shard", "dtype")
+
+
+def separate_pairs(encoded, indices, pad_id):
+    """The pairs as 2 x len(indices) right-padded rows, every chosen side first, then every rejected
+    side, each with its own prompt (--layout rows): twice the prompt tokens of pack_pairs, but a plain
+    2-D mask, under which SDPA may pick its flash kernels and grouped-query attention stays on.
+    Returns what pack_pairs returns, so PairLogps scores either."""
+    sides = [encoded[i][0] for i in indices] + [encoded[i][1] for i in indices]
+    width = max(len(e["input_ids"]) for e in sides)
+    ids = torch.full((len(sides), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sides), width), dtype=torch.long)
+    rows, cols, targets, slots, steps, counted = [], [], [], [], [], []
+    for b, e in enumerate(sides):
+        n, k = len(e["input_ids"]), min(encoded[indices[b % len(indices)]][0]["n_prompt"],
+                                        encoded[indices[b % len(indices)]][1]["n_prompt"])
+        ids[b, :n] = torch.tensor(e["input_ids"], dtype=torch.long)
+        mask[b, :n] = 1
+        for j in range(n - k):
+            rows.append(b)
+            cols.append(k + j - 1)
+            targets.append(e["input_ids"][k + j])
+            slots.append(b)
+            steps.append(j)
+            counted.append(j >= e["n_prompt"] - k)
+    pos = torch.arange(width).repeat(len(sides), 1)
+    index = [torch.tensor(x, dtype=torch.long) for x in (rows, cols, targets, slots, steps)]
+    return (ids, pos, mask, *index, torch.tensor(counted, dtype=torch.bool))
 
 
 def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, device):
@@ -315,7 +339,8 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, devic
         # A rank without a micro-batch in the last step still runs a dummy one (its loss times 0),
         # so that it joins the gradient all-reduce.
         batch = micro[j] if j < len(micro) else []
-        inputs = pack_pairs(encoded, batch, pad_id) if batch else pack_pairs(dummy, [0], pad_id)
+        layout = pack_pairs if args.layout == "packed" else separate_pairs
+        inputs = layout(encoded, batch, pad_id) if batch else layout(dummy, [0], pad_id)
         sync = world == 1 or args.shard or m == micro_steps - 1
         with nullcontext() if sync else step_model.no_sync():
             sums, counts = step_model(*(x.to(device) for x in inputs))
@@ -332,40 +357,26 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, devic
     return totals, n_global
 
 
-def wrap(model, args, world, device):
-    """What the loop calls: PairLogps, under DDP, or sharded with FSDP2 (--shard)."""
-    lm = PairLogps(model, common.autocast_dtype(device))
-    if args.shard:
-        from torch.distributed.fsdp import fully_shard
-        for layer in model.model.layers:  # one unit per decoder layer, then the rest
-            fully_shard(layer)
-        fully_shard(lm)
-        return lm
-    if world > 1:
-        return torch.nn.parallel.DistributedDataParallel(lm, device_ids=[device.index] if device.type == "cuda" else None)
-    return lm
-
-
 def train(args, rank, world, device):
     pairs = read_pairs(args.pairs)
     os.makedirs(args.out, exist_ok=True)
-    config = run_config(args, world)
-    if common.finished_run(args.out, config):
-        if common.is_main():
+    config = training.run_config(args, RESUME_KEYS, args.pairs, world)
+    if training.finished_run(args.out, config):
+        if training.is_main():
             print(f"{args.out} already holds this finished run; nothing to do")
         return
-    _, saved = common.checkpoint_state(args.out)
-    common.check_resumable(args.out, saved, config)
-    common.set_seed(args.seed)
-    model, tokenizer = common.load_model(args.model, device, torch.float32)
+    _, saved = training.checkpoint_state(args.out)
+    training.check_resumable(args.out, saved, config)
+    training.set_seed(args.seed)
+    model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     try:
         encoded = encode_pairs(tokenizer, pairs, args.max_length)
-    except common.BoundaryError as e:
+    except training.BoundaryError as e:
         raise InputError(args.pairs, None, str(e)) from None
     kept = [i for i, e in enumerate(encoded) if e is not None]
     dropped = len(pairs) - len(kept)
-    if common.is_main():
+    if training.is_main():
         print(f"{len(pairs)} pairs; {dropped} dropped as longer than --max-length {args.max_length}")
     if not kept:
         raise InputError(args.pairs, None, f"no pair fits in --max-length {args.max_length}")
@@ -377,19 +388,20 @@ def train(args, rank, world, device):
     elif saved:
         ref = torch.tensor(saved["reference_logps"], dtype=torch.float32)
     else:
-        ref = reference_logps(model, encoded, kept, args, pad_id, device)
+        ref = reference_logps(model, encoded, kept, args, pad_id, device, autocast)
     if args.lora_rank:
-        common.add_lora(model, args.lora_rank, args.lora_alpha)
-    step_model = wrap(model, args, world, device)
+        training.add_lora(model, args.lora_rank, args.lora_alpha)
+    # before the optimizer: FSDP2 replaces the parameters with sharded ones
+    step_model = training.wrap(PairLogps(model, autocast), model, args, world, device, autocast)
     total = len(steps)
-    params, optimizer, scheduler = common.make_optimizer(model, args, total, device)
+    params, optimizer, scheduler = training.make_optimizer(model, args, total, device)
     start = 0
     if saved:
-        start = common.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
-        if common.is_main():
-            print(f"resuming from {os.path.join(args.out, common.CHECKPOINT_DIR)} at step {start} of {total}")
-    metrics = common.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
-    bar = tqdm(total=total, initial=start, desc=args.loss, unit="step", disable=not common.is_main())
+        start = training.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
+        if training.is_main():
+            print(f"resuming from {os.path.join(args.out, training.CHECKPOINT_DIR)} at step {start} of {total}")
+    metrics = training.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
+    bar = tqdm(total=total, initial=start, desc=args.loss, unit="step", disable=not training.is_main())
     model.train()
     last_saved = start
     try:
@@ -397,10 +409,10 @@ def train(args, rank, world, device):
             t0 = time.perf_counter()
             lr = scheduler.get_last_lr()[0]
             totals, n = train_step(step_model, steps[step], encoded, ref, args, pad_id, world, rank, device)
-            totals = common.all_reduce_sum(totals.tolist(), device)
+            totals = training.all_reduce_sum(totals.tolist(), device)
             loss, rc, rr, acc, margin, pc, pr, tokens = totals
-            norm = common.clip_gradients(params, args.clip)
-            common.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
+            norm = training.clip_gradients(params, args.clip)
+            training.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -414,25 +426,28 @@ def train(args, rank, world, device):
             if (step + 1) % args.save_every == 0 or step + 1 == total:
                 state = {"step": step + 1, "total_steps": total, "config": config, "dropped_pairs": dropped,
                          "reference_logps": ref.tolist() if args.loss != "simpo" else None}
-                common.save_checkpoint(args.out, model, optimizer, scheduler, state)
+                training.save_checkpoint(args.out, model, optimizer, scheduler, state)
                 last_saved = step + 1
     finally:
         bar.close()
         metrics.close()
-    common.finish_run(args, model, tokenizer, {"config": config, "steps": total,
+    training.finish_run(args, model, tokenizer, {"config": config, "steps": total,
                                                "pairs": len(pairs), "dropped_longer_than_max_length": dropped})
 
 
 def main():
     args = parse_args()
-    rank, _, world, device = common.dist_setup(args.device)
+    if args.plan:
+        training.print_plan(args, rows_per_example=2)  # a packed row holds prompt, chosen and rejected
+        return
+    rank, _, world, device = training.dist_setup(args.device)
     try:
         train(args, rank, world, device)
-    except common.TrainingDiverged as e:
+    except training.TrainingDiverged as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     finally:
-        common.dist_cleanup()
+        training.dist_cleanup()
 
 
 if __name__ == "__main__":

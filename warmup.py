@@ -39,6 +39,7 @@ import torch
 from tqdm import tqdm
 
 import common
+import training
 from common import InputError
 
 FAULT_NAN_STEP = "ITOOL_FAULT_NAN_STEP"  # tests only: make the loss of this step NaN
@@ -77,6 +78,7 @@ def parse_args(argv=None):
     p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps (and after each bucket)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    training.add_scale_args(p)
     p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
     args = p.parse_args(argv)
     for name in ("buckets", "epochs", "batch_size", "grad_accum", "max_length", "save_every"):
@@ -90,7 +92,7 @@ def parse_args(argv=None):
 
 
 RESUME_KEYS = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accum", "max_length", "warmup_ratio", "schedule",
-               "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps")
+               "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps", "dtype", "shard")
 
 
 def encode_tasks(tokenizer, tasks, path, max_length):
@@ -98,8 +100,8 @@ def encode_tasks(tokenizer, tasks, path, max_length):
     encoded = []
     for i, task in enumerate(tasks):
         try:
-            encoded.append(common.encode_example(tokenizer, task, task["response"], max_length))
-        except common.BoundaryError as e:
+            encoded.append(training.encode_example(tokenizer, task, task["response"], max_length))
+        except training.BoundaryError as e:
             line = [n for n, _ in common.iter_jsonl(path)][i]
             raise InputError(path, line, str(e)) from None
     return encoded
@@ -122,7 +124,7 @@ def plan_steps(stages, lengths, args, world):
     steps = []
     for s, indices in enumerate(stages):
         for epoch in range(args.epochs):
-            batches = common.length_grouped_batches([lengths[i] for i in indices], args.batch_size, args.seed,
+            batches = training.length_grouped_batches([lengths[i] for i in indices], args.batch_size, args.seed,
                                                     epoch=s * args.epochs + epoch)
             batches = [[indices[j] for j in b] for b in batches]
             per_step = args.grad_accum * world
@@ -145,12 +147,12 @@ def describe(buckets, stages, perplexities, tasks, cumulative, steps):
 
 def score_and_bucket(model, tokenizer, tasks, encoded, args):
     """Perplexity of every gold response under the starting model -> scored.jsonl, and the buckets."""
-    perplexities = common.perplexity(model, tokenizer, tasks, args.batch_size)
+    perplexities = training.perplexity(model, tokenizer, tasks, args.batch_size)
     bad = [tasks[i]["id"] for i, v in enumerate(perplexities) if not math.isfinite(v)]
     if bad:
-        raise common.TrainingDiverged(f"the starting model gives a non-finite perplexity on {len(bad)} examples "
+        raise training.TrainingDiverged(f"the starting model gives a non-finite perplexity on {len(bad)} examples "
                                       f"(first: {bad[0]!r})")
-    if common.is_main():
+    if training.is_main():
         common.write_jsonl(os.path.join(args.out, "scored.jsonl"),
                            [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
     kept = [i for i, e in enumerate(encoded) if e is not None]
@@ -172,7 +174,7 @@ def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
     dropped = sum(e is None for e in encoded)
     curriculum = dict(describe(buckets, stages, perplexities, tasks, args.cumulative, steps),
                       dropped_longer_than_max_length=dropped)
-    if common.is_main():
+    if training.is_main():
         if dropped:
             print(f"dropped {dropped} of {len(tasks)} examples longer than --max-length {args.max_length}")
         for st in curriculum["order"]:
@@ -196,8 +198,8 @@ def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
         # A rank left without a micro-batch in the last step still runs one (with nothing to
         # predict) so that every rank joins DDP's gradient all-reduce.
         examples = [encoded[i] for i in micro[j]] if j < len(micro) else [{"input_ids": [pad_id], "n_prompt": 1}]
-        ids, attention, mask = (x.to(device) for x in common.pad_batch(examples, pad_id))
-        sync = world == 1 or m == micro_steps - 1
+        ids, attention, mask = (x.to(device) for x in training.pad_batch(examples, pad_id))
+        sync = world == 1 or not hasattr(ddp, "no_sync") or m == micro_steps - 1  # FSDP2 reduces every micro-batch
         with nullcontext() if sync else ddp.no_sync():
             sums, _ = ddp(ids, attention, mask)
             if os.environ.get(FAULT_NAN_STEP) == str(step):
@@ -214,39 +216,37 @@ def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
 def train(args, rank, world, device):
     tasks = common.read_tasks(args.data, need_response=True)
     os.makedirs(args.out, exist_ok=True)
-    config = common.run_config(args, RESUME_KEYS, args.data, world)
-    if common.finished_run(args.out, config):
-        if common.is_main():
+    config = training.run_config(args, RESUME_KEYS, args.data, world)
+    if training.finished_run(args.out, config):
+        if training.is_main():
             print(f"{args.out} already holds this finished run; nothing to do")
         return
-    _, saved = common.checkpoint_state(args.out)
-    common.check_resumable(args.out, saved, config)
-    common.set_seed(args.seed)
-    model, tokenizer = common.load_model(args.model, device, torch.float32)
+    _, saved = training.checkpoint_state(args.out)
+    training.check_resumable(args.out, saved, config)
+    training.set_seed(args.seed)
+    model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded = encode_tasks(tokenizer, tasks, args.data, args.max_length)
     perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, saved, world)
-    if common.is_main():
+    if training.is_main():
         common.write_json(os.path.join(args.out, "curriculum.json"), curriculum)
 
     if args.lora_rank:
-        common.add_lora(model, args.lora_rank, args.lora_alpha)
+        training.add_lora(model, args.lora_rank, args.lora_alpha)
+    # before the optimizer: FSDP2 replaces the parameters with sharded ones
+    ddp = training.wrap(training.LogpModel(model, autocast), model, args, world, device, autocast)
     total = len(steps)
     # With one cosine over the stages the hardest stage trains near its tail (about a tenth
     # of the peak lr on average with 3 buckets); per stage, each bucket gets the full schedule.
     phases = [sum(1 for s in steps if s[0] == k) for k in range(len(buckets))] if args.schedule == "stage" else None
-    params, optimizer, scheduler = common.make_optimizer(model, args, total, device, [p for p in phases or [] if p] or None)
+    params, optimizer, scheduler = training.make_optimizer(model, args, total, device, [p for p in phases or [] if p] or None)
     start = 0
     if saved:
-        start = common.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
-        if common.is_main():
-            print(f"resuming from {os.path.join(args.out, common.CHECKPOINT_DIR)} at step {start} of {total}")
-    lm = common.LogpModel(model, common.autocast_dtype(device))
-    ddp = lm
-    if world > 1:
-        ddp = torch.nn.parallel.DistributedDataParallel(lm, device_ids=[device.index] if device.type == "cuda" else None)
-    metrics = common.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
-    bar = tqdm(total=total, initial=start, desc="warm-up", unit="step", disable=not common.is_main())
+        start = training.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
+        if training.is_main():
+            print(f"resuming from {os.path.join(args.out, training.CHECKPOINT_DIR)} at step {start} of {total}")
+    metrics = training.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
+    bar = tqdm(total=total, initial=start, desc="warm-up", unit="step", disable=not training.is_main())
     model.train()
     last_saved = start
     try:
@@ -255,10 +255,10 @@ def train(args, rank, world, device):
             t0 = time.perf_counter()
             lr = scheduler.get_last_lr()[0]
             nll, tokens, padded, n_target = train_step(ddp, micro, encoded, pad_id, world, rank, device, step + 1)
-            nll, tokens, padded = common.all_reduce_sum([nll, tokens, padded], device)
+            nll, tokens, padded = training.all_reduce_sum([nll, tokens, padded], device)
             loss = nll / n_target
-            norm = common.clip_gradients(params, args.clip)
-            common.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
+            norm = training.clip_gradients(params, args.clip)
+            training.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -271,27 +271,30 @@ def train(args, rank, world, device):
             if (step + 1) % args.save_every == 0 or step + 1 == total or steps[step + 1][0] != stage:
                 state = {"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "total_steps": total, "config": config,
                          "perplexities": perplexities, "buckets": buckets}
-                common.save_checkpoint(args.out, model, optimizer, scheduler, state)
+                training.save_checkpoint(args.out, model, optimizer, scheduler, state)
                 last_saved = step + 1
     finally:  # close the bar first, so that an error message gets a line of its own
         bar.close()
         metrics.close()
 
-    common.finish_run(args, model, tokenizer, {"config": config, "steps": total})
-    if common.is_main():
+    training.finish_run(args, model, tokenizer, {"config": config, "steps": total})
+    if training.is_main():
         print(f"saved {args.out} ({total} steps)")
 
 
 def main():
     args = parse_args()
-    rank, _, world, device = common.dist_setup(args.device)
+    if args.plan:
+        training.print_plan(args)
+        return
+    rank, _, world, device = training.dist_setup(args.device)
     try:
         train(args, rank, world, device)
-    except common.TrainingDiverged as e:
+    except training.TrainingDiverged as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     finally:
-        common.dist_cleanup()
+        training.dist_cleanup()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from results import RESULTS, ROOT, competing, write_section  # noqa: E402  (bench/results.py)
 import common  # noqa: E402
+import training  # noqa: E402
 import eval as itool_eval  # noqa: E402
 
 HEADING = "## eval.py: continuous batching against padded batches"
@@ -40,7 +41,7 @@ def main():
 
     import torch
     cases = itool_eval.limit_cases(itool_eval.load_cases(args.data), args.limit)
-    model, tok = common.load_model(args.model)
+    model, tok = training.load_model(args.model)
     prompts = [common.render_prompt(tok, c["task"]) for c in cases]
     lengths = [len(tok(x, add_special_tokens=False)["input_ids"]) for x in prompts]
     for mode in MODES:  # warm-up

@@ -24,6 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from results import ROOT, competing, write_section  # noqa: E402  (bench/results.py)
 import common  # noqa: E402
+import training  # noqa: E402
 import mcts  # noqa: E402
 import prefs  # noqa: E402
 
@@ -42,8 +43,8 @@ def main():
     args = p.parse_args()
 
     import torch
-    device, dtype = common.pick_device()
-    model, tok = common.load_model(args.model, device, dtype)
+    device, dtype = training.pick_device()
+    model, tok = training.load_model(args.model, device, dtype)
     model.eval()
     tasks = common.read_tasks(args.data, need_response=True)
     by_id = {t["id"]: t for t in tasks}

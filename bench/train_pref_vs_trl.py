@@ -61,6 +61,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+import training  # noqa: E402
 from results import write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## train_pref.py vs TRL"
@@ -109,7 +110,7 @@ def make_pairs(args, folder):
     subprocess.run([sys.executable, os.path.join(ROOT, "synth.py"), "--out", data, "--train", "200", "--test", "20",
                     "--seed", "0"], check=True, stdout=subprocess.DEVNULL)
     tasks = common.read_tasks(os.path.join(data, "train.jsonl"), need_response=True)
-    tok = common.load_tokenizer(common.resolve_model(args.model))
+    tok = training.load_tokenizer(training.resolve_model(args.model))
     need = args.steps * args.batch_size
     pairs, seen = [], 0
     for task in tasks:
@@ -156,14 +157,14 @@ def arm_train_pref(args):
         torch.set_num_threads(args.threads)
     out = os.path.join(args.workdir, f"train_pref-{args.loss}")
     s = SETTINGS[args.loss]
-    argv = ["--model", common.resolve_model(args.model), "--pairs", args.pairs, "--out", out, "--loss", args.loss,
+    argv = ["--model", training.resolve_model(args.model), "--pairs", args.pairs, "--out", out, "--loss", args.loss,
             "--beta", str(s["beta"]), "--gamma", str(s["gamma"]), "--lr", str(args.lr),
             "--batch-size", str(args.batch_size), "--max-steps", str(args.steps), "--epochs", "1",
             "--max-length", str(args.max_length), "--lora-rank", "8", "--lora-alpha", "16",
             "--save-every", "1000", "--device", "cpu", "--seed", "0"]
     seen = {"cpu": [], "hwm": [], "ref_s": None, "ref": None}
 
-    original_log = common.MetricsLog.log
+    original_log = training.MetricsLog.log
 
     def log(self, row):  # called right after each step (its `seconds` already measured)
         seen["cpu"].append(time.process_time())
@@ -179,7 +180,7 @@ def arm_train_pref(args):
         seen["ref"] = table.tolist()
         return table
 
-    common.MetricsLog.log = log
+    training.MetricsLog.log = log
     train_pref.reference_logps = reference_logps
     sys.argv = ["train_pref.py"] + argv
     cpu0 = time.process_time()
@@ -203,8 +204,8 @@ def arm_trl(args):
     from transformers import TrainerCallback
     if args.threads:
         torch.set_num_threads(args.threads)
-    model_dir = common.resolve_model(args.model)
-    model, tok = common.load_model(model_dir, torch.device("cpu"), torch.float32)
+    model_dir = training.resolve_model(args.model)
+    model, tok = training.load_model(model_dir, torch.device("cpu"), torch.float32)
     pairs = train_pref.read_pairs(args.pairs)
     encoded = train_pref.encode_pairs(tok, pairs, args.max_length)
     steps = plan(args, encoded)

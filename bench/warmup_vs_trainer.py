@@ -31,6 +31,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
+import training  # noqa: E402
 from results import write_section  # noqa: E402  (bench/results.py)
 import warmup  # noqa: E402
 
@@ -51,10 +52,10 @@ def elapsed(start):
 def run_warmup(model_dir, encoded, batches, args, device):
     """Arm A: warmup.py's step on each batch; returns (seconds per step, losses, final weights)."""
     import torch
-    model, tok = common.load_model(model_dir, device, torch.float32)
+    model, tok = training.load_model(model_dir, device, torch.float32)
     opt_args = argparse.Namespace(lr=args.lr, weight_decay=0.0, warmup_ratio=args.warmup_ratio)
-    params, optimizer, scheduler = common.make_optimizer(model, opt_args, len(batches), device)
-    lm = common.LogpModel(model, common.autocast_dtype(device))
+    params, optimizer, scheduler = training.make_optimizer(model, opt_args, len(batches), device)
+    lm = training.LogpModel(model, training.autocast_dtype(device))
     model.train()
     times, losses = [], []
     for k, batch in enumerate(batches):
@@ -96,10 +97,10 @@ def run_trainer(model_dir, encoded, batches, args, device):
             self.times.append(elapsed(self.start))
 
     def collate(examples):
-        ids, attention, mask = common.pad_batch(examples, tok.pad_token_id)
+        ids, attention, mask = training.pad_batch(examples, tok.pad_token_id)
         return {"input_ids": ids, "attention_mask": attention, "labels": ids.masked_fill(~mask, -100)}
 
-    model, tok = common.load_model(model_dir, device, torch.float32)
+    model, tok = training.load_model(model_dir, device, torch.float32)
     timer = StepTimer()
     with tempfile.TemporaryDirectory() as tmp:
         targs = TrainingArguments(
@@ -143,13 +144,13 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model_dir = common.resolve_model(args.model)
+    model_dir = training.resolve_model(args.model)
     data = training_data(args)
     tasks = common.read_tasks(data, need_response=True)
-    tok = common.load_tokenizer(model_dir)
-    encoded = [common.encode_example(tok, t, t["response"], args.max_length) for t in tasks]
+    tok = training.load_tokenizer(model_dir)
+    encoded = [training.encode_example(tok, t, t["response"], args.max_length) for t in tasks]
     kept = [i for i, e in enumerate(encoded) if e is not None]
-    grouped = common.length_grouped_batches([len(encoded[i]["input_ids"]) for i in kept], args.batch_size, seed=0)
+    grouped = training.length_grouped_batches([len(encoded[i]["input_ids"]) for i in kept], args.batch_size, seed=0)
     batches = [[kept[j] for j in b] for b in grouped if len(b) == args.batch_size][:args.steps]
     if len(batches) < args.steps or args.steps < 2:
         raise common.InputError(data, None, f"only {len(batches)} full batches within --max-length {args.max_length}")

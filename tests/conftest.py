@@ -16,3 +16,7 @@ def tiny_model_dir(tmp_path_factory):
     default model), saved once per session as a Hugging Face folder; returns its path."""
     import tiny
     return tiny.make_tiny_model_dir(tmp_path_factory.mktemp("tiny-model"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cuda: needs a CUDA device (bench/gpu.sh runs them; skipped elsewhere)")

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import common  # noqa: E402
+import training  # noqa: E402
 
 TOOL = {"name": "get_weather", "description": "Current weather.",
         "parameters": {"type": "object", "properties": {"city": {"type": "string"},
@@ -157,7 +158,7 @@ def test_default_model_conversion(tmp_path, monkeypatch):
     import torch
     from transformers import AutoModelForCausalLM
     monkeypatch.setenv("ITOOL_CACHE", str(tmp_path / "cache"))
-    folder = common.resolve_model(None)
+    folder = training.resolve_model(None)
     assert folder == str(tmp_path / "cache" / common.DEFAULT_MODEL_NAME)
     files = set(os.listdir(folder))
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= files
@@ -165,20 +166,20 @@ def test_default_model_conversion(tmp_path, monkeypatch):
     config = json.loads((Path(folder) / "config.json").read_text())
     assert "quantization_config" not in config and config["model_type"] == "llama"
 
-    model, tok = common.load_model(folder, torch.device("cpu"), torch.float32)
+    model, tok = training.load_model(folder, torch.device("cpu"), torch.float32)
     prompt = common.render_prompt(tok, TASK)
     assert prompt.startswith("<|im_start|>system\nYou are an expert in composing functions.")
     assert prompt.endswith("<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n")
     assert tok.pad_token == "<|im_end|>" == tok.eos_token
     ids = tok(prompt + TASK["response"], return_tensors="pt", add_special_tokens=False).input_ids
-    gguf_dir, gguf_name = os.path.split(common._gguf_path())
+    gguf_dir, gguf_name = os.path.split(training._gguf_path())
     reference = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_name)
     with torch.no_grad():
         ours, theirs = model(ids).logits, reference(ids).logits
     assert torch.allclose(ours, theirs, atol=1e-4)
 
     stamp = os.stat(Path(folder) / "model.safetensors").st_mtime_ns
-    assert common.resolve_model(None) == folder  # cached: no second conversion
+    assert training.resolve_model(None) == folder  # cached: no second conversion
     assert os.stat(Path(folder) / "model.safetensors").st_mtime_ns == stamp
 
 

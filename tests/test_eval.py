@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import common  # noqa: E402
+import training  # noqa: E402
 import eval as itool_eval  # noqa: E402
 
 HAVE_BFCL = importlib.util.find_spec("bfcl_eval") is not None
@@ -403,7 +404,7 @@ def test_summary_aggregates():
 
 def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
     import torch
-    model, tok = common.load_model(tiny_model_dir, device="cpu")
+    model, tok = training.load_model(tiny_model_dir, device="cpu")
     torch.manual_seed(0)
     with torch.no_grad():  # larger weights: the random model's greedy outputs differ per prompt and some end early
         for p in model.parameters():

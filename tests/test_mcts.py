@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import common
+import training
 import eval as bfcl
 import engine
 import mcts
@@ -65,7 +66,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def policy(tiny_model_dir):
-    model, tok = common.load_model(str(tiny_model_dir), "cpu")
+    model, tok = training.load_model(str(tiny_model_dir), "cpu")
     return model.eval(), tok
 
 
@@ -340,7 +341,7 @@ def test_deficiency_selection_per_group_and_reuse(data, policy):
     args = mcts.parse_args(["--data", path, "--out", out])
     config = mcts.settings(args)
     selected = mcts.select_examples(model, tok, tasks, args, config)
-    ppl = common.perplexity(model, tok, tasks)
+    ppl = training.perplexity(model, tok, tasks)
     by_group = {"call": [s for s in selected if s["group"] == "call"],
                 "no_call": [s for s in selected if s["group"] == "no_call"]}
     assert len(by_group["call"]) == 3 and len(by_group["no_call"]) == 1  # ceil(0.3 * 10), ceil(0.3 * 3)

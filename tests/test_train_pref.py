@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import common
+import training
 import tiny
 import train_pref
 
@@ -111,15 +111,15 @@ def metrics(folder):
 
 def test_gradients_reach_only_the_policy(tiny_model_dir):
     """Reference log-probs are constants and, under LoRA, only the adapters get gradients."""
-    model, tok = common.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
+    model, tok = training.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
     encoded = train_pref.encode_pairs(tok, make_pairs(4), 2048)
     args = train_pref.parse_args(["--pairs", "x", "--out", "y", "--loss", "dpo"])
     ref = train_pref.reference_logps(model, encoded, [0, 1, 2, 3], args, tok.pad_token_id, torch.device("cpu"))
     assert not ref.requires_grad
-    common.add_lora(model, 4, 8)
+    training.add_lora(model, 4, 8)
     with torch.no_grad():  # non-zero B so that the loss depends on both LoRA factors
         for m in model.modules():
-            if isinstance(m, common.LoRALinear):
+            if isinstance(m, training.LoRALinear):
                 m.lora_B.normal_(0, 0.1)
     sums, counts = train_pref.PairLogps(model)(*train_pref.pack_pairs(encoded, [0, 1, 2, 3], tok.pad_token_id))
     losses, *_ = train_pref.preference_loss(args, sums, counts, ref)
@@ -132,9 +132,10 @@ def test_gradients_reach_only_the_policy(tiny_model_dir):
 
 
 def test_packed_pairs_score_each_side_as_alone(tiny_model_dir):
-    """One row per pair (prompt once, then chosen, then rejected) gives the log-probs of the two
-    sides scored as separate sequences, also where a side merges a token with the prompt."""
-    model, tok = common.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
+    """One row per pair (prompt once, then chosen, then rejected), and one row per side, give the
+    log-probs of the two sides scored as separate sequences, also where a side merges a token
+    with the prompt."""
+    model, tok = training.load_model(tiny_model_dir, torch.device("cpu"), torch.float32)
     pairs = make_pairs(5)
     pairs[1]["prefix"], pairs[1]["chosen"] = "[get_weather(city=", '"Oslo")]'  # a different city
     pairs[2]["prefix"], pairs[2]["rejected"] = "[get_weather", "(city=\"Lima\")]"
@@ -142,9 +143,13 @@ def test_packed_pairs_score_each_side_as_alone(tiny_model_dir):
     encoded = train_pref.encode_pairs(tok, pairs, 2048)
     sums, counts = train_pref.PairLogps(model)(*train_pref.pack_pairs(encoded, range(5), tok.pad_token_id))
     sides = [encoded[i][0] for i in range(5)] + [encoded[i][1] for i in range(5)]
-    alone, n_alone = common.response_logps(model, *common.pad_batch(sides, tok.pad_token_id))
+    alone, n_alone = training.response_logps(model, *training.pad_batch(sides, tok.pad_token_id))
     assert counts.tolist() == n_alone.tolist() and counts[3] == 0
     assert torch.allclose(sums, alone, atol=1e-5)
+    # --layout rows: each side a row of its own, the same figures
+    rows, n_rows = train_pref.PairLogps(model)(*train_pref.separate_pairs(encoded, list(range(5)), tok.pad_token_id))
+    assert n_rows.tolist() == n_alone.tolist()
+    assert torch.allclose(rows, alone, atol=1e-5)
 
 
 @pytest.mark.parametrize("loss", ["simpo", "dpo", "ipo"])

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import common
+import training
 import tiny
 import warmup
 
@@ -61,10 +62,10 @@ def baseline(fixture):
 
 def test_loss_mask_covers_response_and_end_of_turn(fixture):
     _, model, _ = fixture
-    tok = common.load_tokenizer(model)
+    tok = training.load_tokenizer(model)
     tasks = tiny.make_tiny_tasks(3)
-    encoded = [common.encode_example(tok, t, t["response"]) for t in tasks]
-    ids, attention, mask = common.pad_batch(encoded, tok.pad_token_id)
+    encoded = [training.encode_example(tok, t, t["response"]) for t in tasks]
+    ids, attention, mask = training.pad_batch(encoded, tok.pad_token_id)
     assert tok.pad_token_id == tok.eos_token_id  # so masks must come from lengths
     for i, (t, e) in enumerate(zip(tasks, encoded)):
         n = len(e["input_ids"])
@@ -72,15 +73,15 @@ def test_loss_mask_covers_response_and_end_of_turn(fixture):
         assert tok.decode(ids[i][mask[i]]) == t["response"] + "<|im_end|>"
         assert tok.decode(ids[i, :e["n_prompt"]]) == common.render_prompt(tok, t)
         assert not mask[i, n:].any()
-    assert common.encode_example(tok, tasks[0], tasks[0]["response"], max_length=10) is None
+    assert training.encode_example(tok, tasks[0], tasks[0]["response"], max_length=10) is None
 
 
 def test_boundary_assertion_fires_when_response_merges_with_prompt(fixture, tmp_path):
     broken = tiny.make_tiny_tokenizer(common.CHATML_TEMPLATE.replace("assistant\n", "assistant "))
     task = dict(tiny.make_tiny_tasks(1)[0], response="the answer")
     assert len(broken(" the", add_special_tokens=False)["input_ids"]) == 1  # " " + "the" merge into one token
-    with pytest.raises(common.BoundaryError, match="do not start with the tokens of the prompt"):
-        common.encode_example(broken, task, task["response"])
+    with pytest.raises(training.BoundaryError, match="do not start with the tokens of the prompt"):
+        training.encode_example(broken, task, task["response"])
     data = tmp_path / "t.jsonl"
     data.write_text("\n" + json.dumps(task) + "\n")  # the blank line still counts
     with pytest.raises(common.InputError, match=r"t\.jsonl:2: task 'tiny-0': the tokens of prompt\+response"):
@@ -130,7 +131,7 @@ def test_metrics_per_step(baseline):
 def test_schedule_per_stage_against_single():
     def lrs(phases):
         args = argparse.Namespace(lr=1.0, weight_decay=0.0, warmup_ratio=0.1)
-        _, optimizer, scheduler = common.make_optimizer(torch.nn.Linear(2, 2), args, 24, torch.device("cpu"), phases)
+        _, optimizer, scheduler = training.make_optimizer(torch.nn.Linear(2, 2), args, 24, torch.device("cpu"), phases)
         out = []
         for _ in range(24):
             out.append(scheduler.get_last_lr()[0])
@@ -147,10 +148,10 @@ def test_schedule_per_stage_against_single():
 
 def test_response_logps_matches_full_logits(fixture):
     _, model_dir, _ = fixture
-    model, tok = common.load_model(model_dir, torch.device("cpu"), torch.float32)
-    encoded = [common.encode_example(tok, t, t["response"]) for t in tiny.make_tiny_tasks(4)]
-    ids, attention, mask = common.pad_batch(encoded, tok.pad_token_id)
-    sums, counts = common.response_logps(model, ids, attention, mask)
+    model, tok = training.load_model(model_dir, torch.device("cpu"), torch.float32)
+    encoded = [training.encode_example(tok, t, t["response"]) for t in tiny.make_tiny_tasks(4)]
+    ids, attention, mask = training.pad_batch(encoded, tok.pad_token_id)
+    sums, counts = training.response_logps(model, ids, attention, mask)
     logp = torch.log_softmax(model(input_ids=ids, attention_mask=attention).logits[:, :-1], -1)
     full = (logp.gather(-1, ids[:, 1:, None]).squeeze(-1) * mask[:, 1:]).sum(1)
     assert torch.allclose(sums, full, atol=1e-4)
@@ -160,24 +161,24 @@ def test_response_logps_matches_full_logits(fixture):
 def test_lora_wrapped_equals_merged_and_reloaded(fixture, tmp_path):
     from transformers import AutoModelForCausalLM
     _, model_dir, _ = fixture
-    model, tok = common.load_model(model_dir, torch.device("cpu"), torch.float32)
-    common.add_lora(model, rank=4, alpha=8)
-    wrapped = [n for n, m in model.named_modules() if isinstance(m, common.LoRALinear)]
+    model, tok = training.load_model(model_dir, torch.device("cpu"), torch.float32)
+    training.add_lora(model, rank=4, alpha=8)
+    wrapped = [n for n, m in model.named_modules() if isinstance(m, training.LoRALinear)]
     assert len(wrapped) == 2 * 7  # q k v o gate up down, per layer; never lm_head
     assert all(n.endswith("lora_A") or n.endswith("lora_B") for n, p in model.named_parameters() if p.requires_grad)
     torch.manual_seed(1)
     for m in model.modules():
-        if isinstance(m, common.LoRALinear):
+        if isinstance(m, training.LoRALinear):
             torch.nn.init.normal_(m.lora_B, std=0.05)  # B = 0 would make the test vacuous
     ids = torch.tensor([tok("<|im_start|>user\nWhat is the weather in Paris?", add_special_tokens=False)["input_ids"]])
     with torch.no_grad():
         before = model(input_ids=ids).logits
         plain = AutoModelForCausalLM.from_pretrained(model_dir)(input_ids=ids).logits
         assert not torch.allclose(before, plain, atol=1e-3)
-        common.merge_lora(model)
-        assert not any(isinstance(m, common.LoRALinear) for m in model.modules())
+        training.merge_lora(model)
+        assert not any(isinstance(m, training.LoRALinear) for m in model.modules())
         assert torch.allclose(model(input_ids=ids).logits, before, atol=1e-5)
-        common.save_model(str(tmp_path), model, tok)
+        training.save_model(str(tmp_path), model, tok)
         assert not any("lora" in k for k in weights(tmp_path))
         reloaded = AutoModelForCausalLM.from_pretrained(tmp_path, use_safetensors=True)
         assert torch.allclose(reloaded(input_ids=ids).logits, before, atol=1e-5)
