@@ -259,7 +259,8 @@ class PairLogps(torch.nn.Module):
                 logits = self.lm(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False).logits[rows, cols]
         logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
         # Dense (pair side, token) grids summed by rows: index_add would use atomics (nondeterministic) on CUDA.
-        shape = (2 * ids.shape[0], int(steps.max()) + 1 if len(steps) else 1)
+        sides = 2 * ids.shape[0] if mask.dim() == 4 else ids.shape[0]  # packed: both sides in a row
+        shape = (sides, int(steps.max()) + 1 if len(steps) else 1)
         sums = torch.zeros(shape, device=ids.device).index_put((slots, steps), torch.where(counted, logp, 0.0))
         counts = torch.zeros(shape, dtype=torch.long, device=ids.device).index_put((slots, steps), counted.long())
         return sums.sum(1), counts.sum(1)
