@@ -182,6 +182,34 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
     assert outs[0]["train"] != outs[2]["train"] and outs[0]["test"] != outs[2]["test"]
 
 
+# sha256 of `python synth.py --out d/` (defaults: --train 2000 --test 400 --seed 0). The catalogue
+# moving between files or formats must not change a byte; a change to the catalogue or the
+# generator that is meant to change the data updates these.
+PINNED = {"train": "9d492d525e4625abcd6c5c0e133ca8c3968d4ce34a1922e12ebadc0fb49f4b88",
+          "test": "53cd966e40664565e2681f54e4d87500fd3927ab5d8bedba1de28a5c72ba9b33"}
+
+
+def test_default_output_is_pinned(tmp_path):
+    import hashlib
+    proc = run_synth(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for split, digest in PINNED.items():
+        assert hashlib.sha256((tmp_path / f"{split}.jsonl").read_bytes()).hexdigest() == digest, split
+
+
+def test_broken_catalogue_names_file_and_line(tmp_path):
+    import shutil
+    for name in ("synth.py", "common.py"):
+        shutil.copy(os.path.join(ROOT, name), tmp_path / name)
+    text = open(os.path.join(ROOT, "synth_catalogue.json"), encoding="utf-8").read().splitlines()
+    text[5] = text[5] + ","  # a trailing comma the JSON reader rejects
+    (tmp_path / "synth_catalogue.json").write_text("\n".join(text), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(tmp_path / "synth.py"), "--out", str(tmp_path / "d")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "synth_catalogue.json:" in proc.stderr
+
+
 def test_no_bfcl_function_names():
     spec = importlib.util.find_spec("bfcl_eval")  # located, never imported (heavy dependencies)
     if spec is None or not spec.submodule_search_locations:
