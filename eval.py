@@ -35,30 +35,12 @@ import re
 import sys
 import time
 
+import checker
 import common
 
-# BFCL's category -> the task category (SPEC.md section 3) that decides how it is checked.
-BFCL_CATEGORIES = {
-    "simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
-    "parallel_multiple": "parallel_multiple", "irrelevance": "irrelevance",
-    "live_simple": "simple", "live_multiple": "multiple", "live_parallel": "parallel",
-    "live_parallel_multiple": "parallel_multiple", "live_irrelevance": "irrelevance",
-}
 ALIASES = {"simple": "simple_python"}
 LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
-ERROR_CLASSES = ("parse_error", "wrong_count", "wrong_function", "missing_param",
-                 "unexpected_param", "wrong_type", "wrong_value", "spurious_call")
 PYTHON_HINT = " Note that the provided function is in Python 3 syntax."  # BFCL adds it to every description
-
-# BFCL's type names -> the Python type a value must have (ast_checker's PYTHON_TYPE_MAPPING).
-PY_TYPES = {"string": str, "integer": int, "float": float, "boolean": bool,
-            "array": list, "tuple": list, "dict": dict, "any": str}
-# Type names a task file may use -> BFCL's names, for the checker.
-TO_BFCL_TYPE = {"object": "dict", "dict": "dict", "number": "float", "float": "float", "double": "float",
-                "integer": "integer", "int": "integer", "long": "integer", "string": "string", "str": "string",
-                "char": "string", "boolean": "boolean", "bool": "boolean", "array": "array", "list": "array",
-                "tuple": "tuple", "any": "any"}
-
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -105,14 +87,14 @@ def bfcl_data_dir(bfcl_dir):
 def load_bfcl(spec, bfcl_dir=None):
     names = list(dict.fromkeys(ALIASES.get(c.strip(), c.strip()) for c in spec[5:].split(",") if c.strip()))
     for name in names or [""]:
-        if name not in BFCL_CATEGORIES:
+        if name not in checker.BFCL_CATEGORIES:
             raise common.InputError(spec, None, f"unknown BFCL category {name!r} "
-                                    f"(known: {', '.join(BFCL_CATEGORIES)})")
+                                    f"(known: {', '.join(checker.BFCL_CATEGORIES)})")
     folder = bfcl_data_dir(bfcl_dir)
     cases = []
     for cat in names:
         answers = {}
-        if BFCL_CATEGORIES[cat] != "irrelevance":
+        if checker.BFCL_CATEGORIES[cat] != "irrelevance":
             path = os.path.join(folder, "possible_answer", f"BFCL_v4_{cat}.json")
             for n, row in common.iter_jsonl(path):
                 if not isinstance(row.get("ground_truth"), list):
@@ -133,33 +115,14 @@ def load_bfcl(spec, bfcl_dir=None):
 
 
 def bfcl_case(row, cat, answers):
-    if BFCL_CATEGORIES[cat] != "irrelevance" and row["id"] not in answers:
+    if checker.BFCL_CATEGORIES[cat] != "irrelevance" and row["id"] not in answers:
         raise KeyError(f"no possible answer for {row['id']!r}")
     docs = row["function"]
     tools = [dict(d, description=d.get("description", "") + PYTHON_HINT,
                   parameters=common.to_json_schema(d["parameters"])) for d in docs]
-    task = {"id": row["id"], "category": BFCL_CATEGORIES[cat], "tools": tools,
+    task = {"id": row["id"], "category": checker.BFCL_CATEGORIES[cat], "tools": tools,
             "messages": row["question"][0], "answer": answers.get(row["id"], [])}
     return {"id": row["id"], "category": cat, "task": task, "docs": docs}
-
-
-def to_bfcl_schema(schema):
-    """A task's JSON schema with BFCL's type names, which the checker's rules are written in."""
-    out = dict(schema)
-    t = out.get("type")
-    if isinstance(t, list):  # ["string", "null"]
-        t = next((x for x in t if x != "null"), None)
-    out["type"] = TO_BFCL_TYPE.get(t.lower(), "any") if isinstance(t, str) else "any"
-    if isinstance(out.get("properties"), dict):
-        out["properties"] = {k: to_bfcl_schema(v) if isinstance(v, dict) else v for k, v in out["properties"].items()}
-    if isinstance(out.get("items"), dict):
-        out["items"] = to_bfcl_schema(out["items"])
-    return out
-
-
-def tool_docs(task):
-    """The task's tools as the checker reads them (BFCL's type names)."""
-    return [dict(t, parameters=to_bfcl_schema(t["parameters"])) for t in task["tools"]]
 
 
 def load_task_file(path):
@@ -175,7 +138,7 @@ def load_task_file(path):
         if problem:
             raise common.InputError(path, n, problem)
         seen.add(task["id"])
-        cases.append({"id": task["id"], "category": task["category"], "task": task, "docs": tool_docs(task)})
+        cases.append({"id": task["id"], "category": task["category"], "task": task, "docs": checker.tool_docs(task)})
     if not cases:
         raise common.InputError(path, None, "no tasks in file")
     return cases
@@ -267,145 +230,6 @@ def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=16
 
 
 # ---------------------------------------------------------------------------
-# Checking: BFCL's eval runner + ast_checker, restated
-
-def normalize(text):
-    """BFCL's string normalisation: drop spaces and ,./-_*^, lower-case, ' -> "."""
-    return re.sub(r"[ ,./\-_*^]", "", text).lower().replace("'", '"')
-
-
-def _norm_all(seq):
-    # Indexing (not iterating) as BFCL does, so a string answer is read character by character.
-    return [normalize(seq[j]) if type(seq[j]) is str else seq[j] for j in range(len(seq))]
-
-
-def _answer_type(values):
-    return next((type(v) for v in values if v != ""), None)  # "" marks an optional parameter
-
-
-def _type_ok(value, values, expected, nested):
-    """(passes, is_variable). A value of the gold answer's type passes even when the doc says
-    otherwise: BFCL reads that as the model naming a variable. Element types are checked one
-    level deep, against some acceptable list."""
-    gold_type = _answer_type(values)
-    variable = gold_type is not None and gold_type is not expected
-    if type(value) is expected:
-        if nested is None:
-            return True, variable
-        for item in values:
-            if type(item) is not list or all(_type_ok(v, item, nested, None)[0] for v in value):
-                return True, variable
-        return False, False
-    return (True, True) if gold_type is not None and type(value) is gold_type else (False, False)
-
-
-def _dict_ok(value, values):
-    for gold in values:
-        if gold == "":
-            continue
-        if all(k in gold and (normalize(v) if type(v) is str else v) in _norm_all(gold[k]) for k, v in value.items()) \
-                and all(k in value or "" in v for k, v in gold.items()):
-            return True
-    return False
-
-
-def _value_ok(value, values, expected, nested, variable):
-    if variable:
-        return value in values
-    if expected is dict:
-        return _dict_ok(value, values)
-    if expected is list and nested is dict:
-        return any(len(value) == len(gold) and all(_dict_ok(value[i], [gold[i]]) for i in range(len(value)))
-                   for gold in values)
-    if expected is str:
-        return normalize(value) in [normalize(v) for v in values if type(v) is str]
-    if expected is list:
-        return [normalize(v) if type(v) is str else v for v in value] in [_norm_all(g) for g in values]
-    return value in values
-
-
-def check_call(doc, call, gold):
-    """Error class of one output call against one gold call and its doc, None when it matches."""
-    answers = next(iter(gold.values()))
-    if doc["name"] not in call:
-        return "wrong_function"
-    args = call[doc["name"]]
-    props = doc["parameters"]["properties"]
-    if any(p not in args for p in doc["parameters"].get("required", [])):
-        return "missing_param"
-    for name, value in args.items():
-        if name not in props or name not in answers:
-            return "unexpected_param"
-        type_name = props[name]["type"]
-        expected = PY_TYPES[type_name]
-        nested = None
-        if type_name in ("array", "tuple") and "items" in props[name]:
-            nested = PY_TYPES[props[name]["items"]["type"]]
-        if type_name == "tuple" and type(value) is tuple:
-            value = list(value)  # gold answers went through JSON, where tuples become lists
-        if type_name == "float" and type(value) is int:
-            value = float(value)
-        ok, variable = _type_ok(value, answers[name], expected, nested)
-        if not ok:
-            return "wrong_type"
-        if not _value_ok(value, answers[name], expected, nested, variable):
-            return "wrong_value"
-    if any(p not in args and "" not in values for p, values in answers.items()):
-        return "missing_param"
-    return None
-
-
-def _doc(docs, name):
-    return next((d for d in docs if d["name"] == name), None)
-
-
-def check_calls(category, docs, answer, calls):
-    """BFCL's dispatch on the category name: `parallel` matches calls in any order (greedily,
-    first fit, as BFCL), `multiple` needs as many calls as the answer and checks the first,
-    the rest need exactly one call."""
-    if "parallel" in category:
-        if len(calls) != len(answer):
-            return "wrong_count"
-        free = list(range(len(calls)))
-        for gold in answer:
-            doc = _doc(docs, next(iter(gold)))
-            errors = []
-            for i in free:
-                error = check_call(doc, calls[i], gold)
-                if error is None:
-                    free.remove(i)
-                    break
-                errors.append(error)
-            else:
-                # The call that has the right name tells what went wrong; none has it: wrong_function.
-                return next((e for e in errors if e != "wrong_function"), "wrong_function")
-        return None
-    if len(calls) != len(answer if "multiple" in category else [None]):
-        return "wrong_count"
-    return check_call(_doc(docs, next(iter(answer[0]))), calls[0], answer[0])
-
-
-def score(case, output):
-    """One results row. Irrelevance passes when no call comes out (text that does not parse
-    included); elsewhere text that does not parse is a parse_error."""
-    try:
-        calls = common.parse_calls(output)
-    except ValueError:
-        calls = None
-    if BFCL_CATEGORIES.get(case["category"], case["category"]) == "irrelevance":
-        error = "spurious_call" if calls else None
-    elif calls is None:
-        error = "parse_error"
-    else:
-        try:
-            error = check_calls(case["category"], case["docs"], case["task"]["answer"], calls)
-        except Exception:  # a gold answer or doc shape that BFCL's checker itself would crash on
-            error = "wrong_value"
-    return {"id": case["id"], "category": case["category"], "valid": error is None,
-            "error_type": error, "output": output}
-
-
-# ---------------------------------------------------------------------------
 # Predictions, summary, main
 
 def read_predictions(path, cases, known_ids):
@@ -432,13 +256,13 @@ def summarize(rows):
     by_cat = {}
     for r in rows:
         by_cat.setdefault(r["category"], []).append(r)
-    order = ["simple_python", "simple"] + list(BFCL_CATEGORIES)[1:]
+    order = ["simple_python", "simple"] + list(checker.BFCL_CATEGORIES)[1:]
     by_cat = dict(sorted(by_cat.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     cats = {c: {"n": len(rs), "correct": sum(r["valid"] for r in rs), "accuracy": _acc(rs)} for c, rs in by_cat.items()}
     simple = "simple_python" if "simple_python" in cats else "simple"
     non_live = [simple, "multiple", "parallel", "parallel_multiple"]
     live = [c for c in LIVE_AST if c in cats]
-    errors = {e: 0 for e in ERROR_CLASSES}
+    errors = {e: 0 for e in checker.ERROR_CLASSES}
     for r in rows:
         if r["error_type"]:
             errors[r["error_type"]] += 1
@@ -594,7 +418,7 @@ def main(argv=None):
         meta.update(model=model_dir, device=str(model.device), batch_size=args.batch_size,
                     max_new_tokens=args.max_new_tokens, generate_seconds=round(seconds, 1),
                     generated=len(todo), cases_per_second=round(len(todo) / seconds, 3) if seconds and todo else None)
-    rows = [score(c, o) for c, o in zip(cases, outputs)]
+    rows = [checker.score(c, o) for c, o in zip(cases, outputs)]
     if args.predictions:  # no answer is a failure, even where BFCL would pass empty text
         for row in rows:
             if row["id"] not in given:

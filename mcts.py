@@ -37,7 +37,7 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    with the gold answer fragment by fragment (a fragment: a function name, an argument
    name, a value; `done` counts the ones right before the first error, `credit` = done /
    (fragments of the gold + 1)):
-      1.0                  eval.py's checker (BFCL's rules) accepts it as a final answer
+      1.0                  checker.py (BFCL's rules, as eval.py) accepts it as a final answer
       0.1 + 0.8 credit     right so far, unfinished
       0.0                  a right answer followed by stray text
       -0.5 + 0.4 credit    a wrong value or type
@@ -49,7 +49,7 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    call -0.8; prose with a refusal word (cannot, no, sorry, ...) -0.6 + 1.6 * share of
    distinct words * (0.5 + 0.5 * share of words known from the gold refusal, the
    question and the tools) * min(1, words / 3); prose without one (word salad) -0.7.
-   Each node also records the error class of its text (eval.py's classes, `unparseable`
+   Each node also records the error class of its text (checker.py's classes, `unparseable`
    for text that cannot become a list of calls, `parse_error` for stray text or a cut-off
    final answer), which prefs.py uses to pick and label the rejected side.
    --reward judge (published): the policy sees the question, the gold response and the
@@ -93,7 +93,7 @@ from tqdm import tqdm
 
 import common
 import training
-import eval as bfcl
+import checker
 from common import InputError
 import engine
 from engine import RowBatch, encode_prompt
@@ -182,270 +182,7 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
 
 
 # ---------------------------------------------------------------------------
-# Rewards
-
-TIERS = {"wrong_value": -0.5, "wrong_type": -0.5, "missing_param": -0.6, "unexpected_param": -0.6,
-         "wrong_count": -0.6, "wrong_function": -0.8, "parse_error": -0.7}  # + 0.4 * credit
-STRAY = 0.0  # a right answer followed by stray text
-CLOSE = {"[": "]", "(": ")", "{": "}"}
-REFUSAL = {"cannot", "can't", "cant", "unable", "not", "no", "none", "sorry", "unfortunately", "don't", "doesn't",
-           "isn't", "aren't", "lack", "lacks", "missing", "neither", "nor", "unavailable", "impossible",
-           "apologize", "without", "only", "please", "provide", "specify", "clarify", "need", "which"}
-PLAIN = {"i", "a", "an", "the", "to", "of", "for", "in", "on", "this", "that", "it", "is", "are", "be", "do",
-         "with", "any", "these", "those", "function", "functions", "tool", "tools", "given", "provided",
-         "available", "here", "your", "you", "me", "my", "request", "question", "help", "required",
-         "parameter", "parameters", "information", "can", "able", "there", "such", "task", "use", "call"}
-
-
-def scan(text):
-    """(open brackets, open quote or None) at the end of text; None when a bracket closes the wrong one."""
-    stack, quote, i = [], None, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in CLOSE:
-            stack.append(ch)
-        elif ch in ")]}":
-            if not stack or CLOSE[stack.pop()] != ch:
-                return None
-        i += 1
-    return stack, quote
-
-
-def list_end(body):
-    """Index just after the bracket that closes the list `body` opens, or None."""
-    depth, quote, i = 0, None, 0
-    while i < len(body):
-        ch = body[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in CLOSE:
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return None
-
-
-def read_partial(text):
-    """An unfinished answer, closed and parsed: (calls, call_open, value_open, pending), "closed" when
-    the list is complete, None when no ending can make it a list of calls. `pending` is a function
-    or argument name being written: (kind, name, finished)."""
-    body = text.strip("`\n ")
-    if not body.startswith("["):
-        if body and not re.match(r"[A-Za-z_][\w.]*(\(|$)", body):
-            return None
-        body = "[" + body  # as BFCL's decoder
-    scanned = scan(body)
-    if scanned is None:
-        return None
-    stack, quote = scanned
-    if not stack:
-        return "closed"
-    pending, value_open = None, quote is not None or len(stack) > 2
-    if quote is None and len(stack) == 1:  # between calls
-        m = re.search(r"(?:^\[|,)\s*([A-Za-z_][\w.]*)?\s*$", body)
-        if m:
-            pending = ("function", m.group(1) or "", False)
-            body = body[:m.start(1)] if m.group(1) else body
-        elif not re.search(r"\)\s*$", body):
-            return None
-    elif quote is None and stack[1] == "(" and len(stack) == 2:  # inside a call's arguments
-        m = re.search(r"([A-Za-z_]\w*)\s*=\s*$", body)
-        m2 = re.search(r"[(,]\s*([A-Za-z_]\w*)?\s*$", body)
-        if m:
-            pending, body = ("arg", m.group(1), True), body[:m.start()]
-        elif m2:
-            pending = ("arg", m2.group(1) or "", False)
-            body = body[:m2.start(1)] if m2.group(1) else body
-        else:  # a number or name can still grow, a closed string cannot
-            value_open = not body.rstrip().endswith(("'", '"'))
-    call_open = len(stack) > 1 and stack[1] == "("
-    while True:
-        try:
-            return common.parse_calls(body + (quote or "") + "".join(CLOSE[b] for b in reversed(stack))), \
-                call_open, value_open, pending
-        except ValueError:
-            # Inside a nested value ({"lat": , ["a", "b): cut back to its last "," or bracket and close again.
-            cut = max(body.rfind(c, 0, len(body) - 1) for c in ",[{(") + 1  # always shorter
-            if len(stack) <= 2 or cut <= 0 or scan(body[:cut]) is None or len(scan(body[:cut])[0]) < 3:
-                return None
-            body = body[:cut].rstrip(", ")
-            stack, quote = scan(body)
-
-
-def prefix_ok(value, acceptable):
-    """Could a value still being written grow into one of the acceptable values?"""
-    for v in acceptable:
-        if type(value) is str and type(v) is str and bfcl.normalize(v).startswith(bfcl.normalize(value)):
-            return True
-        if type(value) in (int, float) and type(v) in (int, float) and (str(v).startswith(str(value)) or (
-                type(value) is float and value.is_integer() and str(v).startswith(str(int(value))))):  # "12."
-            return True
-        if type(value) is str and type(v) in (bool, type(None)) and str(v).startswith(value):  # breakfast=Fa
-            return True
-        if type(value) is dict and type(v) is dict and all(k in v and prefix_ok(x, v[k]) for k, x in value.items()):
-            return True
-        if type(value) is list and type(v) is list and len(value) <= len(v) \
-                and all(prefix_ok(a, [b]) for a, b in zip(value, v)):
-            return True
-    return False
-
-
-def check(doc, call, gold):
-    """eval.py's checker on one call (None when right)."""
-    try:
-        return bfcl.check_call(doc, call, gold)
-    except Exception:  # a gold or doc shape the checker cannot read, as eval.score
-        return "wrong_value"
-
-
-def check_arg(doc, name, value, params):
-    """The checker on one argument of a call still being written: no parameter counts as missing yet."""
-    if name not in params:
-        return "unexpected_param"
-    lenient = dict(doc, parameters=dict(doc["parameters"], required=[]))
-    return check(lenient, {doc["name"]: {name: value}}, {doc["name"]: {name: params[name]}})
-
-
-def call_progress(doc, args, gold, value_open=False, pending=None):
-    """(first error or None, fragments right before it) of one call against one gold call."""
-    params, done = next(iter(gold.values())), 1.0  # the function name
-    for i, (name, value) in enumerate(args.items()):
-        error = check_arg(doc, name, value, params)
-        if value_open and i == len(args) - 1:  # still being written: at most 1.5, right or not yet
-            if error is None or (error in ("wrong_value", "wrong_type") and prefix_ok(value, params[name])):
-                return None, done + 1.5
-            return error, done + 1  # the name was right
-        if error is not None:
-            return error, done + (error != "unexpected_param")
-        done += 2
-    if pending and pending[1]:
-        unused = [p for p in params if p not in args]
-        if pending[2] and pending[1] in unused:
-            done += 1
-        elif not pending[2] and any(p.startswith(pending[1]) for p in unused):
-            done += 0.5
-        else:
-            return "unexpected_param", done
-    return None, done
-
-
-def progress(calls, answer, docs, call_open=False, value_open=False, pending=None):
-    """(first error or None, fragments done, fragments of the gold + 1) of parsed calls."""
-    units = [1 + 2 * len(next(iter(g.values()))) for g in answer]  # a finished right call counts them all
-    total, free, done = sum(units) + 1, list(range(len(answer))), 0.0
-    for k, call in enumerate(calls):
-        (name, args), = call.items()
-        doc = next((d for d in docs if d["name"] == name), None)
-        if not free:
-            return "wrong_count", done, total
-        candidates = [g for g in free if next(iter(answer[g])) == name]
-        if not candidates or doc is None:
-            return "wrong_function", done, total
-        if call_open and k == len(calls) - 1:
-            tried = [call_progress(doc, args, answer[g], value_open, pending) for g in candidates]
-            error, part = max(tried, key=lambda t: (t[0] is None, t[1]))
-            return error, done + part, total
-        right = [g for g in candidates if check(doc, call, answer[g]) is None]
-        if right:
-            free.remove(right[0])
-            done += units[right[0]]
-            continue
-        tried = [(call_progress(doc, args, answer[g]), g) for g in candidates]
-        (error, part), g = max(tried, key=lambda t: t[0][1])
-        return error or check(doc, call, answer[g]), done + part, total
-    if pending and pending[0] == "function" and pending[1]:
-        if not free:
-            return "wrong_count", done, total
-        if not any(next(iter(answer[g])).startswith(pending[1]) for g in free):
-            return "wrong_function", done, total
-        done += 0.5
-    return None, done, total
-
-
-def tier(error, done, total):
-    return TIERS[error] + 0.4 * min(done, total - 1) / total
-
-
-def irrelevance_reward(text, task, final):
-    """(reward, error) on a task whose answer is no call: a refusal above any call, word salad low."""
-    body = text.strip("`\n ")
-    if re.fullmatch(r"\[\s*\]", body):
-        return 1.0, None
-    if body in ("", "["):
-        return (0.5, None) if final else (0.0, None)
-    try:
-        calls = common.parse_calls(text)
-    except ValueError:
-        calls = None
-    if calls:
-        return -0.8, "spurious_call"
-    if re.match(r"\[\s*[A-Za-z_]|[A-Za-z_][\w.]*\s*\(", body) and read_partial(body) is not None:
-        return -0.6, "spurious_call"
-    words = re.findall(r"[a-z']+", body.lower())
-    if not any(w in REFUSAL for w in words):
-        return -0.7, "unparseable"
-    known = set(re.findall(r"[a-z']+", " ".join([task["response"], json.dumps(task["tools"])]
-                                                 + [m["content"] for m in task["messages"]]).lower()))
-    known |= REFUSAL | PLAIN
-    q = len(set(words)) / len(words) * (0.5 + 0.5 * sum(w in known for w in words) / len(words))
-    return -0.6 + 1.6 * q * min(1.0, len(words) / 3), None
-
-
-def ast_reward(text, task, docs, final=False):
-    """Our verifiable reward of a partial (or, with final, finished) answer: (reward, error class)."""
-    answer = task["answer"]
-    if not answer:
-        return irrelevance_reward(text, task, final)
-    case = {"id": task["id"], "category": task["category"], "task": task, "docs": docs}
-    result = bfcl.score(case, text)
-    if result["valid"]:
-        return 1.0, None
-    body = text.strip("`\n ")
-    end = list_end(body) if body.startswith("[") else None
-    if end is not None and body[end:].strip("`\n "):  # a list, then stray text
-        head = body[:end]
-        if bfcl.score(case, head)["valid"]:
-            return STRAY, "parse_error"
-        reward, error = ast_reward(head, task, docs, final=True)
-        return max(-1.0, reward - 0.05), error
-    partial = read_partial(text)
-    if partial is None:
-        return -1.0, "unparseable"
-    if partial == "closed":
-        try:
-            calls = common.parse_calls(text)
-        except ValueError:  # closed, and not Python: nothing can follow to mend it
-            return -1.0, "unparseable"
-        error, done, total = progress(calls, answer, docs)
-        return tier(result["error_type"], done, total), result["error_type"]
-    error, done, total = progress(partial[0], answer, docs, *partial[1:])
-    if error is not None:
-        return tier(error, done, total), error
-    if final:  # cut off while right so far
-        return tier("parse_error", done, total), "parse_error"
-    return 0.1 + 0.8 * min(done, total - 1) / total, None
-
-
-def overlap_reward(text, task):
-    """The published fast reward: word overlap with the gold response, mapped to [-1, 1]."""
-    w, gold = re.findall(r"\w+", text.lower()), set(re.findall(r"\w+", task["response"].lower()))
-    return 2 * sum(x in gold for x in w) / len(w) - 1 if w else 0.0
-
+# The published judge reward (the AST reward is checker.py's)
 
 JUDGE_WEIGHTS = {"A": 1.0, "B": 0.3, "C": -0.3, "D": -1.0}
 JUDGE_PROMPT = ("Question:\n{question}\n\nReference answer:\n{gold}\n\nCandidate answer (may be unfinished):\n"
@@ -521,7 +258,7 @@ def new_tree(model, tok, task, args, shared):
     """A tree's state: its task, nodes, prompt cache, the token ids of every node's path."""
     stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0, samples=0, samples_cut=0,
                  samples_dropped=0, completions=0, gold_nodes=0)
-    t = {"task": task, "docs": bfcl.tool_docs(task), "stats": stats, "base": tree_seed(args.seed, task["id"]),
+    t = {"task": task, "docs": checker.tool_docs(task), "stats": stats, "base": tree_seed(args.seed, task["id"]),
          "prompt_ids": tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"],
          "gold_ids": tok(task["response"], add_special_tokens=False)["input_ids"],
          "nodes": [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
@@ -533,10 +270,10 @@ def new_tree(model, tok, task, args, shared):
 def scorers(model, tok, t, args):
     """(fast reward of a partial text, reward of a final answer, error class of a text)."""
     task, docs = t["task"], t["docs"]
-    error = lambda text, final: ast_reward(text, task, docs, final)[1]
+    error = lambda text, final: checker.ast_reward(text, task, docs, final)[1]
     if args.reward == "ast":
-        return (lambda text: ast_reward(text, task, docs)[0]), (lambda text: ast_reward(text, task, docs, True)[0]), error
-    return (lambda text: overlap_reward(text, task)), (lambda text: judge_reward(model, tok, text, task, t["stats"])), error
+        return (lambda text: checker.ast_reward(text, task, docs)[0]), (lambda text: checker.ast_reward(text, task, docs, True)[0]), error
+    return (lambda text: checker.overlap_reward(text, task)), (lambda text: judge_reward(model, tok, text, task, t["stats"])), error
 
 
 def add_node(t, parent, text, ids, prior, terminal, fast, error_of, gold=False):

@@ -30,7 +30,7 @@ of prefix + chosen begin with those of prefix. --span full (published): prefix =
 chosen/rejected = that text + the step.
 
 Each pair is labelled with the error of its rejected side (`error`): the error class of
-its own text when it has one (eval.py's classes: wrong_function, missing_param,
+its own text when it has one (checker.py's classes: wrong_function, missing_param,
 unexpected_param, wrong_value, wrong_type, wrong_count, spurious_call; `parse_error` for a
 list followed by stray text; `unparseable` for text that cannot become a list of calls),
 else that of the lowest-valued answer played out below it, else `none` (right, only lower

@@ -35,7 +35,6 @@ import sys
 import time
 from contextlib import nullcontext
 
-import torch
 from tqdm import tqdm
 
 import common

@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from results import RESULTS, ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+import checker  # noqa: E402
 import common  # noqa: E402
 import training  # noqa: E402
 import eval as itool_eval  # noqa: E402
@@ -62,7 +63,7 @@ def main():
     n = len(cases)
     same = sum(a == b for a, b in zip(outputs["padded"], outputs["rows"]))
     new_tokens = sum(len(tok(o, add_special_tokens=False)["input_ids"]) for o in outputs["padded"]) / n
-    valid = {m: sum(itool_eval.score(c, o)["valid"] for c, o in zip(cases, outputs[m])) for m in MODES}
+    valid = {m: sum(checker.score(c, o)["valid"] for c, o in zip(cases, outputs[m])) for m in MODES}
     rows = [f"| {m} | {seconds[m]:.1f} | {n / seconds[m]:.3f} | {seconds['padded'] / seconds[m]:.2f}x | "
             f"{100 * valid[m] / n:.1f} |" for m in MODES]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()

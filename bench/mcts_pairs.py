@@ -14,7 +14,6 @@ to --work/NAME/ (trees.jsonl, pairs.jsonl). Writes (replaces) the section `## mc
 prefs.py: pairs per setting` of bench/RESULTS.md.
 """
 import argparse
-import json
 import os
 import platform
 import subprocess

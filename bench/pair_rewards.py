@@ -2,7 +2,7 @@
 
     python bench/pair_rewards.py runs/exp-abl_judge/iter1/pairs.jsonl runs/exp-itool/data/train.jsonl
 
-Scores each pair's prefix + chosen and prefix + rejected with mcts.py's AST reward (the
+Scores each pair's prefix + chosen and prefix + rejected with checker.py's AST reward (mcts.py's
 default `--reward ast`), whatever reward grew the tree, and counts the pairs it orders the
 same way, the other way, or ties; a side at -1.0 is text that cannot be a list of calls.
 Prints one line per pair and the counts; reads files only, no model.
@@ -13,8 +13,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
-import eval as bfcl  # noqa: E402
-from mcts import ast_reward  # noqa: E402
+import checker  # noqa: E402
+from checker import ast_reward  # noqa: E402
 from train_pref import read_pairs  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main():
         if tree not in tasks:
             raise common.InputError(args.pairs, None, f"pair {pair.get('id')!r}: no task {tree!r} in {args.data}")
         task = tasks[tree]
-        docs = bfcl.tool_docs(task)
+        docs = checker.tool_docs(task)
         chosen = ast_reward(pair["prefix"] + pair["chosen"], task, docs)[0]
         rejected = ast_reward(pair["prefix"] + pair["rejected"], task, docs)[0]
         verdict = "agree" if chosen > rejected else "disagree" if chosen < rejected else "tie"

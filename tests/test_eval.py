@@ -15,13 +15,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import checker  # noqa: E402
 import common  # noqa: E402
 import training  # noqa: E402
 import eval as itool_eval  # noqa: E402
 
 HAVE_BFCL = importlib.util.find_spec("bfcl_eval") is not None
 needs_bfcl = pytest.mark.skipif(not HAVE_BFCL, reason="bfcl-eval not installed")
-CATEGORIES = list(itool_eval.BFCL_CATEGORIES)
+CATEGORIES = list(checker.BFCL_CATEGORIES)
 
 
 # ---------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def bfcl_verdict(b, category, functions, answer, text):
         decoded = b.decode(text)
     except Exception:
         decoded = None
-    if itool_eval.BFCL_CATEGORIES[category] == "irrelevance":
+    if checker.BFCL_CATEGORIES[category] == "irrelevance":
         return None if decoded is None or b.is_empty_output(decoded) else "spurious_call"
     if decoded is None or not b.is_format(decoded):
         return "parse_error"
@@ -218,7 +219,7 @@ def outputs_for(case_id, docs, answer):
 def raw_rows(folder, cat):
     rows = [json.loads(line) for line in open(folder / f"BFCL_v4_{cat}.json", encoding="utf-8")]
     answers = {}
-    if itool_eval.BFCL_CATEGORIES[cat] != "irrelevance":
+    if checker.BFCL_CATEGORIES[cat] != "irrelevance":
         for line in open(folder / "possible_answer" / f"BFCL_v4_{cat}.json", encoding="utf-8"):
             row = json.loads(line)
             answers[row["id"]] = row["ground_truth"]
@@ -242,7 +243,7 @@ def test_checker_agrees_with_bfcl(bfcl, category):
         assert case["task"]["answer"] == answer
         for kind, text in outputs_for(row["id"], row["function"], answer):
             theirs = bfcl_verdict(bfcl, category, row["function"], answer, text)
-            ours = itool_eval.score(case, text)
+            ours = checker.score(case, text)
             assert ours["valid"] == (ours["error_type"] is None)
             compared += 1
             classes[ours["error_type"] or "valid"] += 1
@@ -261,8 +262,8 @@ def test_every_error_class_is_exercised(bfcl):
     for category in ("simple_python", "multiple", "parallel_multiple", "irrelevance", "live_simple"):
         for case in itool_eval.load_bfcl("bfcl:" + category)[:80]:
             for _, text in outputs_for(case["id"], case["docs"], case["task"]["answer"]):
-                seen[itool_eval.score(case, text)["error_type"]] += 1
-    assert set(itool_eval.ERROR_CLASSES) <= set(seen), seen
+                seen[checker.score(case, text)["error_type"]] += 1
+    assert set(checker.ERROR_CLASSES) <= set(seen), seen
 
 
 TRICKY = [
@@ -316,8 +317,8 @@ def test_task_file_scores_like_bfcl_data(tmp_path):
     loaded = {c["id"]: c for c in itool_eval.load_task_file(str(path))}
     for case in cases:
         for kind, text in outputs_for(case["id"], case["docs"], case["task"]["answer"]):
-            assert itool_eval.score(case, text)["error_type"] == \
-                itool_eval.score(loaded[case["id"]], text)["error_type"], (case["id"], kind, text)
+            assert checker.score(case, text)["error_type"] == \
+                checker.score(loaded[case["id"]], text)["error_type"], (case["id"], kind, text)
 
 
 def test_unparsable_output_is_a_parse_error_not_a_crash():
@@ -325,16 +326,16 @@ def test_unparsable_output_is_a_parse_error_not_a_crash():
         "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}],
         "messages": [{"role": "user", "content": "?"}], "answer": [{"f": {"a": [1]}}]}
     case = {"id": "t1", "category": "simple", "task": task,
-            "docs": [dict(task["tools"][0], parameters=itool_eval.to_bfcl_schema(task["tools"][0]["parameters"]))]}
+            "docs": [dict(task["tools"][0], parameters=checker.to_bfcl_schema(task["tools"][0]["parameters"]))]}
     for text in ["", "[f(a=", "I think f", "[f(a=1/0)]", "[f(a=" + "[" * 500 + "]" * 500 + ")]", "\x00", "[f(a=1)]" * 3,
                  "[f(a=2**10**9)]", "[f(a='x'*10**9)]"]:
-        row = itool_eval.score(case, text)
+        row = checker.score(case, text)
         assert row["valid"] is False and row["error_type"] in ("parse_error", "wrong_count", "wrong_type", "wrong_value")
-    assert itool_eval.score(case, "[f(a=1)]")["valid"] is True
-    assert itool_eval.score(case, "[f(a='1')]")["error_type"] == "wrong_type"
+    assert checker.score(case, "[f(a=1)]")["valid"] is True
+    assert checker.score(case, "[f(a='1')]")["error_type"] == "wrong_type"
     irr = dict(case, category="irrelevance", task=dict(task, category="irrelevance", answer=[]))
-    assert itool_eval.score(irr, "[f(a=")["valid"] and itool_eval.score(irr, "[]")["valid"]
-    assert itool_eval.score(irr, "[f(a=1)]")["error_type"] == "spurious_call"
+    assert checker.score(irr, "[f(a=")["valid"] and checker.score(irr, "[]")["valid"]
+    assert checker.score(irr, "[f(a=1)]")["error_type"] == "spurious_call"
 
 
 @needs_bfcl

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+import checker
 import common
 import training
-import eval as bfcl
 import engine
 import mcts
 import tiny
@@ -32,8 +32,8 @@ def weather_task(answer=None, category="simple"):
 
 
 def reward(text, task):
-    docs = bfcl.tool_docs(task)
-    return mcts.ast_reward(text, task, docs)[0]
+    docs = checker.tool_docs(task)
+    return checker.ast_reward(text, task, docs)[0]
 
 
 def node(i, parent, depth, visits, value, prior=0.5, text="x"):
@@ -158,7 +158,7 @@ def test_ast_reward_orders_right_prefix_wrong_value_wrong_function():
     wrong_function = reward('[get_time(', task)
     garbage = reward("sunny ))) [", task)
     assert 0 < right < 1 and wrong_value < 0 and right > wrong_value > wrong_function > garbage
-    assert garbage == -1.0 and mcts.ast_reward("sunny ))) [", task, bfcl.tool_docs(task))[1] == "unparseable"
+    assert garbage == -1.0 and checker.ast_reward("sunny ))) [", task, checker.tool_docs(task))[1] == "unparseable"
     # a longer right prefix scores higher, never reaching 1 before the checker accepts it
     prefixes = ["", "[get_wea", "[get_weather(", "[get_weather(ci", "[get_weather(city=", '[get_weather(city="Pa',
                 '[get_weather(city="Paris", ']
@@ -170,8 +170,8 @@ def test_ast_reward_orders_right_prefix_wrong_value_wrong_function():
 
 def test_ast_reward_credits_what_is_right_before_the_first_error():
     task = weather_task([{"get_weather": {"city": ["Paris"], "unit": ["celsius"]}}])  # both required here
-    docs = bfcl.tool_docs(task)
-    r = {name: mcts.ast_reward(text, task, docs, final=True) for name, text in {
+    docs = checker.tool_docs(task)
+    r = {name: checker.ast_reward(text, task, docs, final=True) for name, text in {
         "right": CALL,
         "stray": CALL + " The weather there is mild.",
         "extra_param": '[get_weather(city="Paris", unit="celsius", tz="CET")]',
@@ -192,7 +192,7 @@ def test_ast_reward_credits_what_is_right_before_the_first_error():
     assert r["extra_call"][1] == "wrong_count" and r["extra_call"][0] > r["wrong_function"][0]
     assert r["cut_off"][1] == "parse_error" and r["cut_off"][0] > r["wrong_function"][0]
     assert r["gibberish"] == (-1.0, "unparseable")
-    assert mcts.ast_reward('[get_weather(city="Paris", unit="cel', task, docs)[0] > 0  # unfinished, not final
+    assert checker.ast_reward('[get_weather(city="Paris", unit="cel', task, docs)[0] > 0  # unfinished, not final
     for v, _ in r.values():
         assert -1 <= v <= 1
 
@@ -215,8 +215,8 @@ def test_ast_reward_parallel_and_irrelevance():
     for salad in ("the the the", "[7dog(name=", "Smithin execute US patterned services task", "@@ ..."):
         assert reward(salad, irr) <= -0.6, salad
     assert reward("None", irr) < reward("None of these tools can book a table.", irr)
-    assert mcts.ast_reward("the the the", irr, bfcl.tool_docs(irr))[1] == "unparseable"
-    assert mcts.ast_reward(CALL, irr, bfcl.tool_docs(irr))[1] == "spurious_call"
+    assert checker.ast_reward("the the the", irr, checker.tool_docs(irr))[1] == "unparseable"
+    assert checker.ast_reward(CALL, irr, checker.tool_docs(irr))[1] == "spurious_call"
 
 
 def test_every_prefix_of_a_gold_answer_scores_positive_and_non_decreasing():
@@ -330,7 +330,7 @@ def test_judge_reward_is_a_weighted_grade(policy):
     model, tok = policy
     r = mcts.judge_reward(model, tok, task["response"], task, dict(judge_tokens=0))
     assert -1 <= r <= 1
-    assert mcts.overlap_reward(task["response"], task) == 1.0 and mcts.overlap_reward("zzz qqq", task) == -1.0
+    assert checker.overlap_reward(task["response"], task) == 1.0 and checker.overlap_reward("zzz qqq", task) == -1.0
 
 
 def test_deficiency_selection_per_group_and_reuse(data, policy):
