@@ -15,6 +15,7 @@
 # eval cases/s; (4) a 1.5B config's train_pref tokens/s, LoRA, both pair layouts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+{  # read whole before it runs: editing the file mid-run is safe
 KIT=${KIT:-runs/gpu-kit}
 WORK=${WORK:-runs/gpu}
 PY=${PY:-python3}
@@ -26,7 +27,9 @@ fi
 
 [ -f "$KIT/default/tokenizer.json" ] || { echo "error: $KIT: run 'bash bench/gpu.sh prepare' first" >&2; exit 2; }
 rm -rf "$WORK"; mkdir -p "$WORK/bin"
-ln -s "$(command -v "$PY")" "$WORK/bin/python"   # run.sh calls `python`; the GPU machine has python3
+PY=$(cd "$(dirname "$(command -v "$PY")")" && pwd)/$(basename "$PY")
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$PY" > "$WORK/bin/python"   # run.sh calls `python`; the GPU machine has python3
+chmod +x "$WORK/bin/python"
 export PATH="$PWD/$WORK/bin:$PATH"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 t0=$SECONDS
@@ -43,3 +46,5 @@ echo "== the stages, timed ($SIZE)" >&2
 "$PY" bench/gpu_bench.py stages --kit "$KIT" --work "$WORK" --size "$SIZE" --elapsed "$((SECONDS - t0))"
 if [ -n "${OUT:-}" ]; then cp bench/RESULTS.md "$OUT/RESULTS.md"; cp -r "$WORK"/*.txt "$OUT"/ 2>/dev/null || true; fi
 echo "== done in $((SECONDS - t0)) s" >&2
+exit 0
+}

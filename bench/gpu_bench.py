@@ -114,12 +114,12 @@ def stages(args):
     warm = os.path.join(w, "warmup")
     run("warmup", ["warmup.py", "--model", model, "--data", train, "--out", warm, "--batch-size", s["batch"],
                    "--max-steps", s["warmup_steps"], "--save-every", 1000], "warmup.log")
-    rows.append(("warmup.py, full fine-tune (fp32 master, bf16 autocast)", f"{tokens_per_s(warm):.0f} train tokens/s"))
+    rows.append(("warmup.py, full fine-tune (fp32 master weights, --dtype auto)", f"{tokens_per_s(warm):.0f} train tokens/s"))
     warm_lora = os.path.join(w, "warmup-lora")
     run("warmup lora", ["warmup.py", "--model", model, "--data", train, "--out", warm_lora, "--batch-size", s["batch"],
                         "--max-steps", s["warmup_steps"], "--lora-rank", 16, "--grad-checkpoint", "--save-every", 1000],
         "warmup-lora.log")
-    rows.append(("warmup.py, LoRA 16 on a bf16 base, --grad-checkpoint", f"{tokens_per_s(warm_lora):.0f} train tokens/s"))
+    rows.append(("warmup.py, LoRA 16 (base in the --dtype auto compute dtype), --grad-checkpoint", f"{tokens_per_s(warm_lora):.0f} train tokens/s"))
     trees = os.path.join(w, "trees.jsonl")
     dt = run("mcts", ["mcts.py", "--model", warm, "--data", train, "--out", trees, "--limit", s["trees"],
                       "--batch-trees", 16, "--iters", s["iters"], "--max-new-tokens", s["new_tokens"],
