@@ -26,7 +26,7 @@ examples, 12 trees per iteration, only the last iteration evaluated) with EVAL_L
 set in the environment wins. Writes (replaces) the section `## Experiments` of
 bench/RESULTS.md. Run folders may not outlive a machine, so every evaluated stage's figures
 are also kept in bench/experiments.json (commit it): a run whose folder is gone keeps its
-row, marked with the date it was measured, and runs made in different sessions add up
+row, marked with the date it was measured, and runs made on different machines add up
 to one table (`--report-only` redraws it).
 
 Simplification: the 200% data is the reference training file plus as many examples
@@ -75,7 +75,7 @@ def parse_args():
     p.add_argument("--smoke", action="store_true", help="run.sh's SMOKE=1: a tiny model, minutes in all")
     p.add_argument("--report-only", action="store_true", help="run nothing; tabulate the finished runs")
     p.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
-    p.add_argument("--record", help="every evaluated stage's figures, kept across sessions "
+    p.add_argument("--record", help="every evaluated stage's figures, kept across machines "
                    "(default: bench/experiments.json; with --smoke, RUNS/PREFIX-record.json)")
     p.add_argument("--svg", help="the scaling curve (default: bench/scaling.svg; with --smoke, RUNS/PREFIX-scaling.svg)")
     args = p.parse_args()
@@ -263,7 +263,7 @@ def final_stage(record, run, k):
 def measured(record, run, stage):
     """({"synth", "bfcl", "steps", "n_train", "date"}, on_disk) of one evaluated stage: read
     from the run folder when its evaluation is there (and stored in `record`), else the
-    figures `record` kept from an earlier session (run folders may not outlive the machine),
+    figures `record` kept from an earlier run (run folders may not outlive the machine),
     else (None, False)."""
     key = f"{os.path.basename(run)}/{stage}"
     got = stage_eval(run, stage)
@@ -280,8 +280,8 @@ def measured(record, run, stage):
 
 def report(args):
     ref = folder(args, "itool")
-    # Every evaluated stage is also kept in a committed record, so that experiments run in
-    # different sessions (each a few hours of the 2 cores) add up to one table.
+    # Every evaluated stage is also kept in a committed record, so that experiments run on
+    # different machines (each a few hours of the 2 cores) add up to one table.
     record_path = args.record or (os.path.join(args.runs, f"{args.prefix}-record.json") if args.smoke
                                   else os.path.join(ROOT, "bench", "experiments.json"))
     record = {}

@@ -1,5 +1,5 @@
 """bench/experiments.py --report-only: the table, the curve, and the record that keeps a
-run's figures after its folder is gone (runs made in different sessions add up)."""
+run's figures after its folder is gone (runs made on different machines add up)."""
 import json
 import os
 import shutil

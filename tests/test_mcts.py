@@ -187,7 +187,7 @@ def test_ast_reward_credits_what_is_right_before_the_first_error():
     assert r["stray"] == (0.0, "parse_error")  # a right call followed by stray text: above every wrong call
     assert all(r["stray"][0] > v[0] for k, v in r.items() if k not in ("right", "stray"))
     assert r["missing_param"][0] > r["wrong_function"][0] and r["missing_param"][1] == "missing_param"
-    assert r["extra_param"][0] > r["missing_param"][0]  # more of the gold right: no longer a tie
+    assert r["extra_param"][0] > r["missing_param"][0]  # more of the gold right: not a tie
     assert r["wrong_second_value"][0] > r["wrong_first_value"][0]
     assert r["extra_call"][1] == "wrong_count" and r["extra_call"][0] > r["wrong_function"][0]
     assert r["cut_off"][1] == "parse_error" and r["cut_off"][0] > r["wrong_function"][0]
