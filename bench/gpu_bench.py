@@ -164,7 +164,9 @@ def stages(args):
              f"Machine: {device}, torch {torch.__version__}, {platform.machine()}  ",
              f"Models: the default model's architecture ({n_params / 1e6:.0f}M) and a {n_big / 1e9:.2f}B config, "
              "random weights (speed only).  ",
-             f"Tests marked cuda: {tests[0] if tests else 'no output'}; SMOKE=1 run.sh: {smoke}.", "",
+             f"Tests marked cuda: {tests[0] if tests else 'no output'}; SMOKE=1 run.sh: {smoke}.",
+             *(["", "This is the CPU dry run of the script: these figures say it runs, not how fast a GPU is; "
+                "bench/gpu.sh has not run on a GPU."] if not torch.cuda.is_available() else []), "",
              "| what | figure |", "|---|---|"]
     lines += [f"| {a} | {b} |" for a, b in rows]
     lines += ["", "Stage commands: " + "; ".join(cmds), ""]
