@@ -5,15 +5,19 @@
     python bench/experiments.py --smoke                  # every experiment on a tiny random model
     EVAL=0 python bench/experiments.py --only itool      # train only; evaluate later (another process)
 
-1. Equal compute: iTool (warm-up + K iterations, the reference run) against SFT on the
-   same training examples for as many optimizer steps as the warm-up and all of iTool's
-   preference steps together (`sft_equal`).
+1. Equal compute: iTool (warm-up + K iterations, the reference run) against SFT continued
+   from the same warm-up for exactly the optimizer steps of iTool's preference stages
+   (`sft_continued`), and against SFT from scratch for as many steps as the warm-up and
+   the preference stages together (`sft_equal`). Each row gets the paired comparison with
+   `sft_continued` on the same cases: cases gained and lost, and a bootstrap interval of
+   the accuracy difference (bench/results.py's `paired`).
 2. Training-gain decay: SFT on 25%, 50%, 100% and 200% of the training data (`sft_25`,
    `sft_50`, the reference warm-up, `sft_200`); accuracy against data size with iTool on
    the same axes, drawn to bench/scaling.svg.
 3. Ablations, one flag each: no warm-up (`abl_nowarmup`), random selection
    (`abl_random`), `--reward judge` (`abl_judge`), `--span full` (`abl_fullspan`),
-   `--loss dpo` (`abl_dpo`).
+   `--loss dpo` (`abl_dpo`), `--gold-sibling` (`itool_gold`), and the published MCTS and
+   pair settings together (`abl_published`).
 
 Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
 when it exists, so the script resumes. Runs that share a stage with the reference share
@@ -21,7 +25,7 @@ its output (symlinks): the base model's evaluation always, the warm-up and its
 evaluation for the ablations that start from it, and iteration 1's trees for those that
 change only prefs.py or train_pref.py; all use the reference's data. The
 settings are run.sh's defaults at a larger scale (SCALE below: 200 training and 100 test
-examples, 12 trees per iteration, only the last iteration evaluated) with EVAL_LIMIT=100
+examples, 60 trees per iteration, only the last iteration evaluated) with EVAL_LIMIT=100
 (at least 100 cases per category) unless --eval-limit says otherwise; any run.sh variable
 set in the environment wins. Writes (replaces) the section `## Experiments` of
 bench/RESULTS.md. Run folders may not outlive a machine, so every evaluated stage's figures
@@ -47,7 +51,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import eval as itool_eval  # noqa: E402
-from results import write_section  # noqa: E402  (bench/results.py)
+from results import case_results, paired, write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## Experiments"
 ABLATIONS = {  # name: (what differs, environment for run.sh on top of the reference's)
@@ -56,12 +60,18 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     "abl_judge": ("--reward judge", {"MCTS_ARGS": "+--reward judge"}),
     "abl_fullspan": ("--span full", {"PREFS_ARGS": "+--span full"}),
     "abl_dpo": ("--loss dpo", {"PREF_ARGS": "+--loss dpo"}),
+    "itool_gold": ("--gold-sibling", {"MCTS_ARGS": "+--gold-sibling"}),
+    # the published tree and pairs: T 1.5 without min-p, the judge reward over walked simulations,
+    # the worst sibling rejected, summed values, the min-overlap measure
+    "abl_published": ("published MCTS and pair settings", {"MCTS_ARGS": "+--min-p 0 --reward judge --simulate walk",
+                                                           "PREFS_ARGS": "+--rejected worst --values sum --overlap min"}),
 }
 # run.sh's default budget is sized to show the loop in about 30 minutes; reported figures need more
 # data, more trees and 100 cases per category. The evaluation of intermediate iterations is
 # skipped: at ~3 s a case it would double the cost of every iTool run.
-SCALE = {"N_TRAIN": "200", "N_TEST": "100", "MCTS_ARGS": "--limit 12", "EVAL_ITERS": "last"}
-ALL = ["itool", "sft_equal", "sft_25", "sft_50", "sft_200"] + list(ABLATIONS)
+SCALE = {"N_TRAIN": "200", "N_TEST": "100", "MCTS_ARGS": "--limit 60 --batch-trees 16 --temperature 1.5 --min-p 0.05",
+         "EVAL_ITERS": "last"}
+ALL = ["itool", "sft_equal", "sft_continued", "sft_25", "sft_50", "sft_200"] + list(ABLATIONS)
 
 
 def parse_args():
@@ -116,9 +126,10 @@ def folder(args, name):
     return os.path.join(args.runs, f"{args.prefix}-{name}")
 
 
-def share(args, name, *parts):
-    """Link the reference run's output `parts` into run `name`, so run.sh skips that stage."""
-    src, dst = os.path.join(folder(args, "itool"), *parts), os.path.join(folder(args, name), *parts)
+def share(args, name, *parts, to=None):
+    """Link the reference run's output `parts` into run `name` (as `to`, default the same parts),
+    so run.sh skips that stage."""
+    src, dst = os.path.join(folder(args, "itool"), *parts), os.path.join(folder(args, name), *(to or parts))
     if not os.path.exists(src) and parts[0] == "eval" and os.environ.get("EVAL") == "0":
         return  # evaluations come later (run.sh's EVAL=0); the EVAL=1 run links them
     if not os.path.exists(src):
@@ -183,6 +194,12 @@ def run_all(args):
         share(args, "sft_equal", "eval", "base")
         # --epochs is only an upper bound (an epoch is at least one step); --max-steps cuts the plan
         run_sh(args, "sft_equal", K="0", DATA=ref_data,
+               WARMUP_ARGS=f"+--buckets 1 --epochs {steps} --max-steps {steps}")
+    if "sft_continued" in todo:
+        # SFT from the warm-up for exactly the optimizer steps of iTool's preference stages
+        steps = sum(v for k, v in optimizer_steps(ref, args.k).items() if k != "warmup")
+        share(args, "sft_continued", "eval", "warmup", to=("eval", "base"))  # its starting model is the warm-up
+        run_sh(args, "sft_continued", K="0", DATA=ref_data, MODEL=os.path.join(ref, "warmup"),
                WARMUP_ARGS=f"+--buckets 1 --epochs {steps} --max-steps {steps}")
     n_train = count_lines(os.path.join(ref_data, "train.jsonl"))
     for name, frac in (("sft_25", 0.25), ("sft_50", 0.5), ("sft_200", 2.0)):
@@ -275,6 +292,9 @@ def measured(record, run, stage):
         record[key] = {"synth": got[0], "bfcl": got[1], "date": old["date"] if same else time.strftime("%Y-%m-%d"),
                        "steps": sum(optimizer_steps(run, k).values()) if stage != "base" else 0,
                        "n_train": count_lines(train) if os.path.isfile(train) else None}
+        rows = {s: os.path.join(run, "eval", stage, s + ".jsonl") for s in ("synth", "bfcl")}
+        if all(os.path.isfile(p) for p in rows.values()):  # per case, for the paired comparison
+            record[key]["cases"] = {s: case_results(common.read_jsonl(p)) for s, p in rows.items()}
     return record.get(key), bool(got)
 
 
@@ -296,13 +316,18 @@ def report(args):
         raise common.InputError(ref, None, f"no evaluation of iteration {args.k} of the reference run yet")
     entries = [("base model", ref, "base"), ("SFT, 100% data (the warm-up)", ref, "warmup")]
     entries += [(f"iTool: warm-up + {args.k} iterations", ref, f"iter{args.k}"),
-                ("SFT, equal optimizer steps", folder(args, "sft_equal"), "warmup")]
+                ("SFT, equal optimizer steps", folder(args, "sft_equal"), "warmup"),
+                (f"SFT continued from the warm-up for iTool's {args.k} preference stages' steps",
+                 folder(args, "sft_continued"), "warmup")]
     entries += [(f"SFT, {name[4:]}% data", folder(args, name), "warmup") for name in ("sft_25", "sft_50", "sft_200")]
     entries += [(f"iTool, {what}", folder(args, name), final_stage(record, folder(args, name), args.k))
                 for name, (what, _) in ABLATIONS.items()]
     cats = list(final["bfcl"]["categories"])
-    head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)"]
+    head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)",
+                                                                           "against SFT continued: gained / lost, "
+                                                                           "difference (95% interval)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    sft = measured(record, folder(args, "sft_continued"), "warmup")[0] or {}
     for label, run, stage in entries:
         got, on_disk = measured(record, run, stage)
         if not got:
@@ -316,6 +341,10 @@ def report(args):
         if label.startswith("iTool, ") and not stage.startswith("iter"):
             when += f", no pair in iterations 1-{args.k}"
         cells = itool_eval.table_cells({"synth": got["synth"], "bfcl": got["bfcl"]}, cats)
+        own = run == folder(args, "sft_continued")
+        vs = paired(got["cases"], sft["cases"]) if "cases" in got and "cases" in sft and not own else None
+        cells.append(f"{vs['gained']} / {vs['lost']}, {vs['difference']:+.1f} ({vs['low']:+.1f} to {vs['high']:+.1f})"
+                     if vs else "")
         rows.append("| " + " | ".join([label, stage + when, str(got["steps"])] + cells) + " |")
     curve = []
     for name in ("sft_25", "sft_50", None, "sft_200"):

@@ -1,6 +1,8 @@
 """What every benchmark shares: replacing its own section of bench/RESULTS.md, and naming
 the other processes that were using the CPU while it ran (2 shared cores skew timings)."""
+import hashlib
 import os
+import random
 import subprocess
 import sys
 
@@ -32,3 +34,26 @@ def competing():
         if int(pid) != os.getpid() and float(cpu) >= 20:
             rows.append(f"{cmd[:90]} ({cpu}% CPU)")
     return rows
+
+
+def case_results(rows):
+    """eval.py's result rows -> {"ids_sha256", "valid"}: the cases' ids (sorted) hashed, and one
+    0/1 character per case in that order; compact enough to keep in a committed record."""
+    rows = sorted(rows, key=lambda r: str(r["id"]))
+    ids = "\n".join(str(r["id"]) for r in rows)
+    return {"ids_sha256": hashlib.sha256(ids.encode()).hexdigest(), "valid": "".join("1" if r["valid"] else "0" for r in rows)}
+
+
+def paired(arm, ref, resamples=2000, seed=0):
+    """The paired comparison of two arms on the same cases ({split: case_results}): cases the arm
+    gets right and the reference wrong (gained), the other way (lost), the accuracy difference in
+    points and its 95% percentile-bootstrap interval over the cases. None when the cases differ."""
+    if set(arm) != set(ref) or any(arm[s]["ids_sha256"] != ref[s]["ids_sha256"] for s in ref):
+        return None
+    diffs = [int(a) - int(b) for s in sorted(ref) for a, b in zip(arm[s]["valid"], ref[s]["valid"])]
+    if not diffs:
+        return None
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choice(diffs) for _ in diffs) / len(diffs) for _ in range(resamples))
+    return {"gained": diffs.count(1), "lost": diffs.count(-1), "difference": 100 * sum(diffs) / len(diffs),
+            "low": 100 * means[int(0.025 * resamples)], "high": 100 * means[int(0.975 * resamples) - 1]}

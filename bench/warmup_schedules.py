@@ -7,7 +7,8 @@ schedule per stage (--schedule stage), on the same data and the same evaluation 
 Each arm is a warmup.py run (an arm whose --out already holds the finished run is reused)
 evaluated with eval.py on the synthetic test split and BFCL's five non-live categories.
 Against the plain SFT arm, each arm gets the cases it gains and loses on the same cases
-and a bootstrap interval (2000 resamples of the cases) of its accuracy difference. Writes
+and a bootstrap interval (2000 resamples of the cases, bench/results.py's `paired`) of its
+accuracy difference. Writes
 (replaces) the section `## warmup.py: curriculum schedules against plain SFT` of
 bench/RESULTS.md.
 """
@@ -15,13 +16,12 @@ import argparse
 import json
 import os
 import platform
-import random
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, ROOT, case_results, competing, paired, write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## warmup.py: curriculum schedules against plain SFT"
 BFCL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"
@@ -39,13 +39,6 @@ def steps_of(folder):
 
 def rows_of(path):
     return {r["id"]: r for r in map(json.loads, open(path))}
-
-
-def bootstrap(diffs, n=2000, seed=0):
-    """95% interval of the mean of per-case differences (percentile bootstrap)."""
-    rng = random.Random(seed)
-    means = sorted(sum(rng.choice(diffs) for _ in diffs) / len(diffs) for _ in range(n))
-    return means[int(0.025 * n)], means[int(0.975 * n) - 1]
 
 
 def main():
@@ -83,7 +76,7 @@ def main():
     lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit "
              f"{subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()})",
              "", f"Command: `python {' '.join(sys.argv)}`  ",
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; {hours:.1f} h in all; load average (1 min) "
+             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; this run {hours:.1f} h (finished arms and evaluations are reused); load average (1 min) "
              f"before/after {load:.2f}/{os.getloadavg()[0]:.2f}; competing processes after: {', '.join(competing()) or 'none'}  ",
              f"Data: {train} ({sum(1 for _ in open(train))} examples), warmup.py `{args.warmup_args}`; "
              f"evaluation: {test} and {BFCL}, --limit {args.limit}. Accuracy in %; BFCL non-live is the unweighted mean of the "
@@ -99,13 +92,10 @@ def main():
         acc = {c: 100 * sum(v) / len(v) for c, v in cat.items() if v}
         calls = [acc[c] for c in CATS[:4] if c in acc]
         nonlive = sum(calls) / 4  # eval.py's (BFCL's) non-live: the four call categories, unweighted
-        ids = [(s, i) for s in ("synth", "bfcl") for i in ref[s]]
-        diffs = [int(r[s][i]["valid"]) - int(ref[s][i]["valid"]) for s, i in ids]
-        gained, lost = diffs.count(1), diffs.count(-1)
-        lo, hi = bootstrap(diffs)
+        vs = paired({k: case_results(v.values()) for k, v in r.items()}, {k: case_results(v.values()) for k, v in ref.items()})
         cells = " | ".join(f"{acc.get(c, 0):.1f}" for c in CATS)
         vs = "reference | " if out == plain else \
-            f"{gained} / {lost} | {100 * sum(diffs) / len(diffs):+.1f} ({100 * lo:+.1f} to {100 * hi:+.1f})"
+            f"{vs['gained']} / {vs['lost']} | {vs['difference']:+.1f} ({vs['low']:+.1f} to {vs['high']:+.1f})"
         lines.append(f"| {name} | {steps_of(out)} | {synth:.1f} | {cells} | {nonlive:.1f} | {(synth + nonlive) / 2:.1f} | "
                      f"{vs} |")
     write_section(RESULTS, HEADING, "\n".join(lines) + "\n")

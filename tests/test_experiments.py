@@ -101,3 +101,37 @@ def test_an_ablation_without_pairs_reports_the_model_it_started_from(tmp_path):
     rows, _ = report(tmp_path)
     assert rows["iTool, no warm-up"][1:5] == [f"base (measured {date}), no pair in iterations 1-2", "0",
                                              "15.0 (n=10)", "0.0"]
+
+
+def write_cases(runs, name, stage, synth, bfcl):
+    """eval.py's per-case rows (ids and validity) for one stage of a fake run."""
+    ev = os.path.join(runs, f"exp-{name}", "eval", stage)
+    for split, valid in (("synth", synth), ("bfcl", bfcl)):
+        with open(os.path.join(ev, split + ".jsonl"), "w") as f:
+            f.writelines(json.dumps({"id": f"{split}-{i}", "valid": bool(v)}) + "\n" for i, v in enumerate(valid))
+
+
+def test_paired_comparison_against_continued_sft(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results import case_results, paired
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    fake_run(runs, "sft_continued", "warmup", 8, 0.3, 0.3, {"warmup": 3})
+    # 20 cases: iTool gains cases 0-5 and loses case 19
+    ref = [0] * 10 + [1] * 10
+    arm = [1] * 6 + [0] * 4 + [1] * 9 + [0]
+    write_cases(runs, "itool", "iter2", arm[:10], arm[10:])
+    write_cases(runs, "sft_continued", "warmup", ref[:10], ref[10:])
+    rows, _ = report(tmp_path)
+    assert rows["iTool: warm-up + 2 iterations"][-1].startswith("6 / 1, +25.0 (")
+    assert rows["SFT continued from the warm-up for iTool's 2 preference stages' steps"][-1].strip(" |") == ""
+    # the same figures from the committed record once the folders are gone
+    shutil.rmtree(os.path.join(runs, "exp-sft_continued"))
+    rows, _ = report(tmp_path)
+    assert rows["iTool: warm-up + 2 iterations"][-1].startswith("6 / 1, +25.0 (")
+    # the interval: all gains -> above zero; cases that differ -> no comparison
+    a = {"s": case_results([{"id": i, "valid": True} for i in range(30)])}
+    b = {"s": case_results([{"id": i, "valid": i % 3 == 0} for i in range(30)])}
+    got = paired(a, b)
+    assert (got["gained"], got["lost"]) == (20, 0) and 0 < got["low"] <= got["difference"] <= got["high"]
+    assert paired(a, {"s": case_results([{"id": i + 1, "valid": True} for i in range(30)])}) is None
