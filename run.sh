@@ -67,7 +67,7 @@ K=${K:-2}                             # iTool iterations after the warm-up
 NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
 WARMUP=${WARMUP:-1}                   # 0: start the iterations from MODEL (the no-warm-up ablation)
 BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
-# The default budget finishes in about 31 minutes on a 2-core CPU (README has the measured
+# The default budget finishes in about 40 minutes on a 2-core CPU (README has the measured
 # time): a task is ~700 tokens (BFCL's prompt and tool docs), training runs at ~200 tokens/s
 # and generation at ~20 tokens/s there. It shows the loop working, not final accuracy:
 # reported figures use bench/experiments.py's scale (200/100 examples, 100 cases per category).
