@@ -198,7 +198,7 @@ def judge_reward(model, tok, text, task, stats):
     ids = tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
     ids = tok(ids, add_special_tokens=False)["input_ids"]
     stats["judge_tokens"] += len(ids)
-    logits = model(input_ids=torch.tensor([ids], device=model.device)).logits[0, -1].float()
+    logits = model(input_ids=torch.tensor([ids], device=model.device), logits_to_keep=1).logits[0, -1].float()
     probs = torch.softmax(logits, -1)
     p = {k: probs[tok(k, add_special_tokens=False)["input_ids"][0]].item() for k in JUDGE_WEIGHTS}
     total = sum(p.values())
