@@ -51,7 +51,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import eval as itool_eval  # noqa: E402
-from results import case_results, paired, write_section  # noqa: E402  (bench/results.py)
+from results import case_results, paired, paired_goal, write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## Experiments"
 ABLATIONS = {  # name: (what differs, environment for run.sh on top of the reference's)
@@ -87,6 +87,7 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(ROOT, "bench", "RESULTS.md"))
     p.add_argument("--record", help="every evaluated stage's figures, kept across machines "
                    "(default: bench/experiments.json; with --smoke, RUNS/PREFIX-record.json)")
+    p.add_argument("--readme", help="also regenerate the table between README's markers (e.g. README.md)")
     p.add_argument("--svg", help="the scaling curve (default: bench/scaling.svg; with --smoke, RUNS/PREFIX-scaling.svg)")
     args = p.parse_args()
     unknown = set(args.only.split(",")) - set(ALL)
@@ -323,10 +324,12 @@ def report(args):
     entries += [(f"iTool, {what}", folder(args, name), final_stage(record, folder(args, name), args.k))
                 for name, (what, _) in ABLATIONS.items()]
     cats = list(final["bfcl"]["categories"])
-    head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + ["BFCL non-live", "errors (synthetic + BFCL)",
-                                                                           "against SFT continued: gained / lost, "
-                                                                           "difference (95% interval)"]
+    head = ["run", "stage", "optimizer steps", "synthetic test"] + cats + [
+        "BFCL non-live", "errors (synthetic + BFCL)", "mean(synthetic, BFCL non-live)",
+        "goal score against SFT continued: difference (95% interval)",
+        "against SFT continued, all cases: gained / lost, difference (95% interval)"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    short = []  # (label, figures, goal score, paired goal) per row, for README's table
     sft = measured(record, folder(args, "sft_continued"), "warmup")[0] or {}
     for label, run, stage in entries:
         got, on_disk = measured(record, run, stage)
@@ -341,11 +344,17 @@ def report(args):
         if label.startswith("iTool, ") and not stage.startswith("iter"):
             when += f", no pair in iterations 1-{args.k}"
         cells = itool_eval.table_cells({"synth": got["synth"], "bfcl": got["bfcl"]}, cats)
+        score = goal_score(got)
+        cells.append(f"{100 * score:.1f}" if score is not None else "")
         own = run == folder(args, "sft_continued")
-        vs = paired(got["cases"], sft["cases"]) if "cases" in got and "cases" in sft and not own else None
+        both = "cases" in got and "cases" in sft and not own
+        g = paired_goal(got["cases"], sft["cases"]) if both else None
+        cells.append(f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f})" if g else "")
+        vs = paired(got["cases"], sft["cases"]) if both else None
         cells.append(f"{vs['gained']} / {vs['lost']}, {vs['difference']:+.1f} ({vs['low']:+.1f} to {vs['high']:+.1f})"
                      if vs else "")
         rows.append("| " + " | ".join([label, stage + when, str(got["steps"])] + cells) + " |")
+        short.append((label, got, score, g))
     curve = []
     for name in ("sft_25", "sft_50", None, "sft_200"):
         got, _ = measured(record, ref if name is None else folder(args, name), "warmup")
@@ -368,6 +377,36 @@ def report(args):
     print(section)
     if not args.smoke:  # the smoke run checks the plumbing; its numbers mean nothing
         write_section(args.results, HEADING, section)
+        if args.readme:
+            write_readme_table(args.readme, short, cmd)
+
+
+def goal_score(got):
+    """The issue's goal score of one row: mean(synthetic accuracy, BFCL non-live), or None."""
+    synth, non_live = got["synth"].get("accuracy"), got["bfcl"].get("non_live")
+    return None if synth is None or non_live is None else (synth + non_live) / 2
+
+
+README_START, README_END = "<!-- experiments table: start -->", "<!-- experiments table: end -->"
+
+
+def write_readme_table(path, short, cmd):
+    """README's results table, between its two markers, from the same rows as bench/RESULTS.md."""
+    text = open(path, encoding="utf-8").read()
+    a, b = text.find(README_START), text.find(README_END)
+    if a < 0 or b < a:
+        raise common.InputError(path, None, f"no '{README_START}' ... '{README_END}' markers for the table")
+    lines = ["| run | measured | optimizer steps | synthetic test | BFCL non-live | mean | against SFT continued "
+             "(95% interval) |", "|---|---|---|---|---|---|---|"]
+    for label, got, score, g in short:
+        pct = lambda x: f"{100 * x:.1f}" if x is not None else "n/a"  # noqa: E731
+        lines.append(f"| {label} | {got['date']} | {got['steps']} | {pct(got['synth'].get('accuracy'))} | "
+                     f"{pct(got['bfcl'].get('non_live'))} | {pct(score)} | "
+                     + (f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f})" if g else "") + " |")
+    body = "\n".join([README_START, f"Generated by `{cmd} --report-only --readme README.md` from "
+                      "`bench/experiments.json`.", "", *lines, README_END])
+    with common.atomic_write(path) as f:
+        f.write(text[:a] + body + text[b + len(README_END):])
 
 
 def main():

@@ -41,7 +41,54 @@ def case_results(rows):
     0/1 character per case in that order; compact enough to keep in a committed record."""
     rows = sorted(rows, key=lambda r: str(r["id"]))
     ids = "\n".join(str(r["id"]) for r in rows)
-    return {"ids_sha256": hashlib.sha256(ids.encode()).hexdigest(), "valid": "".join("1" if r["valid"] else "0" for r in rows)}
+    runs = []  # the cases' categories in that order, run-length encoded: [[category, count], ...]
+    for r in rows:
+        if runs and runs[-1][0] == r.get("category"):
+            runs[-1][1] += 1
+        else:
+            runs.append([r.get("category"), 1])
+    return {"ids_sha256": hashlib.sha256(ids.encode()).hexdigest(), "valid": "".join("1" if r["valid"] else "0" for r in rows),
+            "categories": runs}
+
+
+NON_LIVE = ("simple_python", "simple", "multiple", "parallel", "parallel_multiple")
+
+
+def _strata(split):
+    """{category: [case positions]} of one split's case_results."""
+    out, at = {}, 0
+    for cat, n in split["categories"]:
+        out.setdefault(cat, []).extend(range(at, at + n))
+        at += n
+    return out
+
+
+def paired_goal(arm, ref, resamples=2000, seed=0):
+    """The difference in points of the goal score, mean(synthetic accuracy, BFCL non-live) with
+    non-live the unweighted mean of its four categories (eval.py's summary), between two arms
+    on the same cases, and its 95% percentile-bootstrap interval: cases are resampled within
+    each stratum (the synthetic split; each non-live category), so every resample has the
+    design's case counts. None when the cases differ or a record lacks categories."""
+    if set(ref) != {"synth", "bfcl"} or set(arm) != set(ref) or any(
+            arm[s]["ids_sha256"] != ref[s]["ids_sha256"] or "categories" not in arm[s] or "categories" not in ref[s]
+            for s in ref):
+        return None
+    diff = {s: [int(a) - int(b) for a, b in zip(arm[s]["valid"], ref[s]["valid"])] for s in ref}
+    synth = list(range(len(diff["synth"])))
+    cats = {c: idx for c, idx in _strata(ref["bfcl"]).items() if c in NON_LIVE}
+    if not synth or len(cats) != 4:
+        return None
+
+    def goal(pick_synth, pick_cats):
+        s = sum(diff["synth"][i] for i in pick_synth) / len(pick_synth)
+        b = sum(sum(diff["bfcl"][i] for i in idx) / len(idx) for idx in pick_cats) / 4
+        return 100 * (s + b) / 2
+
+    rng = random.Random(seed)
+    draws = sorted(goal([rng.choice(synth) for _ in synth], [[rng.choice(idx) for _ in idx] for idx in cats.values()])
+                   for _ in range(resamples))
+    return {"difference": goal(synth, list(cats.values())), "low": draws[int(0.025 * resamples)],
+            "high": draws[int(0.975 * resamples) - 1]}
 
 
 def paired(arm, ref, resamples=2000, seed=0):

@@ -135,3 +135,42 @@ def test_paired_comparison_against_continued_sft(tmp_path):
     got = paired(a, b)
     assert (got["gained"], got["lost"]) == (20, 0) and 0 < got["low"] <= got["difference"] <= got["high"]
     assert paired(a, {"s": case_results([{"id": i + 1, "valid": True} for i in range(30)])}) is None
+
+
+def test_goal_score_comparison_weighs_splits_and_categories_as_the_summary_does(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results import case_results, paired_goal
+
+    def cases(synth_valid, bfcl_valid):
+        bfcl = [{"id": f"{c}_{i}", "category": c, "valid": bfcl_valid(c, i)} for c in
+                ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance") for i in range(5)]
+        return {"synth": case_results([{"id": f"t-{i:02d}", "category": "simple", "valid": synth_valid(i)}
+                                       for i in range(10)]), "bfcl": case_results(bfcl)}
+    ref = cases(lambda i: False, lambda c, i: c == "irrelevance")
+    # the arm: 5 of 10 synthetic cases more (+50), all of simple_python (+100 on one category of
+    # four: +25 non-live) and every irrelevance case lost (not in the goal score)
+    arm = cases(lambda i: i < 5, lambda c, i: c == "simple_python")
+    got = paired_goal(arm, ref)
+    assert got["difference"] == 37.5 and 0 < got["low"] <= 37.5 <= got["high"]
+    assert paired_goal(ref, ref) == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    old = {s: {k: v for k, v in c.items() if k != "categories"} for s, c in ref.items()}  # a record made before categories
+    assert paired_goal(arm, old) is None
+
+
+def test_readme_table_is_regenerated_between_its_markers(tmp_path):
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\nbefore\n<!-- experiments table: start -->\nold\n<!-- experiments table: end -->\nafter\n")
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
+                          "--runs", runs, "--results", str(tmp_path / "RESULTS.md"), "--readme", str(readme),
+                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    text = readme.read_text()
+    assert text.startswith("# x\n\nbefore\n<!-- experiments table: start -->") and text.endswith("end -->\nafter\n")
+    assert "old" not in text
+    assert "| iTool: warm-up + 2 iterations | " in text and "| 7 | 25.0 | 30.0 | 27.5 |" in text
+    readme.write_text("# no markers\n")
+    out = subprocess.run(out.args, capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "markers" in out.stderr
