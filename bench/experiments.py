@@ -366,6 +366,7 @@ def report(args):
     if len(curve) >= 2:
         svg_scaling(curve, (final["n_train"], final["synth"]["accuracy"], final["bfcl"]["non_live"]), svg)
     cmd = "python bench/experiments.py" + (" --smoke" if args.smoke else "") + (
+        f" --prefix {args.prefix}" if args.prefix not in ("exp", "exp-smoke") else "") + (
         f" --k {args.k}" if args.k != 2 else "") + (f" --eval-limit {args.eval_limit}" if args.eval_limit != 100 else "")
     section = "\n".join([
         f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
