@@ -360,6 +360,37 @@ def report(args):
         got, _ = measured(record, ref if name is None else folder(args, name), "warmup")
         if got and got["n_train"]:
             curve.append((got["n_train"], got["synth"]["accuracy"], got["bfcl"]["non_live"]))
+    notes = []  # what the iTool runs trained on and how the outputs moved from the warm-up
+    for label, run, stage in entries:
+        name = os.path.basename(run)
+        if label.startswith("iTool") and os.path.isdir(run):
+            pairs = pair_labels(run, args.k)
+            if pairs:
+                record[f"{name}/pairs"] = pairs
+        if record.get(f"{name}/pairs"):
+            notes.append(f"- {label}: pairs trained on (error of the rejected side): " + "; ".join(
+                f"{it} {p['n']} ({', '.join(f'{e} {c}' for e, c in p['errors'].items()) or 'none'})"
+                for it, p in record[f"{name}/pairs"].items()))
+        # the model each run started from is the reference's warm-up (or its own, for an ablation)
+        continued = run == folder(args, "sft_continued")
+        if stage.startswith("iter") or continued:
+            start = ref if continued else run
+            moved = output_changes(os.path.join(start, "eval", "warmup"), os.path.join(run, "eval", stage))
+            if moved:
+                record[f"{name}/changes"] = moved
+            m = record.get(f"{name}/changes")
+            if m:
+                notes.append(f"- {label}: outputs that differ from the warm-up's: {m['changed']} of {m['n']} cases "
+                             f"({m['gained']} now right, {m['lost']} now wrong); most frequent error moves: "
+                             + (", ".join(f"{a} -> {b} {c}" for a, b, c in m["moves"]) or "none"))
+    arms = [(label, g) for label, _, _, g in short if label.startswith("iTool") and g]
+    if arms:
+        met = [label for label, g in arms if g["difference"] >= 2 and g["low"] > 0]
+        label, g = max(arms, key=lambda a: a[1]["difference"])
+        notes.append("- Goal (an iTool arm at least 2 points above SFT continued on mean(synthetic, BFCL non-live), "
+                     "its paired interval above zero): " + (f"met by {', '.join(met)}" if met else
+                                                             f"not met; best {label}: {g['difference']:+.1f} "
+                                                             f"({g['low']:+.1f} to {g['high']:+.1f})"))
     common.write_json(record_path, dict(sorted(record.items())))
     svg = args.svg or (os.path.join(args.runs, f"{args.prefix}-scaling.svg") if args.smoke
                        else os.path.join(ROOT, "bench", "scaling.svg"))
@@ -372,7 +403,7 @@ def report(args):
         f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
         f"Command: `{cmd}` (runs in {args.runs}/{args.prefix}-*; accuracy in %; optimizer steps of the "
         "warm-up and preference training that made the model)", "",
-        *rows, "",
+        *rows, "", *notes, *([""] if notes else []),
         f"Accuracy against training data: `{os.path.relpath(svg, ROOT)}`" if len(curve) >= 2 else
         "Accuracy against training data: not enough SFT runs yet for the curve.", ""])
     print(section)
@@ -380,6 +411,44 @@ def report(args):
         write_section(args.results, HEADING, section)
         if args.readme:
             write_readme_table(args.readme, short, cmd)
+
+
+def pair_labels(run, k):
+    """{iteration: {"n", "errors": {error label of the rejected side: count}}} of a run's pairs."""
+    out = {}
+    for i in range(1, k + 1):
+        path = os.path.join(run, f"iter{i}", "pairs.jsonl")
+        if os.path.isfile(path):
+            labels = [r.get("error") or "none" for r in common.read_jsonl(path)]
+            out[f"iter{i}"] = {"n": len(labels), "errors": dict(sorted(
+                {e: labels.count(e) for e in set(labels)}.items(), key=lambda kv: (-kv[1], kv[0])))}
+    return out
+
+
+def output_changes(before, after):
+    """How the outputs moved between two evaluations of the same cases (eval.py's per-case
+    rows of both splits): {"n", "changed", "gained", "lost", "moves": [[error before, error
+    after, count], ...] (the five most frequent, "right" for no error)}, or None."""
+    old, new = {}, {}
+    for split in ("synth", "bfcl"):
+        for got, folder_ in ((old, before), (new, after)):
+            path = os.path.join(folder_, split + ".jsonl")
+            if not os.path.isfile(path):
+                return None
+            got.update({(split, r["id"]): r for r in common.read_jsonl(path)})
+    if set(old) != set(new):
+        return None
+    changed = [key for key in old if old[key]["output"] != new[key]["output"]]
+    moves = {}
+    for key in changed:
+        move = (old[key]["error_type"] or "right", new[key]["error_type"] or "right")
+        if move[0] != move[1]:
+            moves[move] = moves.get(move, 0) + 1
+    top = sorted(moves.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    return {"n": len(old), "changed": len(changed),
+            "gained": sum(new[key]["valid"] and not old[key]["valid"] for key in changed),
+            "lost": sum(old[key]["valid"] and not new[key]["valid"] for key in changed),
+            "moves": [[a, b, c] for (a, b), c in top]}
 
 
 def goal_score(got):

@@ -174,3 +174,34 @@ def test_readme_table_is_regenerated_between_its_markers(tmp_path):
     readme.write_text("# no markers\n")
     out = subprocess.run(out.args, capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "markers" in out.stderr
+
+
+def test_report_names_the_pairs_trained_on_and_how_outputs_moved(tmp_path):
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    fake_run(runs, "itool", "warmup", 8, 0.3, 0.3, {})
+    for k, labels in ((1, ["wrong_value", "wrong_value", None]), (2, ["missing_param"])):
+        with open(os.path.join(runs, "exp-itool", f"iter{k}", "pairs.jsonl"), "w") as f:
+            f.writelines(json.dumps({"id": f"p{i}", "error": e}) + "\n" for i, e in enumerate(labels))
+
+    def rows(stage, outcomes):  # outcomes: (output, error) per case
+        ev = os.path.join(runs, "exp-itool", "eval", stage)
+        for split in ("synth", "bfcl"):
+            with open(os.path.join(ev, split + ".jsonl"), "w") as f:
+                f.writelines(json.dumps({"id": f"{split}-{i}", "category": "simple", "valid": e is None,
+                                         "error_type": e, "output": o}) + "\n" for i, (o, e) in enumerate(outcomes))
+    rows("warmup", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
+    rows("iter2", [("a2", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
+                          "--runs", runs, "--results", str(tmp_path / "RESULTS.md"),
+                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert ("- iTool: warm-up + 2 iterations: pairs trained on (error of the rejected side): "
+            "iter1 3 (wrong_value 2, none 1); iter2 1 (missing_param 1)") in out.stdout
+    # per split: a gained, b moved between errors, c unchanged, d lost
+    assert ("- iTool: warm-up + 2 iterations: outputs that differ from the warm-up's: 6 of 8 cases (2 now right, "
+            "2 now wrong); most frequent error moves: right -> wrong_value 2, wrong_value -> missing_param 2, "
+            "wrong_value -> right 2") in out.stdout
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert record["exp-itool/changes"]["changed"] == 6 and record["exp-itool/pairs"]["iter2"]["n"] == 1
