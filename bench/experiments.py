@@ -301,6 +301,7 @@ def measured(record, run, stage):
 
 def report(args):
     ref = folder(args, "itool")
+    readme = read_readme(args.readme) if args.readme and not args.smoke else None  # bad markers: before any write
     # Every evaluated stage is also kept in a committed record, so that experiments run on
     # different machines (each a few hours of the 2 cores) add up to one table.
     record_path = args.record or (os.path.join(args.runs, f"{args.prefix}-record.json") if args.smoke
@@ -409,8 +410,8 @@ def report(args):
     print(section)
     if not args.smoke:  # the smoke run checks the plumbing; its numbers mean nothing
         write_section(args.results, HEADING, section)
-        if args.readme:
-            write_readme_table(args.readme, short, cmd)
+        if readme is not None:
+            write_readme_table(args.readme, readme, short, cmd)
 
 
 def pair_labels(run, k):
@@ -452,7 +453,7 @@ def output_changes(before, after):
 
 
 def goal_score(got):
-    """The issue's goal score of one row: mean(synthetic accuracy, BFCL non-live), or None."""
+    """The experiment's goal score of one row: mean(synthetic accuracy, BFCL non-live), or None."""
     synth, non_live = got["synth"].get("accuracy"), got["bfcl"].get("non_live")
     return None if synth is None or non_live is None else (synth + non_live) / 2
 
@@ -460,12 +461,18 @@ def goal_score(got):
 README_START, README_END = "<!-- experiments table: start -->", "<!-- experiments table: end -->"
 
 
-def write_readme_table(path, short, cmd):
-    """README's results table, between its two markers, from the same rows as bench/RESULTS.md."""
+def read_readme(path):
+    """README's text, refused in one line when it lacks the table's two markers."""
     text = open(path, encoding="utf-8").read()
     a, b = text.find(README_START), text.find(README_END)
     if a < 0 or b < a:
         raise common.InputError(path, None, f"no '{README_START}' ... '{README_END}' markers for the table")
+    return text
+
+
+def write_readme_table(path, text, short, cmd):
+    """README's results table, between its two markers, from the same rows as bench/RESULTS.md."""
+    a, b = text.find(README_START), text.find(README_END)
     lines = ["| run | measured | optimizer steps | synthetic test | BFCL non-live | mean | against SFT continued "
              "(95% interval) |", "|---|---|---|---|---|---|---|"]
     for label, got, score, g in short:

@@ -172,8 +172,10 @@ def test_readme_table_is_regenerated_between_its_markers(tmp_path):
     assert "old" not in text
     assert "| iTool: warm-up + 2 iterations | " in text and "| 7 | 25.0 | 30.0 | 27.5 |" in text
     readme.write_text("# no markers\n")
+    (tmp_path / "RESULTS.md").unlink()
     out = subprocess.run(out.args, capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "markers" in out.stderr
+    assert not (tmp_path / "RESULTS.md").exists()  # refused before anything was written
 
 
 def test_report_names_the_pairs_trained_on_and_how_outputs_moved(tmp_path):
