@@ -16,8 +16,8 @@
    the same axes, drawn to bench/scaling.svg.
 3. Ablations, one flag each: no warm-up (`abl_nowarmup`), random selection
    (`abl_random`), `--reward judge` (`abl_judge`), `--span full` (`abl_fullspan`),
-   `--loss dpo` (`abl_dpo`), `--gold-sibling` (`itool_gold`), and the published MCTS and
-   pair settings together (`abl_published`).
+   `--loss dpo` (`abl_dpo`), `--gold-sibling` at the reference's preference steps
+   (`itool_gold`), and the published MCTS and pair settings together (`abl_published`).
 
 Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
 when it exists, so the script resumes. Runs that share a stage with the reference share
@@ -60,7 +60,11 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     "abl_judge": ("--reward judge", {"MCTS_ARGS": "+--reward judge"}),
     "abl_fullspan": ("--span full", {"PREFS_ARGS": "+--span full"}),
     "abl_dpo": ("--loss dpo", {"PREF_ARGS": "+--loss dpo"}),
-    "itool_gold": ("--gold-sibling", {"MCTS_ARGS": "+--gold-sibling"}),
+    # the gold sibling gives about 4.5 pairs a tree, 3 epochs of them ~200 steps an iteration: capped
+    # at 36, so that its 2 preference stages take the reference run's 72 steps (45 + 27, measured
+    # 2026-12-03) and SFT continued stays its equal-step control
+    "itool_gold": ("--gold-sibling, 36 preference steps an iteration",
+                   {"MCTS_ARGS": "+--gold-sibling", "PREF_ARGS": "+--max-steps 36"}),
     # the published tree and pairs: T 1.5 without min-p, the judge reward over walked simulations,
     # the worst sibling rejected, summed values, the min-overlap measure
     "abl_published": ("published MCTS and pair settings", {"MCTS_ARGS": "+--min-p 0 --reward judge --simulate walk",
