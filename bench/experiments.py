@@ -156,6 +156,18 @@ def optimizer_steps(run, k_max):
     return {os.path.relpath(os.path.dirname(p), run): count_lines(p) for p in paths if os.path.isfile(p)}
 
 
+def steps_before(run):
+    """Optimizer steps of the trained model a run's warm-up started from (sft_continued starts
+    from the reference's warm-up), 0 when it started from a base model."""
+    path = os.path.join(run, "warmup", "run.json")
+    if not os.path.isfile(path):
+        return 0
+    with open(path, encoding="utf-8") as f:
+        start = json.load(f)["config"].get("model") or ""
+    metrics = os.path.join(start, "metrics.jsonl")
+    return count_lines(metrics) if os.path.isfile(metrics) else 0
+
+
 def scaled_data(args, ref_data, size, name):
     """A data folder with the head `size` rows of the reference training split (extended
     with synth.py --seed 1000 rows past 100%) and the reference test split."""
@@ -295,7 +307,7 @@ def measured(record, run, stage):
         old = record.get(key, {})
         same = old.get("synth") == got[0] and old.get("bfcl") == got[1]
         record[key] = {"synth": got[0], "bfcl": got[1], "date": old["date"] if same else time.strftime("%Y-%m-%d"),
-                       "steps": sum(optimizer_steps(run, k).values()) if stage != "base" else 0,
+                       "steps": sum(optimizer_steps(run, k).values()) + steps_before(run) if stage != "base" else 0,
                        "n_train": count_lines(train) if os.path.isfile(train) else None}
         rows = {s: os.path.join(run, "eval", stage, s + ".jsonl") for s in ("synth", "bfcl")}
         if all(os.path.isfile(p) for p in rows.values()):  # per case, for the paired comparison
