@@ -207,3 +207,18 @@ def test_report_names_the_pairs_trained_on_and_how_outputs_moved(tmp_path):
             "wrong_value -> right 2") in out.stdout
     record = json.loads((tmp_path / "record.json").read_text())
     assert record["exp-itool/changes"]["changed"] == 6 and record["exp-itool/pairs"]["iter2"]["n"] == 1
+
+
+def test_continued_sft_counts_the_steps_of_the_warm_up_it_started_from(tmp_path):
+    runs = str(tmp_path / "runs")
+    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
+    fake_run(runs, "sft_continued", "warmup", 8, 0.3, 0.3, {"warmup": 3})
+    fake_run(runs, "sft_equal", "warmup", 8, 0.3, 0.3, {"warmup": 7})
+    start = os.path.join(runs, "exp-itool", "warmup")
+    for name, model in (("sft_continued", start), ("sft_equal", "")):
+        with open(os.path.join(runs, f"exp-{name}", "warmup", "run.json"), "w") as f:
+            json.dump({"config": {"model": model}, "steps": 3}, f)
+    rows, _ = report(tmp_path)
+    assert rows["SFT continued from the warm-up for iTool's 2 preference stages' steps"][2] == "7"  # 4 + 3
+    assert rows["SFT, equal optimizer steps"][2] == "7"  # from the base model: its own 7
+    assert rows["iTool: warm-up + 2 iterations"][2] == "7"
