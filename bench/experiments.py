@@ -163,7 +163,10 @@ def steps_before(run):
     if not os.path.isfile(path):
         return 0
     with open(path, encoding="utf-8") as f:
-        start = json.load(f)["config"].get("model") or ""
+        try:
+            start = json.load(f).get("config", {}).get("model") or ""
+        except json.JSONDecodeError as e:
+            raise common.InputError(path, e.lineno, f"not JSON ({e.msg})") from None
     metrics = os.path.join(start, "metrics.jsonl")
     return count_lines(metrics) if os.path.isfile(metrics) else 0
 

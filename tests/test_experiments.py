@@ -222,3 +222,7 @@ def test_continued_sft_counts_the_steps_of_the_warm_up_it_started_from(tmp_path)
     assert rows["SFT continued from the warm-up for iTool's 2 preference stages' steps"][2] == "7"  # 4 + 3
     assert rows["SFT, equal optimizer steps"][2] == "7"  # from the base model: its own 7
     assert rows["iTool: warm-up + 2 iterations"][2] == "7"
+    with open(os.path.join(runs, "exp-sft_continued", "warmup", "run.json"), "w") as f:
+        f.write("{broken\n")
+    err = report(tmp_path, code=2)
+    assert err.count("\n") == 1 and "run.json" in err and "not JSON" in err
