@@ -389,15 +389,17 @@ class RowBatch:
 
 
 def shared_prefix(model, prompts):
-    """The prefix two prompts of a run share (BFCL's system prompt up to the tools), with its KV:
-    {"ids", "kv"}, or {} when they share fewer than 16 tokens."""
+    """The prefix all prompts of a run share (BFCL's system prompt up to the tools), with its KV:
+    {"ids", "kv"}, or {} when they share fewer than 16 tokens. All, not the first two: two cases
+    with the same tools would otherwise share a prefix no other prompt starts with."""
     if len(prompts) < 2:
         return {}
-    same = next((i for i, (a, b) in enumerate(zip(prompts[0], prompts[1])) if a != b), min(map(len, prompts[:2])))
-    same = min(same, len(prompts[0]) - 2, len(prompts[1]) - 2)  # every prompt keeps tokens of its own
+    lo, hi = min(prompts), max(prompts)  # lexicographic: what these two share, all between them share
+    same = next((i for i, (a, b) in enumerate(zip(lo, hi)) if a != b), min(len(lo), len(hi)))
+    same = min(same, min(map(len, prompts)) - 2)  # every prompt keeps tokens of its own
     if same < 16:
         return {}
-    return {"ids": prompts[0][:same], "kv": encode_prompt(model, prompts[0][:same + 1], {"prompt_tokens": 0})[0]}
+    return {"ids": lo[:same], "kv": encode_prompt(model, lo[:same + 1], {"prompt_tokens": 0})[0]}
 
 
 def greedy(model, prompts, max_new_tokens, stop_ids, pad_id, rows=16, on_done=None):

@@ -49,7 +49,10 @@ def parse_args(argv=None):
     p.add_argument("--data", default=None, help="task JSONL, or bfcl:CAT[,CAT...] (required unless --report)")
     p.add_argument("--out", default="results.jsonl", help="rows; the summary goes to <out>.summary.json")
     p.add_argument("--limit", type=positive, default=None, help="first N cases of each category")
-    p.add_argument("--batch-size", type=positive, default=16)
+    # Rows cost a cache of their own tokens only (the prompts' shared prefix is kept once), and a
+    # decode step of 32 rows takes little longer than one of 16 on a CPU: more rows, fewer steps.
+    p.add_argument("--batch-size", type=positive, default=None,
+                   help="rows decoded at once (default 32), or prompts per padded batch (default 16)")
     p.add_argument("--max-new-tokens", type=positive, default=128)
     p.add_argument("--generate", default="rows", choices=["rows", "padded"],
                    help="rows: continuous batching over cached prompts; padded: model.generate on padded batches")
@@ -60,6 +63,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.data is None and args.report is None:
         p.error("--data is required")
+    if args.batch_size is None:
+        args.batch_size = 32 if args.generate == "rows" else 16
     return args
 
 

@@ -3,9 +3,10 @@ prompts (--generate rows, the default) against model.generate on padded batches 
 padded), and their outputs compared.
 
     python bench/eval_batching.py --model runs/dev/warmup --limit 16
-    python bench/eval_batching.py --data runs/dev/data/test.jsonl --limit 40 --batch-size 16
+    python bench/eval_batching.py --data runs/dev/data/test.jsonl --limit 40 --rows 16
 
-Both modes decode greedily with eval.py's settings (--batch-size rows, --max-new-tokens). The
+Both modes decode greedily with eval.py's defaults (--batch-size prompts per padded batch, --rows
+rows decoded at once, --max-new-tokens). The
 modes take turns chunk by chunk (--chunk cases in one mode, then the same cases in the other),
 so that load from other processes weighs on both alike; a one-case warm-up runs first. Prints
 cases/s of each, their ratio and how many outputs are identical, and writes (replaces) the
@@ -34,7 +35,8 @@ def main():
     p.add_argument("--model", default=None, help="default: the embedded SmolLM2-135M-Instruct")
     p.add_argument("--data", default="bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance")
     p.add_argument("--limit", type=int, default=16, help="cases per category")
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--batch-size", type=int, default=16, help="prompts per padded batch (eval.py's default)")
+    p.add_argument("--rows", type=int, default=32, help="rows decoded at once (eval.py's default)")
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--chunk", type=int, default=40, help="cases per turn of each mode")
     p.add_argument("--results", default=RESULTS)
@@ -54,7 +56,8 @@ def main():
         chunk = prompts[start:start + args.chunk]
         for mode in MODES:
             t0 = time.perf_counter()
-            outputs[mode] += itool_eval.generate(model, tok, chunk, args.max_new_tokens, args.batch_size,
+            size = args.rows if mode == "rows" else args.batch_size
+            outputs[mode] += itool_eval.generate(model, tok, chunk, args.max_new_tokens, size,
                                                  progress=False, mode=mode)
             seconds[mode] += time.perf_counter() - t0
         print(f"{start + len(chunk)}/{len(prompts)}: " + ", ".join(f"{m} {seconds[m]:.1f} s" for m in MODES),
@@ -77,7 +80,7 @@ def main():
         f"Model: {args.model or common.DEFAULT_MODEL_NAME}; cases: {n} from {args.data} (first {args.limit} per "
         f"category), prompt tokens mean {sum(lengths) / n:.0f} (min {min(lengths)}, max {max(lengths)}), "
         f"{new_tokens:.1f} new tokens per case on average (at most {args.max_new_tokens}), greedy, "
-        f"--batch-size {args.batch_size}; modes alternate in chunks of {args.chunk} cases", "",
+        f"--batch-size {args.batch_size} (padded), --rows {args.rows}; modes alternate in chunks of {args.chunk} cases", "",
         "| --generate | seconds | cases/s | speed-up | valid % |", "|---|---|---|---|---|", *rows, "",
         f"Identical outputs: {same} of {n}. Load average (1 min) before/after: {load_before:.2f}/{load_after:.2f}; "
         f"competing processes before: {'; '.join(before) or 'none'}; after: {'; '.join(after) or 'none'}.", ""])

@@ -439,6 +439,19 @@ def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
     assert engine.greedy(model, ids, 12, {tok.eos_token_id, stop}, tok.pad_token_id, rows=2) == cut
 
 
+def test_shared_prefix_is_the_one_every_prompt_starts_with(tiny_model_dir):
+    import engine
+    model, _ = training.load_model(tiny_model_dir, device="cpu")
+    system = list(range(5, 25))  # what every prompt of a run starts with
+    same_tools = system + [30, 31, 32, 33]  # two cases with the same tools share more, the others do not
+    ids = [same_tools + [40, 41], same_tools + [42, 43], system + [50, 51, 52], system + [60, 61]]
+    shared = engine.shared_prefix(model, ids)
+    assert shared["ids"] == system
+    assert all(k.shape[1] == len(system) for k, _ in shared["kv"])
+    assert engine.shared_prefix(model, ids[:2])["ids"] == same_tools
+    assert engine.shared_prefix(model, [system[:10] + [1, 2], system[:10] + [3, 4]]) == {}  # under 16 tokens
+
+
 def test_model_run_end_to_end(tiny_model_dir, tmp_path):
     task = {"id": "t1", "category": "simple", "tools": [{"name": "f", "parameters": {
         "type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}],
