@@ -387,7 +387,7 @@ def report(args):
             pairs = pair_labels(run, args.k)
             if pairs:
                 record[f"{name}/pairs"] = pairs
-        if record.get(f"{name}/pairs"):
+        if record.get(f"{name}/pairs") and stage.startswith("iter"):  # not the base and warm-up rows of the same run
             notes.append(f"- {label}: pairs trained on (error of the rejected side): " + "; ".join(
                 f"{it} {p['n']} ({', '.join(f'{e} {c}' for e, c in p['errors'].items()) or 'none'})"
                 for it, p in record[f"{name}/pairs"].items()))

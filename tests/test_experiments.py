@@ -205,6 +205,9 @@ def test_report_names_the_pairs_trained_on_and_how_outputs_moved(tmp_path):
     assert ("- iTool: warm-up + 2 iterations: outputs that differ from the warm-up's: 6 of 8 cases (2 now right, "
             "2 now wrong); most frequent error moves: right -> wrong_value 2, wrong_value -> missing_param 2, "
             "wrong_value -> right 2") in out.stdout
+    again = subprocess.run(out.args, capture_output=True, text=True)  # now the record holds the pairs too
+    assert again.returncode == 0 and "- iTool: warm-up + 2 iterations: pairs trained on" in again.stdout
+    assert "- SFT, 100% data (the warm-up): pairs trained on" not in again.stdout  # the same folder, no pairs of its own
     record = json.loads((tmp_path / "record.json").read_text())
     assert record["exp-itool/changes"]["changed"] == 6 and record["exp-itool/pairs"]["iter2"]["n"] == 1
 
