@@ -66,9 +66,11 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     "itool_gold": ("--gold-sibling, 36 preference steps an iteration",
                    {"MCTS_ARGS": "+--gold-sibling", "PREF_ARGS": "+--max-steps 36"}),
     # the published tree and pairs: T 1.5 without min-p, the judge reward over walked simulations,
-    # the worst sibling rejected, summed values, the min-overlap measure
-    "abl_published": ("published MCTS and pair settings", {"MCTS_ARGS": "+--min-p 0 --reward judge --simulate walk",
-                                                           "PREFS_ARGS": "+--rejected worst --values sum --overlap min"}),
+    # the worst sibling rejected, summed values, the min-overlap measure; 440 pairs in iteration 1
+    # (330 planned steps, measured 2026-12-03), capped as itool_gold is
+    "abl_published": ("published MCTS and pair settings, 36 preference steps an iteration",
+                      {"MCTS_ARGS": "+--min-p 0 --reward judge --simulate walk",
+                       "PREFS_ARGS": "+--rejected worst --values sum --overlap min", "PREF_ARGS": "+--max-steps 36"}),
 }
 # run.sh's default budget is sized to show the loop in about 30 minutes; reported figures need more
 # data, more trees and 100 cases per category. The evaluation of intermediate iterations is
