@@ -40,6 +40,9 @@ import common
 
 ALIASES = {"simple": "simple_python"}
 LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
+# Rows cost a cache of their own tokens only (the prompts' shared prefix is kept once), and a
+# decode step of 32 rows takes little longer than one of 16 on a CPU: more rows, fewer steps.
+ROWS, PADDED_BATCH = 32, 16  # --batch-size defaults of --generate rows and padded
 PYTHON_HINT = " Note that the provided function is in Python 3 syntax."  # BFCL adds it to every description
 
 def parse_args(argv=None):
@@ -49,10 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--data", default=None, help="task JSONL, or bfcl:CAT[,CAT...] (required unless --report)")
     p.add_argument("--out", default="results.jsonl", help="rows; the summary goes to <out>.summary.json")
     p.add_argument("--limit", type=positive, default=None, help="first N cases of each category")
-    # Rows cost a cache of their own tokens only (the prompts' shared prefix is kept once), and a
-    # decode step of 32 rows takes little longer than one of 16 on a CPU: more rows, fewer steps.
     p.add_argument("--batch-size", type=positive, default=None,
-                   help="rows decoded at once (default 32), or prompts per padded batch (default 16)")
+                   help=f"rows decoded at once (default {ROWS}), or prompts per padded batch (default {PADDED_BATCH})")
     p.add_argument("--max-new-tokens", type=positive, default=128)
     p.add_argument("--generate", default="rows", choices=["rows", "padded"],
                    help="rows: continuous batching over cached prompts; padded: model.generate on padded batches")
@@ -63,9 +64,12 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.data is None and args.report is None:
         p.error("--data is required")
-    if args.batch_size is None:
-        args.batch_size = 32 if args.generate == "rows" else 16
+    args.batch_size = args.batch_size or default_batch_size(args.generate)
     return args
+
+
+def default_batch_size(mode):
+    return PADDED_BATCH if mode == "padded" else ROWS
 
 
 def positive(text):
@@ -167,12 +171,13 @@ def limit_cases(cases, limit):
 # ---------------------------------------------------------------------------
 # Generation
 
-def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True, on_batch=None,
+def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=None, progress=True, on_batch=None,
              mode="rows"):
     """Greedy continuations of `prompts`, each cut at the end of turn. mode "rows": up to
     batch_size rows decoded at once, a case joining as another ends, the system prompt's KV
     computed once (engine.greedy); "padded": model.generate over padded batches (below).
     `on_batch(indices, texts)` is called as cases finish, so a caller can save work as it goes."""
+    batch_size = batch_size or default_batch_size(mode)
     if mode == "padded":
         return generate_padded(model, tokenizer, prompts, max_new_tokens, batch_size, progress, on_batch)
     import engine
@@ -195,7 +200,8 @@ def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progr
     return outputs
 
 
-def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=16, progress=True, on_batch=None):
+def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=PADDED_BATCH, progress=True,
+                    on_batch=None):
     """Greedy continuations with model.generate: prompts sorted by length, left-padded,
     masks built from lengths (the pad token is the end-of-turn token, so ids cannot tell
     padding apart), each continuation cut at the end of turn. `on_batch(indices, texts)`
