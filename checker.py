@@ -201,8 +201,10 @@ PLAIN = {"i", "a", "an", "the", "to", "of", "for", "in", "on", "this", "that", "
          "parameter", "parameters", "information", "can", "able", "there", "such", "task", "use", "call"}
 
 
-def scan(text):
-    """(open brackets, open quote or None) at the end of text; None when a bracket closes the wrong one."""
+def scan(text, until_closed=False):
+    """(open brackets, open quote or None, end) at the end of text; None when a bracket closes the
+    wrong one. With until_closed the scan stops after the bracket that closes the first one opened,
+    and end is the index just after it (else, and while that bracket is open, end is None)."""
     stack, quote, i = [], None, 0
     while i < len(text):
         ch = text[i]
@@ -218,30 +220,10 @@ def scan(text):
         elif ch in ")]}":
             if not stack or CLOSE[stack.pop()] != ch:
                 return None
+            if not stack and until_closed:
+                return stack, quote, i + 1
         i += 1
-    return stack, quote
-
-
-def list_end(body):
-    """Index just after the bracket that closes the list `body` opens, or None."""
-    depth, quote, i = 0, None, 0
-    while i < len(body):
-        ch = body[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in CLOSE:
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return None
+    return stack, quote, None
 
 
 def read_partial(text):
@@ -256,7 +238,7 @@ def read_partial(text):
     scanned = scan(body)
     if scanned is None:
         return None
-    stack, quote = scanned
+    stack, quote, _ = scanned
     if not stack:
         return "closed"
     pending, value_open = None, quote is not None or len(stack) > 2
@@ -288,7 +270,7 @@ def read_partial(text):
             if len(stack) <= 2 or cut <= 0 or scan(body[:cut]) is None or len(scan(body[:cut])[0]) < 3:
                 return None
             body = body[:cut].rstrip(", ")
-            stack, quote = scan(body)
+            stack, quote, _ = scan(body)
 
 
 def prefix_ok(value, acceptable):
@@ -420,7 +402,8 @@ def ast_reward(text, task, docs, final=False):
     if result["valid"]:
         return 1.0, None
     body = text.strip("`\n ")
-    end = list_end(body) if body.startswith("[") else None
+    scanned = scan(body, until_closed=True) if body.startswith("[") else None
+    end = scanned and scanned[2]
     if end is not None and body[end:].strip("`\n "):  # a list, then stray text
         head = body[:end]
         if score(case, head)["valid"]:

@@ -17,7 +17,8 @@
 3. Ablations, one flag each: no warm-up (`abl_nowarmup`), random selection
    (`abl_random`), `--reward judge` (`abl_judge`), `--span full` (`abl_fullspan`),
    `--loss dpo` (`abl_dpo`), `--gold-sibling` at the reference's preference steps
-   (`itool_gold`), and the published MCTS and pair settings together (`abl_published`).
+   (`itool_gold`), the same with `--sft-weight 1` (`itool_gold_sft`), and the published MCTS
+   and pair settings together (`abl_published`).
 
 Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
 when it exists, so the script resumes. Runs that share a stage with the reference share
@@ -71,6 +72,10 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     "abl_published": ("published MCTS and pair settings, 36 preference steps an iteration",
                       {"MCTS_ARGS": "+--min-p 0 --reward judge --simulate walk",
                        "PREFS_ARGS": "+--rejected worst --values sum --overlap min", "PREF_ARGS": "+--max-steps 36"}),
+    # the gold sibling's pairs with the chosen side's NLL beside SimPO (the term that kept the
+    # answer format in the one-iteration lever runs), at itool_gold's 36 steps an iteration
+    "itool_gold_sft": ("--gold-sibling and --sft-weight 1, 36 preference steps an iteration",
+                       {"MCTS_ARGS": "+--gold-sibling", "PREF_ARGS": "+--max-steps 36 --sft-weight 1"}),
 }
 # run.sh's default budget is sized to show the loop in about 30 minutes; reported figures need more
 # data, more trees and 100 cases per category. The evaluation of intermediate iterations is

@@ -174,6 +174,7 @@ def test_ast_reward_credits_what_is_right_before_the_first_error():
     r = {name: checker.ast_reward(text, task, docs, final=True) for name, text in {
         "right": CALL,
         "stray": CALL + " The weather there is mild.",
+        "stray_brackets": CALL + " ]) (see [1]",  # what follows the list is not scanned
         "extra_param": '[get_weather(city="Paris", unit="celsius", tz="CET")]',
         "missing_param": '[get_weather(city="Paris")]',
         "wrong_second_value": '[get_weather(city="Paris", unit="kelvin")]',
@@ -185,7 +186,8 @@ def test_ast_reward_credits_what_is_right_before_the_first_error():
     }.items()}
     assert r["right"] == (1.0, None)
     assert r["stray"] == (0.0, "parse_error")  # a right call followed by stray text: above every wrong call
-    assert all(r["stray"][0] > v[0] for k, v in r.items() if k not in ("right", "stray"))
+    assert r["stray_brackets"] == r["stray"]
+    assert all(r["stray"][0] > v[0] for k, v in r.items() if k not in ("right", "stray", "stray_brackets"))
     assert r["missing_param"][0] > r["wrong_function"][0] and r["missing_param"][1] == "missing_param"
     assert r["extra_param"][0] > r["missing_param"][0]  # more of the gold right: not a tie
     assert r["wrong_second_value"][0] > r["wrong_first_value"][0]
