@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ import torch
 
 import tiny
 import training
-from test_train_pref import kill_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false")
@@ -128,17 +126,7 @@ def test_warmup_sharded_resumes_and_matches_one_process(tmp_path, tiny_model_dir
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(ROOT / "warmup.py")]
     proc = subprocess.Popen(cmd + [str(a) for a in base + ["--out", out, "--shard"]], env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = out / "checkpoint" / "state.json"
-    deadline = time.time() + 180
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if json.loads(state.read_text())["step"] >= 2:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-    kill_tree(proc.pid)
-    proc.wait()
+    tiny.kill_after_checkpoint(proc, out, 2, timeout=180)
     assert not (out / "config.json").exists(), "run ended before the kill"
     resumed = run("warmup.py", base + ["--out", out, "--shard"], nproc=2)
     assert resumed.returncode == 0, resumed.stderr

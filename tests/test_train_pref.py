@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -191,19 +190,8 @@ def test_kill_and_resume_ends_with_same_weights(tmp_path, tiny_model_dir):
     assert full.returncode == 0, full.stderr
     out = tmp_path / "killed"
     proc = run(base + ["--out", out], wait=False)
-    state = out / "checkpoint" / "state.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if json.loads(state.read_text())["step"] >= 4:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    killed_at = tiny.kill_after_checkpoint(proc, out, 4, timeout=120)
     assert proc.returncode == -signal.SIGKILL and not (out / "config.json").exists(), "run ended before the kill"
-    killed_at = json.loads(state.read_text())["step"]
     resumed = run(base + ["--out", out])
     assert resumed.returncode == 0, resumed.stderr
     assert f"at step {killed_at} of 16" in resumed.stdout
@@ -237,28 +225,6 @@ def test_bad_pairs_exit_2(tmp_path, tiny_model_dir, line, message):
     assert not (tmp_path / "o" / "config.json").exists()
 
 
-def kill_tree(pid):
-    """SIGKILL a process and all its descendants, found through /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    todo, tree = [pid], []
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo += children.get(p, [])
-    for p in tree:
-        try:
-            os.kill(p, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 def test_fsdp2_shard_resumes_and_matches_one_process(tmp_path, tiny_model_dir):
     """--shard on 2 CPU processes (gloo), killed after a checkpoint and resumed, ends with the
     weights of one unsharded process with twice the gradient accumulation."""
@@ -271,17 +237,7 @@ def test_fsdp2_shard_resumes_and_matches_one_process(tmp_path, tiny_model_dir):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(ROOT / "train_pref.py")]
     proc = subprocess.Popen(cmd + [str(a) for a in base + ["--out", out, "--shard"]], env=ENV,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = out / "checkpoint" / "state.json"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if json.loads(state.read_text())["step"] >= 2:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-    kill_tree(proc.pid)  # the launcher and both ranks (torchrun starts them in sessions of their own)
-    proc.wait()
+    tiny.kill_after_checkpoint(proc, out, 2, timeout=120)  # the launcher and both ranks
     assert not (out / "config.json").exists(), "run ended before the kill"
     resumed = run(base + ["--out", out, "--shard"], nproc=2)
     assert resumed.returncode == 0, resumed.stderr

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -189,19 +188,8 @@ def test_killed_run_resumes_to_same_weights(fixture, baseline):
     out = root / "killed"
     cmd = [sys.executable, str(ROOT / "warmup.py"), "--model", model, "--data", data, "--out", str(out)] + TRAIN
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state = out / "checkpoint" / "state.json"
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if json.loads(state.read_text())["step"] >= 5:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    killed_at = tiny.kill_after_checkpoint(proc, out, 5, timeout=60)
     assert proc.returncode == -signal.SIGKILL and not (out / "config.json").exists(), "run ended before the kill"
-    killed_at = json.loads(state.read_text())["step"]
     assert 5 <= killed_at < 24
     resumed = run(["--model", model, "--data", data, "--out", out] + TRAIN)
     assert resumed.returncode == 0, resumed.stderr

@@ -1,10 +1,12 @@
 """A tiny model and tiny tasks for tests: a ChatML BPE tokenizer trained on the spot,
-a 2-layer Llama, and tasks in SPEC.md's format. Plain functions; everything is
-deterministic in its seed and takes well under a second."""
+a 2-layer Llama, and tasks in SPEC.md's format; and the kill used by the resume tests.
+Plain functions; everything is deterministic in its seed and takes well under a second."""
 import json
 import os
 import random
+import signal
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -85,6 +87,47 @@ def make_tiny_model_dir(path, seed=0, hidden=32, layers=2):
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return str(path)
+
+
+def kill_tree(pid):
+    """SIGKILL a process and all its descendants, found through /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    todo, tree = [pid], []
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo += children.get(p, [])
+    for p in tree:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def kill_after_checkpoint(proc, out, step, timeout):
+    """SIGKILL the training run `proc` (and its children: torchrun's ranks) once its checkpoint in
+    `out` has reached `step`, or after `timeout` seconds; returns the step the checkpoint holds."""
+    state = os.path.join(out, "checkpoint", "state.json")
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with open(state) as f:
+                if json.load(f)["step"] >= step:
+                    break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    kill_tree(proc.pid)
+    proc.wait()
+    with open(state) as f:
+        return json.load(f)["step"]
 
 
 if __name__ == "__main__":  # run.sh's SMOKE=1 model: python tests/tiny.py DIR
