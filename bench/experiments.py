@@ -17,8 +17,8 @@
 3. Ablations, one flag each: no warm-up (`abl_nowarmup`), random selection
    (`abl_random`), `--reward judge` (`abl_judge`), `--span full` (`abl_fullspan`),
    `--loss dpo` (`abl_dpo`), `--gold-sibling` at the reference's preference steps
-   (`itool_gold`), the same with `--sft-weight 1` (`itool_gold_sft`), and the published MCTS
-   and pair settings together (`abl_published`).
+   (`itool_gold`), the same with `--sft-weight 1` (`itool_gold_sft`) and as a full fine-tune
+   (`itool_gold_sft_full`), and the published MCTS and pair settings together (`abl_published`).
 
 Every run lives in RUNS/PREFIX-NAME/ (run.sh's layout) and is skipped stage by stage
 when it exists, so the script resumes. Runs that share a stage with the reference share
@@ -76,6 +76,11 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
     # answer format in the one-iteration lever runs), at itool_gold's 36 steps an iteration
     "itool_gold_sft": ("--gold-sibling and --sft-weight 1, 36 preference steps an iteration",
                        {"MCTS_ARGS": "+--gold-sibling", "PREF_ARGS": "+--max-steps 36 --sft-weight 1"}),
+    # itool_gold_sft with every weight trained, as SFT continued trains them: LoRA rank 8 moves the
+    # model less per step than the full fine-tune of its equal-step control; lr 2e-5, not LoRA's 1e-4
+    "itool_gold_sft_full": ("itool_gold_sft as a full fine-tune (--lora-rank 0, lr 2e-5)",
+                            {"MCTS_ARGS": "+--gold-sibling",
+                             "PREF_ARGS": "+--max-steps 36 --sft-weight 1 --lora-rank 0 --lr 2e-5"}),
 }
 # run.sh's default budget is sized to show the loop in about 30 minutes; reported figures need more
 # data, more trees and 100 cases per category. The evaluation of intermediate iterations is
