@@ -78,7 +78,7 @@ ABLATIONS = {  # name: (what differs, environment for run.sh on top of the refer
                        {"MCTS_ARGS": "+--gold-sibling", "PREF_ARGS": "+--max-steps 36 --sft-weight 1"}),
     # itool_gold_sft with every weight trained, as SFT continued trains them: LoRA rank 8 moves the
     # model less per step than the full fine-tune of its equal-step control; lr 2e-5, not LoRA's 1e-4
-    "itool_gold_sft_full": ("itool_gold_sft as a full fine-tune (--lora-rank 0, lr 2e-5)",
+    "itool_gold_sft_full": ("--gold-sibling and --sft-weight 1 as a full fine-tune (--lora-rank 0, lr 2e-5), 36 steps an iteration",
                             {"MCTS_ARGS": "+--gold-sibling",
                              "PREF_ARGS": "+--max-steps 36 --sft-weight 1 --lora-rank 0 --lr 2e-5"}),
 }
