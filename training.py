@@ -479,10 +479,11 @@ def cosine_schedule(step, total, warmup_steps):
     return max(0.0, 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
 
-def make_optimizer(model, args, total, device, phases=None):
+def make_optimizer(model, args, total, device, phases=None, hold_after=None):
     """AdamW (no decay on vectors; fused on CUDA) over the trainable parameters, and a cosine
     schedule with linear warm-up (args.warmup_ratio of `total` steps) at peak args.lr.
-    phases (step counts summing to total): one warm-up and cosine per phase instead."""
+    phases (step counts summing to total): one warm-up and cosine per phase instead.
+    hold_after: a linear warm-up of that many steps, then the peak lr held (no decay)."""
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": args.weight_decay},
               {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
@@ -494,6 +495,8 @@ def make_optimizer(model, args, total, device, phases=None):
         n += length
 
     def multiplier(step):  # a pure function of the step, so a resumed run gets the same lr
+        if hold_after is not None:
+            return min(1.0, (step + 1) / (hold_after + 1))
         begin, length = next(((b, k) for b, k in starts if step < b + k), starts[-1])
         return cosine_schedule(step - begin, length, math.ceil(args.warmup_ratio * length))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, multiplier)

@@ -65,9 +65,10 @@ def parse_args(argv=None):
     p.add_argument("--grad-accum", type=int, default=1, help="micro-batches per optimizer step per process")
     p.add_argument("--max-length", type=int, default=1024, help="longer examples are dropped (and counted)")
     p.add_argument("--warmup-ratio", type=float, default=0.1, help="share of steps with linear lr warm-up")
-    p.add_argument("--schedule", default="stage", choices=["stage", "single"],
+    p.add_argument("--schedule", default="stage", choices=["stage", "single", "constant"],
                    help="stage: each curriculum stage its own warm-up and cosine, as separate SFT runs; "
-                        "single: one cosine over all stages")
+                        "single: one cosine over all stages; constant: a warm-up over --warmup-ratio of the "
+                        "first epoch, then the peak lr held (a learning curve, read at any step)")
     p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay (matrices only)")
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (0 = off)")
     p.add_argument("--lora-rank", type=int, default=0, help="LoRA rank on every attention/MLP linear (0 = full)")
@@ -76,6 +77,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and data order")
     p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps (and after each bucket)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
+    p.add_argument("--pause-at", type=int, default=0,
+                   help="after step N save the checkpoint and the model as it is into OUT/step-N/, then exit; "
+                        "the same command without it (or with a later N) goes on, to the same weights")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
     training.add_scale_args(p)
     p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
@@ -83,8 +87,8 @@ def parse_args(argv=None):
     for name in ("buckets", "epochs", "batch_size", "grad_accum", "max_length", "save_every"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.lora_rank < 0 or args.max_steps < 0 or not 0 <= args.warmup_ratio < 1:
-        p.error("--lora-rank and --max-steps must be >= 0, --warmup-ratio in [0, 1)")
+    if args.lora_rank < 0 or args.max_steps < 0 or args.pause_at < 0 or not 0 <= args.warmup_ratio < 1:
+        p.error("--lora-rank, --max-steps and --pause-at must be >= 0, --warmup-ratio in [0, 1)")
     if args.lr is None:
         args.lr = LORA_LR if args.lora_rank else FULL_LR
     return args
@@ -238,18 +242,24 @@ def train(args, rank, world, device):
     # With one cosine over the stages the hardest stage trains near its tail (about a tenth
     # of the peak lr on average with 3 buckets); per stage, each bucket gets the full schedule.
     phases = [sum(1 for s in steps if s[0] == k) for k in range(len(buckets))] if args.schedule == "stage" else None
-    params, optimizer, scheduler = training.make_optimizer(model, args, total, device, [p for p in phases or [] if p] or None)
+    # constant: a run read at any step (a learning curve) cannot decay toward an end it does not know
+    hold = math.ceil(args.warmup_ratio * sum(1 for s in steps if s[:2] == (0, 0))) if args.schedule == "constant" else None
+    params, optimizer, scheduler = training.make_optimizer(model, args, total, device, [p for p in phases or [] if p] or None,
+                                                           hold_after=hold)
     start = 0
     if saved:
         start = training.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
         if training.is_main():
             print(f"resuming from {os.path.join(args.out, training.CHECKPOINT_DIR)} at step {start} of {total}")
+    end = args.pause_at if 0 < args.pause_at < total else total
+    if start > end:
+        raise InputError(args.out, None, f"its checkpoint is at step {start}, past --pause-at {args.pause_at}")
     metrics = training.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
     bar = tqdm(total=total, initial=start, desc="warm-up", unit="step", disable=not training.is_main())
     model.train()
     last_saved = start
     try:
-        for step in range(start, total):
+        for step in range(start, end):
             stage, epoch, micro = steps[step]
             t0 = time.perf_counter()
             lr = scheduler.get_last_lr()[0]
@@ -267,7 +277,7 @@ def train(args, rank, world, device):
                          "pad_fraction": 1 - tokens / padded, "seconds": dt})
             bar.set_postfix(stage=stage + 1, loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{tokens / dt:.0f}")
             bar.update()
-            if (step + 1) % args.save_every == 0 or step + 1 == total or steps[step + 1][0] != stage:
+            if step + 1 in (end, total) or (step + 1) % args.save_every == 0 or steps[step + 1][0] != stage:
                 state = {"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "total_steps": total, "config": config,
                          "perplexities": perplexities, "buckets": buckets}
                 training.save_checkpoint(args.out, model, optimizer, scheduler, state)
@@ -275,6 +285,16 @@ def train(args, rank, world, device):
     finally:  # close the bar first, so that an error message gets a line of its own
         bar.close()
         metrics.close()
+
+    if end < total:
+        # the model as it is at the pause, beside the checkpoint that goes on from there
+        snapshot = os.path.join(args.out, f"step-{end}")
+        os.makedirs(snapshot, exist_ok=True)
+        training.finish_run(argparse.Namespace(**dict(vars(args), out=snapshot, keep_checkpoint=True)),
+                            model, tokenizer, {"config": config, "steps": end, "of": total})
+        if training.is_main():
+            print(f"paused at step {end} of {total}: {snapshot}")
+        return
 
     training.finish_run(args, model, tokenizer, {"config": config, "steps": total})
     if training.is_main():

@@ -237,3 +237,27 @@ def test_nan_loss_stops_and_keeps_last_checkpoint(fixture, tmp_path):
     assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 2
     assert all(torch.isfinite(w).all() for w in weights(out / "checkpoint").values())
     assert not (out / "model.safetensors").exists()
+
+
+def test_pause_snapshot_and_constant_schedule(fixture, tmp_path):
+    """--pause-at writes the model at that step beside a checkpoint that goes on to the weights of
+    an uninterrupted run; --schedule constant holds the peak lr after the first epoch's warm-up."""
+    _, model, data = fixture
+    flags = TRAIN + ["--buckets", "1", "--schedule", "constant", "--warmup-ratio", "0.25"]
+    whole, paused = tmp_path / "whole", tmp_path / "paused"
+    proc = run(["--model", model, "--data", data, "--out", whole] + flags)
+    assert proc.returncode == 0, proc.stderr
+    proc = run(["--model", model, "--data", data, "--out", paused, "--pause-at", 4] + flags)
+    assert proc.returncode == 0, proc.stderr
+    snapshot = paused / "step-4"
+    assert "paused at step 4 of 24" in proc.stdout and not (paused / "config.json").exists()
+    assert_same_weights(snapshot, paused / training.CHECKPOINT_DIR)  # the model as it is at step 4
+    assert training.load_model(str(snapshot))[0] is not None
+    later = run(["--model", model, "--data", data, "--out", paused, "--pause-at", 2] + flags)
+    assert later.returncode == 2 and "past --pause-at 2" in later.stderr
+    proc = run(["--model", model, "--data", data, "--out", paused] + flags)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_weights(paused, whole)
+    lrs = [r["lr"] for r in common.read_jsonl(whole / "metrics.jsonl")]
+    assert len(lrs) == 24 and lrs[:3] == pytest.approx([1e-3 / 4, 2e-3 / 4, 3e-3 / 4])  # 12 steps an epoch: 3 warm up
+    assert lrs[3:] == pytest.approx([1e-3] * 21)
