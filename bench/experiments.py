@@ -52,7 +52,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import eval as itool_eval  # noqa: E402
-from results import case_results, paired, paired_goal, write_section  # noqa: E402  (bench/results.py)
+import results  # noqa: E402  (bench/results.py)
+from results import case_results, paired, paired_goal, write_section  # noqa: E402
 
 HEADING = "## Experiments"
 ABLATIONS = {  # name: (what differs, environment for run.sh on top of the reference's)
@@ -484,9 +485,9 @@ def output_changes(before, after):
 
 
 def goal_score(got):
-    """The experiment's goal score of one row: mean(synthetic accuracy, BFCL non-live), or None."""
-    synth, non_live = got["synth"].get("accuracy"), got["bfcl"].get("non_live")
-    return None if synth is None or non_live is None else (synth + non_live) / 2
+    """The goal score of one row as a fraction (results.goal_score), or None."""
+    score = results.goal_score(got["synth"], got["bfcl"])
+    return None if score is None else score / 100
 
 
 README_START, README_END = "<!-- experiments table: start -->", "<!-- experiments table: end -->"

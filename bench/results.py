@@ -51,7 +51,18 @@ def case_results(rows):
             "categories": runs}
 
 
-NON_LIVE = ("simple_python", "simple", "multiple", "parallel", "parallel_multiple")
+# The goal score's ten categories: BFCL's five non-live python ones and the synthetic test's five.
+GOAL_CATEGORIES = {"bfcl": ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"),
+                   "synth": ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")}
+
+
+def goal_score(synth, bfcl):
+    """The experiments' goal score in %: the unweighted mean of per-category accuracy over the ten
+    categories of both test sets (eval.py summaries), so that every category counts once and no
+    one of them (irrelevance, which prose passes) decides. None unless all ten were evaluated."""
+    accs = [(summary or {}).get("categories", {}).get(cat, {}).get("accuracy")
+            for summary, split in ((synth, "synth"), (bfcl, "bfcl")) for cat in GOAL_CATEGORIES[split]]
+    return None if None in accs else 100 * sum(accs) / len(accs)
 
 
 def _strata(split):
@@ -64,31 +75,28 @@ def _strata(split):
 
 
 def paired_goal(arm, ref, resamples=2000, seed=0):
-    """The difference in points of the goal score, mean(synthetic accuracy, BFCL non-live) with
-    non-live the unweighted mean of its four categories (eval.py's summary), between two arms
-    on the same cases, and its 95% percentile-bootstrap interval: cases are resampled within
-    each stratum (the synthetic split; each non-live category), so every resample has the
-    design's case counts. None when the cases differ or a record lacks categories."""
+    """The difference in points of the goal score (goal_score) between two arms on the same cases
+    ({split: case_results}), and its 95% percentile-bootstrap interval: cases are resampled within
+    each of the ten categories, so every resample has the design's case counts. None when the
+    cases differ or a record lacks one of the categories."""
     if set(ref) != {"synth", "bfcl"} or set(arm) != set(ref) or any(
             arm[s]["ids_sha256"] != ref[s]["ids_sha256"] or "categories" not in arm[s] or "categories" not in ref[s]
             for s in ref):
         return None
-    diff = {s: [int(a) - int(b) for a, b in zip(arm[s]["valid"], ref[s]["valid"])] for s in ref}
-    synth = list(range(len(diff["synth"])))
-    cats = {c: idx for c, idx in _strata(ref["bfcl"]).items() if c in NON_LIVE}
-    if not synth or len(cats) != 4:
-        return None
+    strata = []  # (case differences of one category), ten of them
+    for split, cats in GOAL_CATEGORIES.items():
+        diff = [int(a) - int(b) for a, b in zip(arm[split]["valid"], ref[split]["valid"])]
+        at = _strata(ref[split])
+        if any(not at.get(c) for c in cats):
+            return None
+        strata += [[diff[i] for i in at[c]] for c in cats]
 
-    def goal(pick_synth, pick_cats):
-        s = sum(diff["synth"][i] for i in pick_synth) / len(pick_synth)
-        b = sum(sum(diff["bfcl"][i] for i in idx) / len(idx) for idx in pick_cats) / 4
-        return 100 * (s + b) / 2
+    def goal(draw):
+        return 100 * sum(sum(d) / len(d) for d in draw) / len(draw)
 
     rng = random.Random(seed)
-    draws = sorted(goal([rng.choice(synth) for _ in synth], [[rng.choice(idx) for _ in idx] for idx in cats.values()])
-                   for _ in range(resamples))
-    return {"difference": goal(synth, list(cats.values())), "low": draws[int(0.025 * resamples)],
-            "high": draws[int(0.975 * resamples) - 1]}
+    draws = sorted(goal([[rng.choice(d) for _ in d] for d in strata]) for _ in range(resamples))
+    return {"difference": goal(strata), "low": draws[int(0.025 * resamples)], "high": draws[int(0.975 * resamples) - 1]}
 
 
 def paired(arm, ref, resamples=2000, seed=0):

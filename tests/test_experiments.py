@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -22,10 +24,13 @@ def fake_run(runs, name, stage, n_train, synth_acc, non_live, steps):
     ev = os.path.join(run, "eval", stage)
     os.makedirs(ev, exist_ok=True)
     with open(os.path.join(ev, "synth.summary.json"), "w") as f:
-        json.dump({"n": 10, "accuracy": synth_acc, "errors": {"wrong_value": 2}}, f)
+        json.dump({"n": 10, "accuracy": synth_acc, "errors": {"wrong_value": 2},
+                   "categories": {c: {"n": 2, "accuracy": synth_acc} for c in
+                                  ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")}}, f)
     with open(os.path.join(ev, "bfcl.summary.json"), "w") as f:
         json.dump({"n": 20, "non_live": non_live, "errors": {"missing_param": 3},
-                   "categories": {"simple_python": {"n": 10, "accuracy": non_live}}}, f)
+                   "categories": {c: {"n": 4, "accuracy": non_live} for c in
+                                  ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")}}, f)
 
 
 def report(tmp_path, code=0):
@@ -137,21 +142,49 @@ def test_paired_comparison_against_continued_sft(tmp_path):
     assert paired(a, {"s": case_results([{"id": i + 1, "valid": True} for i in range(30)])}) is None
 
 
-def test_goal_score_comparison_weighs_splits_and_categories_as_the_summary_does(tmp_path):
+def goal_cases(synth_valid, bfcl_valid, n=6):
+    """{split: case_results} with n cases in each of the ten goal categories."""
     sys.path.insert(0, os.path.join(ROOT, "bench"))
-    from results import case_results, paired_goal
+    from results import case_results
+    synth = [{"id": f"t-{c}-{i}", "category": c, "valid": synth_valid(c, i)} for c in
+             ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance") for i in range(n)]
+    bfcl = [{"id": f"{c}_{i}", "category": c, "valid": bfcl_valid(c, i)} for c in
+            ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance") for i in range(n)]
+    return {"synth": case_results(synth), "bfcl": case_results(bfcl)}
 
-    def cases(synth_valid, bfcl_valid):
-        bfcl = [{"id": f"{c}_{i}", "category": c, "valid": bfcl_valid(c, i)} for c in
-                ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance") for i in range(5)]
-        return {"synth": case_results([{"id": f"t-{i:02d}", "category": "simple", "valid": synth_valid(i)}
-                                       for i in range(10)]), "bfcl": case_results(bfcl)}
-    ref = cases(lambda i: False, lambda c, i: c == "irrelevance")
-    # the arm: 5 of 10 synthetic cases more (+50), all of simple_python (+100 on one category of
-    # four: +25 non-live) and every irrelevance case lost (not in the goal score)
-    arm = cases(lambda i: i < 5, lambda c, i: c == "simple_python")
+
+def test_goal_score_counts_every_category_once():
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results import goal_score
+
+    def summary(accs):
+        return {"categories": {c: {"n": 9, "accuracy": a} for c, a in accs.items()}}
+    # prose passes irrelevance alone: 2 of 10 categories, not the half that mean(synthetic, non-live) gave it
+    prose = goal_score(summary({"simple": 0, "multiple": 0, "parallel": 0, "parallel_multiple": 0, "irrelevance": 1}),
+                       summary({"simple_python": 0, "multiple": 0, "parallel": 0, "parallel_multiple": 0,
+                                "irrelevance": 1}))
+    assert prose == 20.0
+    # the synthetic split's case counts do not weigh its categories: each is a tenth
+    calls = goal_score(summary({"simple": 1, "multiple": 1, "parallel": 0.5, "parallel_multiple": 0, "irrelevance": 0}),
+                       summary({"simple_python": 0.8, "multiple": 0.6, "parallel": 0.1, "parallel_multiple": 0,
+                                "irrelevance": 0}))
+    assert calls == pytest.approx(100 * (1 + 1 + 0.5 + 0.8 + 0.6 + 0.1) / 10)
+    missing = summary({"simple": 1, "multiple": 1, "parallel": 1, "parallel_multiple": 1})  # no irrelevance case
+    assert goal_score(missing, summary({"simple_python": 1, "multiple": 1, "parallel": 1, "parallel_multiple": 1,
+                                        "irrelevance": 1})) is None
+
+
+def test_goal_score_comparison_is_stratified_by_category():
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    from results import paired_goal
+    ref = goal_cases(lambda c, i: False, lambda c, i: c == "irrelevance")
+    # the arm: half of the synthetic simple cases (+50 on one category), all of simple_python (+100)
+    # and every BFCL irrelevance case lost (-100): (50 + 100 - 100) / 10
+    arm = goal_cases(lambda c, i: c == "simple" and i < 3, lambda c, i: c == "simple_python")
     got = paired_goal(arm, ref)
-    assert got["difference"] == 37.5 and 0 < got["low"] <= 37.5 <= got["high"]
+    assert got["difference"] == pytest.approx(5.0) and got["low"] <= 5.0 <= got["high"] and got["low"] < got["high"]
+    gain = paired_goal(goal_cases(lambda c, i: c == "simple", lambda c, i: c == "irrelevance"), ref)
+    assert gain == {"difference": 10.0, "low": 10.0, "high": 10.0}  # a whole category gained: no case varies
     assert paired_goal(ref, ref) == {"difference": 0.0, "low": 0.0, "high": 0.0}
     old = {s: {k: v for k, v in c.items() if k != "categories"} for s, c in ref.items()}  # a record made before categories
     assert paired_goal(arm, old) is None

@@ -1,0 +1,275 @@
+"""The SFT curve: where plain SFT on synthetic data stops gaining, the model iTool starts from.
+
+    python bench/sft_curve.py                      # runs/plateau/ (hours on 2 CPU cores; resumes)
+    python bench/sft_curve.py --report-only        # the section and the record from what is on disk
+
+Plain SFT (warmup.py --buckets 1, full fine-tune, lr 5e-5, batches of 4, --schedule constant:
+the peak lr held after the first epoch's warm-up, since a run read at every point cannot
+decay toward an end it does not know) on --train synthetic examples (synth.py, seed 0), read
+after 1/8, 1/4, 1/2 and all of the first epoch, then after every further epoch until one adds
+less than --min-gain points to the goal score (bench/results.py: the mean over the ten
+categories of the synthetic test and BFCL non-live python), at most --max-epochs epochs. Each
+read is an evaluation of --curve-limit cases per category on both test sets. The plateau
+model is the first checkpoint after which an epoch adds less than --min-gain; if none does,
+the last, and the report says the curve did not flatten. Then:
+
+- the plateau model on the whole of both test sets (400 synthetic cases, BFCL's 1240
+  non-live python cases): the figures every arm is compared with;
+- the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per bucket) at the
+  plateau's step count, read on the curve's cases, beside it.
+
+Layout: RUNS/NAME/data (synth.py), sft/ (the warmup.py run, sft/step-N/ its models),
+curriculum/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
+stage whose output exists is skipped, so running it again resumes. Rows go to
+bench/experiments.json as "NAME/STAGE" (`date`, `commit`, `steps`, `start`, `goal`, the
+curve's `examples_seen` and `epoch`, both summaries and the per-case results), and the
+section `## The SFT curve` of bench/RESULTS.md is replaced.
+
+Simplification: the curve is one run read at its checkpoints, not a run per point (each
+point would be its own schedule: 8 runs of up to 5 epochs).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import RESULTS, ROOT, case_results, goal_score, write_section  # noqa: E402  (bench/results.py)
+
+sys.path.insert(0, ROOT)
+import common  # noqa: E402
+
+HEADING = "## The SFT curve"
+RECORD = os.path.join(ROOT, "bench", "experiments.json")
+BFCL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"
+SFT_FLAGS = ["--buckets", "1", "--schedule", "constant", "--batch-size", "4", "--seed", "0"]
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", default=os.path.join(ROOT, "runs"))
+    p.add_argument("--name", default="plateau", help="the run's folder under --runs and its record keys")
+    p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
+    p.add_argument("--train", type=int, default=1000, help="synthetic training examples (synth.py, seed 0)")
+    p.add_argument("--test", type=int, default=400, help="synthetic test examples")
+    p.add_argument("--max-epochs", type=int, default=5)
+    p.add_argument("--min-gain", type=float, default=1.0, help="an epoch adding less (goal-score points) ends the curve")
+    p.add_argument("--curve-limit", type=int, default=50, help="cases per category at each point of the curve")
+    p.add_argument("--full-limit", type=int, default=0, help="cases per category for the plateau model (0 = all)")
+    p.add_argument("--warmup-args", default="", help="extra warmup.py flags for every training run (e.g. for tests)")
+    p.add_argument("--eval-args", default="", help="extra eval.py flags")
+    p.add_argument("--bfcl", default=BFCL, help="eval.py --data of the BFCL evaluations")
+    p.add_argument("--record", default=RECORD)
+    p.add_argument("--results", default=RESULTS, help="RESULTS.md whose section is replaced ('' = none)")
+    p.add_argument("--report-only", action="store_true")
+    return p.parse_args(argv)
+
+
+def sh(script, *args):
+    cmd = [sys.executable, os.path.join(ROOT, script)] + [str(a) for a in args]
+    print("+ " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    subprocess.run(cmd, cwd=ROOT, check=True)
+
+
+def commit():
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+class Layout:
+    """Where each part of the experiment lives under RUNS/NAME."""
+
+    def __init__(self, args):
+        self.root = os.path.join(args.runs, args.name)
+        self.data = os.path.join(self.root, "data")
+        self.train, self.test = os.path.join(self.data, "train.jsonl"), os.path.join(self.data, "test.jsonl")
+        self.sft = os.path.join(self.root, "sft")
+        self.curriculum = os.path.join(self.root, "curriculum")
+        self.plateau = os.path.join(self.root, "plateau")
+
+    def eval(self, stage):
+        return os.path.join(self.root, "eval", stage)
+
+
+def sft_command(args, at):
+    return ["--data", at.train, "--out", at.sft, "--epochs", args.max_epochs] + SFT_FLAGS + args.warmup_args.split() + (
+        ["--model", args.model] if args.model else [])
+
+
+def plan(args, at):
+    """(steps per epoch, examples seen after each step) of the SFT run: warmup.py's own plan."""
+    import training
+    import warmup
+    wargs = warmup.parse_args([str(a) for a in sft_command(args, at)])
+    tokenizer = training.load_tokenizer(training.resolve_model(wargs.model))
+    tasks = common.read_tasks(at.train, need_response=True)
+    encoded = warmup.encode_tasks(tokenizer, tasks, at.train, wargs.max_length)
+    kept = [i for i, e in enumerate(encoded) if e is not None]
+    steps = warmup.plan_steps([kept], [len(e["input_ids"]) if e else 0 for e in encoded], wargs, 1)
+    seen = []
+    for _, _, micro in steps:
+        seen.append((seen[-1] if seen else 0) + sum(len(b) for b in micro))
+    return sum(1 for s in steps if s[1] == 0), seen
+
+
+def model_at(args, at, step, total):
+    """The SFT model after `step` steps: sft/step-N/ (warmup.py --pause-at), sft/ after the last."""
+    folder = at.sft if step == total else os.path.join(at.sft, f"step-{step}")
+    if not os.path.isfile(os.path.join(folder, "config.json")):
+        sh("warmup.py", *sft_command(args, at), *(["--pause-at", step] if step < total else []))
+    return folder
+
+
+def evaluate(args, at, model, stage, limit):
+    """eval.py on both test sets (skipped where its summary exists); {split: summary}."""
+    out = at.eval(stage)
+    flags = (["--limit", limit] if limit else []) + args.eval_args.split()
+    for split, data in (("synth", at.test), ("bfcl", args.bfcl)):
+        if not os.path.isfile(os.path.join(out, split + ".summary.json")):
+            sh("eval.py", "--model", model, "--data", data, "--out", os.path.join(out, split + ".jsonl"), *flags)
+    return read_eval(at, stage)
+
+
+def read_eval(at, stage):
+    got = {}
+    for split in ("synth", "bfcl"):
+        path = os.path.join(at.eval(stage), split + ".summary.json")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                got[split] = json.load(f)
+    return got if len(got) == 2 else None
+
+
+def record_row(args, at, stage, **fields):
+    """The record's row of one evaluated stage (its figures, its per-case results), kept as it is
+    once written so that its date and commit stay those of the measurement."""
+    record = read_record(args.record)
+    key = f"{args.name}/{stage}"
+    got = read_eval(at, stage)
+    if key not in record and got:
+        cases = {s: case_results(common.read_jsonl(os.path.join(at.eval(stage), s + ".jsonl"))) for s in got}
+        record[key] = dict(fields, date=time.strftime("%Y-%m-%d"), commit=commit(),
+                           goal=goal_score(got["synth"], got["bfcl"]), synth=got["synth"], bfcl=got["bfcl"], cases=cases)
+        common.write_json(args.record, dict(sorted(record.items())))
+    return record.get(key)
+
+
+def read_record(path):
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise common.InputError(path, e.lineno, f"not JSON ({e.msg})") from None
+
+
+def curve_points(per_epoch, max_epochs):
+    """Steps at which the curve is read: 1/8, 1/4, 1/2 and all of the first epoch, then each epoch."""
+    first = [max(1, round(per_epoch * f)) for f in (1 / 8, 1 / 4, 1 / 2)] + [per_epoch]
+    return sorted(set(first)) + [per_epoch * e for e in range(2, max_epochs + 1)]
+
+
+def find_plateau(goals, per_epoch, min_gain):
+    """(plateau step, flattened) from {step: goal}: the first epoch checkpoint e after which the
+    next epoch adds less than min_gain points; None while no such pair has been read."""
+    epochs = sorted(s for s in goals if s % per_epoch == 0)
+    for a, b in zip(epochs, epochs[1:]):
+        if goals[b] - goals[a] < min_gain:
+            return a
+    return None
+
+
+def run(args, at):
+    if not os.path.isfile(at.test):
+        sh("synth.py", "--out", at.data, "--train", args.train, "--test", args.test, "--seed", 0)
+    per_epoch, seen = plan(args, at)
+    total = len(seen)
+    goals = {}
+    plateau = None
+    for step in curve_points(per_epoch, args.max_epochs):
+        model = model_at(args, at, step, total)
+        evaluate(args, at, model, f"sft-step-{step}", args.curve_limit)
+        row = record_row(args, at, f"sft-step-{step}", steps=step, start="base", examples_seen=seen[step - 1],
+                         epoch=round(step / per_epoch, 4), model=os.path.relpath(model, ROOT))
+        goals[step] = row["goal"]
+        print(f"== step {step} (epoch {step / per_epoch:g}): goal {row['goal']:.1f}", file=sys.stderr, flush=True)
+        plateau = find_plateau(goals, per_epoch, args.min_gain)
+        if plateau is not None:
+            break
+    flattened = plateau is not None
+    plateau = plateau if flattened else max(goals)
+    model = model_at(args, at, plateau, total)
+    if os.path.lexists(at.plateau) and os.path.realpath(at.plateau) != os.path.realpath(model):
+        raise common.InputError(at.plateau, None, f"points to another model than {model}; move it away")
+    if not os.path.lexists(at.plateau):
+        os.symlink(os.path.relpath(model, at.root), at.plateau)
+    evaluate(args, at, at.plateau, "plateau", args.full_limit)
+    record_row(args, at, "plateau", steps=plateau, start=f"{args.name}/sft-step-{plateau}",
+               examples_seen=seen[plateau - 1], epoch=round(plateau / per_epoch, 4), flattened=flattened,
+               model=os.path.relpath(model, ROOT))
+    # the curriculum warm-up at the plateau's step count: as many epochs of each bucket as the plateau
+    # has of the whole set (a bucket's epoch is a third of the steps), cut at the plateau's step
+    sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--seed", 0,
+       "--epochs", max(1, round(plateau / per_epoch)), "--max-steps", plateau, *args.warmup_args.split(),
+       *(["--model", args.model] if args.model else []))
+    evaluate(args, at, at.curriculum, "curriculum", args.curve_limit)
+    with open(os.path.join(at.curriculum, "metrics.jsonl"), encoding="utf-8") as f:
+        steps = sum(1 for line in f if line.strip())
+    record_row(args, at, "curriculum", steps=steps, start="base", examples_seen=seen[plateau - 1],
+               epoch=round(plateau / per_epoch, 4), model=os.path.relpath(at.curriculum, ROOT))
+
+
+def report(args):
+    """The section of RESULTS.md from the record's rows of this run."""
+    record = read_record(args.record)
+    prefix = f"{args.name}/"
+    curve = sorted((r for k, r in record.items() if k.startswith(prefix + "sft-step-")), key=lambda r: r["steps"])
+    if not curve:
+        raise common.InputError(args.record, None, f"no row {prefix}sft-step-* yet")
+    plateau, curriculum = record.get(prefix + "plateau"), record.get(prefix + "curriculum")
+    pct = lambda x: "" if x is None else f"{100 * x:.1f}"  # noqa: E731
+    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
+             f"Command: `python bench/sft_curve.py` (runs in runs/{args.name}/; rows `{prefix}*` of "
+             "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4`, full "
+             "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split, read at each point on the "
+             f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets. "
+             "Goal score: the mean over the ten categories (bench/results.py).", "",
+             "| step | epoch | examples seen | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) "
+             "| measured | commit |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in curve + [x for x in (curriculum,) if x]:
+        label = "curriculum warm-up, " + str(r["steps"]) if r is curriculum else str(r["steps"])
+        lines.append(f"| {label} | {r['epoch']:g} | {r['examples_seen']} | {r['goal']:.1f} | {pct(r['synth']['accuracy'])} | "
+                     f"{pct(r['bfcl']['non_live'])} | {pct(r['synth']['irrelevance'])}, {pct(r['bfcl']['irrelevance'])} "
+                     f"| {r['date']} | {r.get('commit') or ''} |")
+    lines.append("")
+    if plateau:
+        lines.append(f"- Plateau: step {plateau['steps']} (epoch {plateau['epoch']:g}); " + (
+            f"the next epoch adds less than {args.min_gain:g} point." if plateau.get("flattened") else
+            f"the curve did not flatten within {args.max_epochs} epochs: the last checkpoint."))
+        lines.append(f"- The plateau model on all cases ({plateau['synth']['n']} synthetic, {plateau['bfcl']['n']} "
+                     f"BFCL): goal score {plateau['goal']:.1f}, synthetic {pct(plateau['synth']['accuracy'])}, BFCL "
+                     f"non-live {pct(plateau['bfcl']['non_live'])}, per category " + ", ".join(
+                         f"{s} {c} {pct(v['accuracy'])}" for s in ("synth", "bfcl")
+                         for c, v in plateau[s]["categories"].items()) + ".")
+    else:
+        lines.append("- No plateau yet: the curve is still being read.")
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if args.results:
+        write_section(args.results, HEADING, section)
+
+
+def main():
+    args = parse_args()
+    at = Layout(args)
+    if not args.report_only:
+        run(args, at)
+    report(args)
+
+
+if __name__ == "__main__":
+    common.run_main(main)
