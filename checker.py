@@ -428,7 +428,8 @@ def ast_reward(text, task, docs, final=False):
     return 0.1 + 0.8 * min(done, total - 1) / total, None
 
 
-def overlap_reward(text, task):
-    """The published fast reward: word overlap with the gold response, mapped to [-1, 1]."""
-    w, gold = re.findall(r"\w+", text.lower()), set(re.findall(r"\w+", task["response"].lower()))
-    return 2 * sum(x in gold for x in w) / len(w) - 1 if w else 0.0
+def published_fast_reward(text, task):
+    """The published fast reward of a node's text: +0.1 when the text and the gold both hold `)]` or
+    both lack it (-0.1 otherwise), plus the word overlap of the two (common.word_overlap) - 0.5."""
+    closed = 0.1 if (")]" in text) == (")]" in task["response"]) else -0.1
+    return closed + common.word_overlap(task["response"], text) - 0.5

@@ -390,6 +390,13 @@ _BFCL_SYSTEM = (
 )
 
 
+def word_overlap(a, b):
+    """The published word overlap of two texts: |A and B| / min(|A|, |B|) over their sets of
+    whitespace-separated words; 1.0 for two texts without words, 0.0 for one."""
+    wa, wb = set(a.split()), set(b.split())
+    return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else float(wa == wb)
+
+
 def system_prompt(tools):
     """BFCL's system prompt (classic style, Python calls, JSON docs) for these tools."""
     return _BFCL_SYSTEM.replace("{functions}", json.dumps(tools, indent=4))

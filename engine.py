@@ -38,6 +38,16 @@ def sampling_logps(logits, args):
     return logp, kept
 
 
+def repetition_penalty(logits, seen, penalty):
+    """vLLM's repetition penalty on one row's logits: a token already in `seen` (the prompt and the
+    text so far) has a positive logit divided by `penalty`, a negative one multiplied by it; with
+    penalty < 1 (the published 0.75) such tokens become likelier: names and values are copied."""
+    if penalty == 1.0 or not len(seen):
+        return logits
+    picked = logits[seen]
+    return logits.index_put((seen,), torch.where(picked > 0, picked / penalty, picked * penalty))
+
+
 @torch.no_grad()
 def encode_prompt(model, prompt_ids, stats, shared=None):
     """(KV, start) of a prompt but its last token: per layer (keys, values) [kv heads, tokens, head
@@ -300,7 +310,19 @@ class RowBatch:
         if not n:
             return done
         if self.last is not None:
-            logp, kept = sampling_logps(self.last[:n], self.args)
+            logits = self.last[:n]
+            penalty = getattr(self.args, "repetition_penalty", 1.0)
+            if penalty != 1.0:  # sampled rows only: greedy play-outs stay the policy's own answer
+                logits = logits.clone()
+                for s in range(n):
+                    r = self.rows[s]
+                    req = r["ticket"]["requests"][r["req"]]
+                    if not r["feed"] and req["gen"] is not None:
+                        t = req["tree"]
+                        seen = torch.tensor(sorted(set(t["prompt_ids"] + t["ids"][req["node"]] + r["tokens"])),
+                                            device=logits.device)
+                        logits[s] = repetition_penalty(logits[s], seen, penalty)
+            logp, kept = sampling_logps(logits, self.args)
             picked = kept.argmax(-1)
             groups = {}
             for s in range(n):

@@ -12,8 +12,9 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    far is the texts on its path. Each of --iters rounds:
    - Selection (SPEC): from the root, while a node has more than --actions children and
      is above --depth, go to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
-   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature, and
-     ours: --top-p, --min-p), split after "(", "=", ", " and ". ", --step-fragments
+   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature,
+     --repetition-penalty: published 0.75, which favours tokens of the prompt and the text so
+     far; ours: --top-p, --min-p), split after "(", "=", ", " and ". ", --step-fragments
      fragments a step, the step at --depth takes the rest; each sample is a chain of
      children; identical sibling steps merge. A step's prior is exp(mean log-prob of its
      tokens) at the sampling temperature. Token-true steps (ours): a fragment end is
@@ -52,10 +53,11 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
    Each node also records the error class of its text (checker.py's classes, `unparseable`
    for text that cannot become a list of calls, `parse_error` for stray text or a cut-off
    final answer), which prefs.py uses to pick and label the rejected side.
-   --reward judge (published): the policy sees the question, the gold response and the
-   text and grades A (correct) .. D (wrong); reward = sum p(letter) * weight / sum p
-   with A 1.0, B 0.3, C -0.3, D -1.0 (our weights: the published ones are not given);
-   its fast reward is word overlap, 2 * (share of the text's words in the gold) - 1.
+   --reward judge (published, SPEC.md): the policy grades the text against the gold response
+   (A Excellent .. D Poor; a fragment of the gold counts as excellent), sampled at 0.6 for up
+   to 7 tokens; reward = sum of p(letter) x weight, A 1.0, B 0.1, C -1.0, D -2.0, each / 4,
+   p(letter) summed over the top-4 log-probs of the tokens where the letter appears. Its
+   fast reward: +-0.1 as the text and the gold agree on holding `)]`, + word overlap - 0.5.
 
 Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine (search) that
 asks for generations; all their requests share one decoding batch (engine.RowBatch: rows
@@ -64,6 +66,11 @@ the prompt text all trees share is cached once). Each request samples with its o
 generator, seeded by (seed, tree, round, phase), so reruns grow the same trees and batched
 trees differ from unbatched ones only by float rounding. When a tree finishes the next
 selected example starts. --no-kv-reuse runs the prompt again for every request.
+
+--search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
+--iters x --actions, what a tree samples in its expansions) drawn at the root, each scored as
+a final answer and kept as a terminal child of the root, so prefs.py pairs the best against
+the worst.
 
 Simplified against the published code: identical sibling steps are merged (an equal
 pair teaches nothing); a terminal node or one at --depth is simulated, not expanded.
@@ -75,7 +82,7 @@ resumes after the last tree written.
 
 Launch:
   python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --min-p 0.05
-  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --limit 50   # published
+  python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --repetition-penalty 0.75  # published
 """
 import argparse
 import hashlib
@@ -114,6 +121,8 @@ def parse_args(argv=None):
     p.add_argument("--temperature", type=float, default=1.5, help="sampling temperature (published 1.5)")
     p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling: keep the most likely tokens up to p")
     p.add_argument("--min-p", type=float, default=0.0, help="drop tokens less likely than min-p x the most likely")
+    p.add_argument("--repetition-penalty", type=float, default=1.0,
+                   help="vLLM's penalty on tokens of the prompt and text so far when sampling (published 0.75)")
     p.add_argument("--max-new-tokens", type=int, default=50, help="tokens per sample")
     p.add_argument("--c", type=float, default=1.0, help="UCT exploration constant")
     p.add_argument("--simulate", default="greedy", choices=["greedy", "walk"],
@@ -121,6 +130,9 @@ def parse_args(argv=None):
     p.add_argument("--sim-steps", type=int, default=2, help="--simulate walk: steps followed or sampled")
     p.add_argument("--sim-max-tokens", type=int, default=128, help="--simulate greedy: answer length a completion may reach")
     p.add_argument("--gold-sibling", action="store_true", help="the gold's next step joins the children of gold prefixes")
+    p.add_argument("--search", default="tree", choices=["tree", "sample"],
+                   help="tree: MCTS; sample: the paper's ablation, --samples whole answers at the root, no tree")
+    p.add_argument("--samples", type=int, default=0, help="--search sample: answers per example (0: --iters x --actions)")
     p.add_argument("--reward", default="ast", choices=["ast", "judge"], help="ast: ours, verifiable; judge: published")
     p.add_argument("--seed", type=int, default=0, help="seed of selection and sampling")
     p.add_argument("--limit", type=int, default=None, help="at most N trees in --out (a budget)")
@@ -136,6 +148,9 @@ def parse_args(argv=None):
         p.error("--select-ratio must be in (0, 1], --temperature > 0, --sim-steps >= 0, --limit >= 1")
     if not 0 < args.top_p <= 1 or not 0 <= args.min_p < 1 or args.sim_max_tokens < 0:
         p.error("--top-p must be in (0, 1], --min-p in [0, 1), --sim-max-tokens >= 0")
+    if args.repetition_penalty <= 0 or args.samples < 0:
+        p.error("--repetition-penalty must be > 0, --samples >= 0")
+    args.samples = args.samples or args.iters * args.actions
     return args
 
 
@@ -184,25 +199,41 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
 # ---------------------------------------------------------------------------
 # The published judge reward (the AST reward is checker.py's)
 
-JUDGE_WEIGHTS = {"A": 1.0, "B": 0.3, "C": -0.3, "D": -1.0}
-JUDGE_PROMPT = ("Question:\n{question}\n\nReference answer:\n{gold}\n\nCandidate answer (may be unfinished):\n"
-                "{text}\n\nGrade the candidate against the reference.\nA: correct\nB: correct so far\n"
-                "C: partly wrong\nD: wrong\nReply with one letter.")
+# Published: A 1.0, B 0.1, C -1.0, D -2.0, each divided by 4; the grade is sampled at 0.6 for up to
+# 7 tokens and a letter's probability summed over the top-4 log-probs of the tokens where it appears.
+JUDGE_WEIGHTS = {"A": 1.0 / 4, "B": 0.1 / 4, "C": -1.0 / 4, "D": -2.0 / 4}
+JUDGE_TEMPERATURE, JUDGE_TOKENS, JUDGE_TOP = 0.6, 7, 4
+JUDGE_PROMPT = ("Compare a generated function-calling response with the ground-truth response.\n\n"
+                "Ground-truth response:\n{gold}\n\nGenerated response:\n{text}\n\n"
+                "A generated response that is a fragment of the ground truth also counts as excellent. Judge the "
+                "function names, the number of parameters, the parameter names, the values and their types, and "
+                "how close the meaning is.\nAnswer with one option: (A) Excellent (B) Acceptable (C) Fair (D) Poor")
 
 
 @torch.no_grad()
-def judge_reward(model, tok, text, task, stats):
-    """The published rollout reward: the policy grades the text, read from next-token probabilities."""
-    question = next(m["content"] for m in reversed(task["messages"]) if m["role"] == "user")
-    prompt = JUDGE_PROMPT.format(question=question, gold=task["response"], text=text)
-    ids = tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True)
-    ids = tok(ids, add_special_tokens=False)["input_ids"]
+def judge_reward(model, tok, text, task, stats, generator, stop_ids):
+    """The published rollout reward: the policy grades the text against the gold (JUDGE_PROMPT); the
+    grade is sampled token by token and each letter's probability is summed over the top log-probs
+    of the tokens where it appears; reward = sum over letters of p(letter) x its weight."""
+    prompt = tok.apply_chat_template([{"role": "user", "content": JUDGE_PROMPT.format(gold=task["response"], text=text)}],
+                                     tokenize=False, add_generation_prompt=True)
+    ids = tok(prompt, add_special_tokens=False)["input_ids"]
     stats["judge_tokens"] += len(ids)
-    logits = model(input_ids=torch.tensor([ids], device=model.device), logits_to_keep=1).logits[0, -1].float()
-    probs = torch.softmax(logits, -1)
-    p = {k: probs[tok(k, add_special_tokens=False)["input_ids"][0]].item() for k in JUDGE_WEIGHTS}
-    total = sum(p.values())
-    return sum(p[k] * w for k, w in JUDGE_WEIGHTS.items()) / total if total > 0 else 0.0
+    out = model(input_ids=torch.tensor([ids], device=model.device), use_cache=True, logits_to_keep=1)
+    mass = dict.fromkeys(JUDGE_WEIGHTS, 0.0)
+    for _ in range(JUDGE_TOKENS):
+        logits = out.logits[0, -1].float()
+        top = torch.softmax(logits, -1).topk(JUDGE_TOP)
+        for p, i in zip(top.values.tolist(), top.indices.tolist()):
+            letter = tok.decode([i]).strip(" ()*.:")
+            if letter in mass:
+                mass[letter] += p
+        token = torch.multinomial(torch.softmax(logits / JUDGE_TEMPERATURE, -1), 1, generator=generator).item()
+        if token in stop_ids:
+            break
+        out = model(input_ids=torch.tensor([[token]], device=model.device), past_key_values=out.past_key_values,
+                    use_cache=True)
+    return sum(mass[k] * w for k, w in JUDGE_WEIGHTS.items())
 
 
 # ---------------------------------------------------------------------------
@@ -267,13 +298,15 @@ def new_tree(model, tok, task, args, shared):
     return t
 
 
-def scorers(model, tok, t, args):
+def scorers(model, tok, t, args, stop_ids):
     """(fast reward of a partial text, reward of a final answer, error class of a text)."""
     task, docs = t["task"], t["docs"]
     error = lambda text, final: checker.ast_reward(text, task, docs, final)[1]
     if args.reward == "ast":
         return (lambda text: checker.ast_reward(text, task, docs)[0]), (lambda text: checker.ast_reward(text, task, docs, True)[0]), error
-    return (lambda text: checker.overlap_reward(text, task)), (lambda text: judge_reward(model, tok, text, task, t["stats"])), error
+    grades = torch.Generator(device=model.device).manual_seed(t["base"] + 7)  # the judge's own samples, in tree order
+    return ((lambda text: checker.published_fast_reward(text, task)),
+            (lambda text: judge_reward(model, tok, text, task, t["stats"], grades, stop_ids)), error)
 
 
 def add_node(t, parent, text, ids, prior, terminal, fast, error_of, gold=False):
@@ -310,6 +343,29 @@ def gold_step(tok, t, i, args):
     return text, ids, len(p) + len(ids) == len(g)
 
 
+def request(t, i, n, generator, max_new, score=0, keep_kv=False):
+    """A generation asked of RowBatch: n rows sampled with `generator` (None: greedy) below node i
+    of tree t, up to max_new tokens; `score`: log-probs of the last that many path tokens."""
+    return {"tree": t, "n": n, "gen": generator, "max_new": max_new, "score": score, "node": i, "keep_kv": keep_kv}
+
+
+def sample_answers(tok, t, args, score, device):
+    """--search sample, the paper's ablation of MCTS: no tree. --samples whole answers (as many as a
+    tree samples in its expansions) are drawn at the root in one request, each scored as a final
+    answer and kept as a terminal child of the root (identical answers merge, their visits add up),
+    so that prefs.py pairs the best answer against the worst."""
+    fast, final, error_of = score
+    generator = torch.Generator(device=device).manual_seed(t["base"])
+    (samples,), _ = yield [request(t, 0, args.samples, generator, args.sim_max_tokens)]
+    for tokens, logps, ended, _ in samples:
+        t["stats"]["samples"] += 1
+        t["stats"]["generated_tokens"] += len(tokens)
+        text = tok.decode(tokens, skip_special_tokens=True)
+        prior = math.exp(sum(logps) / len(logps)) if logps else 1.0
+        k, _ = add_node(t, 0, text, tokens, prior, ended, fast, error_of)
+        backup(t["nodes"], k, final(text))
+
+
 def search(tok, t, args, score, device):
     """One tree's --iters MCTS rounds (module docstring) as a coroutine: it yields lists of
     requests for RowBatch and is sent back (results, scores) for them."""
@@ -322,15 +378,11 @@ def search(tok, t, args, score, device):
     def gen(rnd, phase):
         return torch.Generator(device=device).manual_seed(t["base"] + 2 * rnd + phase)
 
-    def request(i, n, generator, max_new, score=0, keep_kv=False):
-        return {"tree": t, "n": n, "gen": generator, "max_new": max_new, "score": score, "node": i,
-                "keep_kv": keep_kv}
-
     for rnd in range(args.iters):
         x = select(nodes, kids, args.actions, args.depth, args.c)
         leaves, touched = [], [x]  # leaves: (node, the text it ends as, or None: play it out)
         if expandable(x):
-            (samples,), _ = yield [request(x, args.actions, gen(rnd, 0), args.max_new_tokens, keep_kv=True)]
+            (samples,), _ = yield [request(t, x, args.actions, gen(rnd, 0), args.max_new_tokens, keep_kv=True)]
             for tokens, logps, ended, kv in samples:
                 stats["samples"] += 1
                 stats["generated_tokens"] += len(tokens)
@@ -365,7 +417,7 @@ def search(tok, t, args, score, device):
                 leaf, s = max(kids[leaf], key=lambda k: mean_value(nodes[k])), s + 1
             text = path_text(nodes, leaf)
             if s < args.sim_steps and expandable(leaf):
-                (res,), _ = yield [request(leaf, 1, gen(rnd, 1), args.max_new_tokens)]
+                (res,), _ = yield [request(t, leaf, 1, gen(rnd, 1), args.max_new_tokens)]
                 stats["generated_tokens"] += len(res[0][0])
                 steps, _ = token_steps(tok, text, t["ids"][leaf], res[0][0], nodes[leaf]["depth"], args.depth,
                                        args.step_fragments)
@@ -382,7 +434,7 @@ def search(tok, t, args, score, device):
             play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
             if i not in asked and ((play and budget) or step_len):
                 asked.add(i)
-                reqs.append(request(i, int(play and budget > 0), None, budget, step_len))
+                reqs.append(request(t, i, int(play and budget > 0), None, budget, step_len))
         results, scores = yield reqs
         completion = {}
         for r, res, lp in zip(reqs, results, scores):
@@ -435,8 +487,9 @@ def grow(model, tok, tasks, args, stop_ids, on_tree):
             k, task = queue.pop(0)
             t = new_tree(model, tok, task, args, shared)
             t["t0"] = time.time()
-            live += advance({"co": search(tok, t, args, scorers(model, tok, t, args), model.device), "k": k, "tree": t},
-                            None)
+            grower = search if args.search == "tree" else sample_answers
+            co = grower(tok, t, args, scorers(model, tok, t, args, stop_ids), model.device)
+            live += advance({"co": co, "k": k, "tree": t}, None)
         for ticket in rows.step():
             live -= 1
             live += advance(ticket, (ticket["results"], ticket["scores"]))
@@ -459,7 +512,8 @@ def settings(args):
     with open(args.data, "rb") as f:
         data_hash = hashlib.sha256(f.read()).hexdigest()
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
-            "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed")
+            "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed",
+            "repetition_penalty", "search", "samples")
     return dict({k: getattr(args, k) for k in keep}, data_sha256=data_hash,
                 model=os.path.abspath(training.resolve_model(args.model)))
 

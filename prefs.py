@@ -131,8 +131,7 @@ def overlap(a, b, how="jaccard"):
     """Word overlap of two texts: Jaccard of \\w+ word sets, or the published |A&B|/min(|A|,|B|) on
     whitespace words (1.0 for two texts without words)."""
     if how == "min":
-        wa, wb = set(a.split()), set(b.split())
-        return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else float(wa == wb)
+        return common.word_overlap(a, b)
     wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
 

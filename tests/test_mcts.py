@@ -126,6 +126,15 @@ def test_sampling_filters():
     assert torch.isfinite(engine.sampling_logps(logits, args)[1]).tolist() == [[True, True, True, False]]
 
 
+def test_repetition_penalty_as_vllm_applies_it():
+    import torch
+    logits = torch.tensor([2.0, -1.0, 3.0, -4.0])
+    got = engine.repetition_penalty(logits, torch.tensor([0, 1]), 0.75)  # tokens 0 and 1 were seen
+    assert torch.allclose(got, torch.tensor([2.0 / 0.75, -0.75, 3.0, -4.0]))  # < 1: seen tokens grow likelier
+    assert torch.equal(engine.repetition_penalty(logits, torch.tensor([0, 1]), 1.0), logits)
+    assert torch.allclose(engine.repetition_penalty(logits, torch.tensor([2]), 2.0), torch.tensor([2.0, -1.0, 1.5, -4.0]))
+
+
 def test_uct_selection_on_a_hand_built_tree():
     nodes = [node(0, None, 0, 10, 3.0),
              node(1, 0, 1, 4, 2.0, prior=0.2),   # 0.4 + 0.2 * sqrt(ln 10 / 5) = 0.5357
@@ -324,15 +333,59 @@ def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
         assert any(gold.startswith(nodes[k]["text"]) for k in mcts.children_of(nodes)[0])
 
 
-def test_judge_reward_is_a_weighted_grade(policy):
+def test_published_judge_and_fast_reward(policy):
+    import torch
     task = tiny.make_tiny_tasks(1)[0]
     tree, = grow(policy, [task], ["--reward", "judge", "--iters", "2"])
     check_structure(tree, policy[1], 2)
     assert tree["stats"]["judge_tokens"] > 0
     model, tok = policy
-    r = mcts.judge_reward(model, tok, task["response"], task, dict(judge_tokens=0))
-    assert -1 <= r <= 1
-    assert checker.overlap_reward(task["response"], task) == 1.0 and checker.overlap_reward("zzz qqq", task) == -1.0
+    rewards = [mcts.judge_reward(model, tok, text, task, dict(judge_tokens=0), torch.Generator().manual_seed(0),
+                                 {tok.eos_token_id}) for text in (task["response"], "zzz")]
+    # at most 7 tokens, each a letter's probability at most once: within 7 x the weights' range
+    assert all(-7 * 0.5 <= r <= 7 * 0.25 for r in rewards)
+    # the judge grades what the tokenizer reads as letters: a model that always answers "(A)" earns A's weight
+    letter_a = tok("A", add_special_tokens=False)["input_ids"]
+    assert mcts.JUDGE_WEIGHTS == {"A": 0.25, "B": 0.025, "C": -0.25, "D": -0.5}
+    assert len(letter_a) == 1
+    # published fast reward: `)]` agreement +-0.1, plus word overlap - 0.5
+    gold = task["response"]
+    assert checker.published_fast_reward(gold, task) == pytest.approx(0.6)
+    assert checker.published_fast_reward("zzz qqq", task) == pytest.approx(-0.1 + 0 - 0.5)
+    assert common.word_overlap("a b c d", "a b") == 1.0 and common.word_overlap("", "") == 1.0
+
+
+def test_repetition_penalty_changes_the_samples_and_is_part_of_the_settings(policy):
+    task = tiny.make_tiny_tasks(3)[2]
+    tok = policy[1]
+    plain, = grow(policy, [task])
+    copied, = grow(policy, [task], ["--repetition-penalty", "0.1"])  # the tiny model's logits are small: a strong one
+    check_structure(copied, tok, 3)
+    assert [n["text"] for n in plain["nodes"]] != [n["text"] for n in copied["nodes"]]
+    seen = set(tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"])
+
+    def copied_share(tree):  # of the sampled steps' tokens, those already in the prompt
+        ids = [i for n in tree["nodes"][1:] for i in tok(n["text"], add_special_tokens=False)["input_ids"]]
+        return sum(i in seen for i in ids) / len(ids)
+    assert copied_share(copied) > copied_share(plain)
+    args = mcts.parse_args(["--data", __file__, "--out", "-", "--repetition-penalty", "0.75"])
+    assert mcts.settings(args)["repetition_penalty"] == 0.75
+
+
+def test_sample_search_keeps_whole_answers_as_children_of_the_root(policy):
+    tok = policy[1]
+    tasks = tiny.make_tiny_tasks(2)
+    trees = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3"])
+    for tree in trees:
+        nodes = tree["nodes"]
+        assert tree["stats"]["samples"] == 6 and nodes[0]["visits"] == 6  # --iters x --actions answers
+        assert all(n["parent"] == 0 and n["depth"] == 1 for n in nodes[1:])
+        assert sum(n["visits"] for n in nodes[1:]) == 6 and len({n["text"] for n in nodes[1:]}) == len(nodes) - 1
+        for n in nodes[1:]:  # each scored as a final answer: the mean of its visits is that reward
+            final = checker.ast_reward(n["text"], tree["task"], checker.tool_docs(tree["task"]), True)[0]
+            assert (n["value"] - n["fast"]) / n["visits"] == pytest.approx(final)
+    again = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3"])
+    assert [t["nodes"] for t in again] == [t["nodes"] for t in trees]  # seeded: a rerun draws the same answers
 
 
 def test_deficiency_selection_per_group_and_reuse(data, policy):
