@@ -76,7 +76,7 @@ Simplified against the published code: identical sibling steps are merged (an eq
 pair teaches nothing); a terminal node or one at --depth is simulated, not expanded.
 
 Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where
-scored, `outcome`, `outcome_error`, `gold`; rows hold `category` and `stats`), appended
+scored, `outcome`, `outcome_error`, `gold`; rows hold `category`, `response` and `stats`), appended
 and fsynced in the selection's order as trees finish; running again with the same --out
 resumes after the last tree written.
 
@@ -600,7 +600,8 @@ def main(argv=None):
                 stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
                              batch_trees=args.batch_trees, kv_reuse=args.kv_reuse)
                 row = {"id": s["id"], "category": t["task"]["category"], "messages": t["task"]["messages"],
-                       "tools": t["task"]["tools"], "answer": t["task"]["answer"], "perplexity": s["perplexity"],
+                       "tools": t["task"]["tools"], "answer": t["task"]["answer"], "response": t["task"]["response"],
+                       "perplexity": s["perplexity"],
                        "nodes": finish_tree(t), "stats": stats}
                 f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
                 f.flush()

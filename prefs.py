@@ -12,6 +12,15 @@ is counted under the first filter it fails; `no_attempt` counts nodes where no s
 an attempt). --pairs-per-node N (ours) keeps up to N pairs at a node, chosen against each
 of the lowest-valued attempts that pass the filters.
 
+--compare fragment (ours): a pair compares one fragment. Its two sides end at the same point
+of the answer: after the same kind of delimiter (a value's `, ` against a value's `, `) or
+both at the answer's end (the answer ended, or its list closed: `)]` against `)]`); otherwise it would also
+teach where the call ends (`end`). On a tree whose gold calls no tool the chosen side is the
+best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
+the reward's refusal test lets prose about calling a function through). Irrelevance pairs
+are kept to at most their trees' share of all pairs, those of the largest value gap
+(`irrelevance_share`). Prints what each rule dropped.
+
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
 [-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
@@ -72,6 +81,9 @@ def parse_args(argv=None):
     p.add_argument("--pairs-per-node", type=int, default=1, help="most pairs kept at one node")
     p.add_argument("--chosen", default="right", choices=["right", "value"],
                    help="right: ours, a chosen step right so far passes --min-chosen; value: published, its value only")
+    p.add_argument("--compare", default="any", choices=["any", "fragment"],
+                   help="fragment: ours, both sides end at the same point of the answer, an irrelevance tree's chosen "
+                        "side is `[]` or a refusal worded as its gold, irrelevance pairs at most their trees' share")
     args = p.parse_args(argv)
     if args.pairs_per_node < 1:
         p.error("--pairs-per-node must be at least 1")
@@ -136,6 +148,35 @@ def overlap(a, b, how="jaccard"):
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
 
 
+def end_kind(text, terminal):
+    """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
+    closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
+    anywhere else ("cut": a sample stopped by its token budget)."""
+    if terminal or text.rstrip("`\n ").endswith("]"):
+        return "end"
+    for kind, delimiter in (("open", "("), ("name", "="), ("next", ", "), ("sentence", ". ")):
+        if text.endswith(delimiter):
+            return kind
+    return "cut"
+
+
+def refusal_opening(gold, most=4):
+    """The words a gold refusal opens with: its first clause (up to `:`, `,` or `.`), at most `most` words."""
+    return re.findall(r"[\w']+", re.split(r"[:,.]", gold.lower(), maxsplit=1)[0])[:most]
+
+
+def acceptable(text, node, gold):
+    """Would a user accept this answer so far on a task that calls no tool? `[]`, or a refusal worded
+    as the gold opens it (a text shorter than that opening must be on its way to it), with no
+    call in it (mcts.py found no error). Prose about calling a function, or a call, is not."""
+    if re.fullmatch(r"\s*\[\s*\]\s*", text):
+        return True
+    if not gold or node.get("error") is not None or "error" not in node:
+        return False
+    words, opening = re.findall(r"[\w']+", text.lower()), refusal_opening(gold)
+    return bool(words) and words[:len(opening)] == opening[:len(words)]
+
+
 def right(node):
     """Is the node's text right so far (mcts.py found no error in it)? Trees without `error` say no."""
     return "error" in node and node["error"] is None
@@ -161,12 +202,19 @@ def tree_pairs(tree, args, counts):
     for n in nodes[1:]:
         texts[n["id"]] = texts[n["parent"]] + n["text"]
     value = mean_value if args.values == "mean" else (lambda n: n["value"])
+    fragment, refusal = args.compare == "fragment", not tree.get("answer")
     pairs = []
     for node in nodes:
         if len(kids[node["id"]]) < 2:
             continue
         counts["candidates"] += 1
-        chosen = max(kids[node["id"]], key=value)
+        pool = kids[node["id"]]
+        if fragment and refusal:  # the chosen side must be an answer a user would accept
+            pool = [k for k in pool if acceptable(texts[k["id"]], k, tree.get("response", ""))]
+            if not pool:
+                counts["refusal"] = counts.get("refusal", 0) + 1
+                continue
+        chosen = max(pool, key=value)
         others = sorted((k for k in kids[node["id"]] if k is not chosen), key=value)  # stable: two even on a tie
         if args.rejected == "attempt":
             others = [k for k in others if k.get("error") != "unparseable"]
@@ -176,7 +224,9 @@ def tree_pairs(tree, args, counts):
         kept, first_failure = 0, None
         for rejected in others:
             cv, rv = value(chosen), value(rejected)
-            failure = ("gap" if cv - rv < args.min_gap else
+            ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, rejected)}
+            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"}) else
+                       "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected["text"], args.overlap) > args.max_overlap else
                        "min_chosen" if cv < args.min_chosen and not (args.chosen == "right" and right(chosen)) else None)
             first_failure = first_failure or failure
@@ -195,15 +245,28 @@ def tree_pairs(tree, args, counts):
             if kept == args.pairs_per_node:
                 break
         if not kept:
-            counts[first_failure] += 1
+            counts[first_failure] = counts.get(first_failure, 0) + 1
     return pairs
+
+
+def cap_irrelevance(pairs, trees, counts):
+    """pairs: [(pair, from an irrelevance tree)]. Irrelevance pairs are kept to at most their trees'
+    share of all pairs (those of the largest value gap), so that prose does not outweigh the calls."""
+    share = sum(not t.get("answer") for t in trees) / max(len(trees), 1)
+    irrelevant = [p for p, irr in pairs if irr]
+    calls = len(pairs) - len(irrelevant)
+    most = len(irrelevant) if share >= 1 else int(share * calls / (1 - share) + 1e-9)
+    keep = {id(p) for p in sorted(irrelevant, key=lambda p: p["rejected_value"] - p["chosen_value"])[:most]}
+    counts["irrelevance_share"] = len(irrelevant) - len(keep)
+    return [p for p, irr in pairs if not irr or id(p) in keep]
 
 
 def main(argv=None):
     args = parse_args(argv)
     trees = read_trees(args.trees)
-    counts = {"candidates": 0, "no_attempt": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
-    pairs = [p for tree in trees for p in tree_pairs(tree, args, counts)]
+    counts = {"candidates": 0, "no_attempt": 0, "refusal": 0, "end": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
+    pairs = [(p, not tree.get("answer")) for tree in trees for p in tree_pairs(tree, args, counts)]
+    pairs = cap_irrelevance(pairs, trees, counts) if args.compare == "fragment" else [p for p, _ in pairs]
     common.write_jsonl(args.out, pairs)
     per_depth, per_error = {}, {}
     for p in pairs:
@@ -213,6 +276,10 @@ def main(argv=None):
           f"kept {len(pairs)} ({len(pairs) / max(len(trees), 1):.2f} per tree); nodes dropped: no attempt "
           f"{counts['no_attempt']}, gap < {args.min_gap} {counts['gap']}, overlap > {args.max_overlap} "
           f"{counts['overlap']}, chosen < {args.min_chosen} {counts['min_chosen']}")
+    if args.compare == "fragment":
+        print(f"--compare fragment dropped: nodes whose sides end at different points {counts['end']}, irrelevance "
+              f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
+              f"share {counts['irrelevance_share']}")
     print("kept pairs per depth of the shared node: "
           + (", ".join(f"{d}: {n}" for d, n in sorted(per_depth.items())) or "none"))
     print("kept pairs per error of the rejected side: "

@@ -185,3 +185,77 @@ def test_means_of_backed_up_rewards_and_a_right_chosen_step(tmp_path):
     assert [(p["chosen"], p["rejected"], p["chosen_value"]) for p in pairs] == [
         ("[get_weather(city=", "[get_time(tz=", -0.5)]
     assert run([tree], tmp_path, "--chosen", "value")[0] == []
+
+
+def fragment_tree(tid, kids, answer=None, response=""):
+    """A root whose children are (text, visits, value, terminal, error)."""
+    nodes = [node(0, None, "", 5, 0.0, 0)]
+    for text, visits, value, terminal, error in kids:
+        nodes.append(dict(node(len(nodes), 0, text, visits, value, 1, error), terminal=terminal))
+    return {"id": tid, "messages": MESSAGES, "tools": tiny.TOOLS[:1], "answer": answer if answer is not None else
+            [{"get_weather": {"city": ["Paris"]}}], "response": response, "perplexity": 3.0, "nodes": nodes}
+
+
+def test_end_kinds():
+    assert prefs.end_kind('[f(a=1)]', False) == prefs.end_kind("Sorry, no.", True) == "end"
+    assert prefs.end_kind('[f(a=1, ', False) == "next" and prefs.end_kind('[f(a=', False) == "name"
+    assert prefs.end_kind('[f(', False) == "open" and prefs.end_kind("I can't. ", False) == "sentence"
+    assert prefs.end_kind('[f(a="Par', False) == "cut"
+
+
+def test_compare_fragment_pairs_sides_that_end_at_the_same_point(tmp_path):
+    call = fragment_tree("call", [('[get_weather(city="Paris")]', 2, 1.8, True, None),
+                                  ('[get_weather(city="Paris", unit="', 1, -0.9, False, "unexpected_param"),
+                                  ('[get_weather(city="Lyon")]', 1, -0.5, True, "wrong_value")])
+    pairs, counts = run([call], tmp_path)
+    assert [p["rejected"] for p in pairs] == ['[get_weather(city="Paris", unit="']  # the lowest: also teaches length
+    pairs, counts = run([call], tmp_path, "--compare", "fragment")
+    assert [(p["chosen"], p["rejected"]) for p in pairs] == [('[get_weather(city="Paris")]', '[get_weather(city="Lyon")]')]
+    cut = fragment_tree("cut", [('[get_weather(city="Par', 1, 0.5, False, None),
+                                ('[get_weather(city="Ly', 1, -0.5, False, "wrong_value")])
+    pairs, counts = run([cut], tmp_path, "--compare", "fragment")
+    assert pairs == [] and counts["end"] == 1  # two samples cut mid-value: no common point
+
+
+def test_compare_fragment_chooses_an_acceptable_refusal(tmp_path):
+    gold = "I can't do that: none of the given tools can book a table."
+    prose = "You'll see a json data point below, specifically point 67 that's calling the get_weather function."
+    irr = fragment_tree("irr", [(prose, 1, 0.9, True, None),
+                                ("I can't do that: none of the given tools can book it.", 1, 0.5, True, None),
+                                ('[get_weather(city="Paris")]', 1, -0.8, True, "spurious_call")], answer=[], response=gold)
+    pairs, _ = run([irr], tmp_path)
+    assert pairs[0]["chosen"] == prose  # valued highest: a refusal word later on, and no call
+    pairs, _ = run([irr], tmp_path, "--compare", "fragment")
+    assert [(p["chosen"], p["rejected"]) for p in pairs] == [("I can't do that: none of the given tools can book it.",
+                                                              '[get_weather(city="Paris")]')]
+    assert prefs.acceptable("[]", {"error": None}, gold) and prefs.acceptable("I can't", {"error": None}, gold)
+    assert not prefs.acceptable("Jeep', items=", {"error": None}, gold)
+    assert not prefs.acceptable("I can't do that: [f()]", {"error": "spurious_call"}, gold)
+    only_prose = fragment_tree("prose", [(prose, 1, 0.9, True, None), ('[get_weather(city="Paris")]', 1, -0.8, True,
+                                                                       "spurious_call")], answer=[], response=gold)
+    pairs, counts = run([only_prose], tmp_path, "--compare", "fragment")
+    assert pairs == [] and counts["refusal"] == 1
+
+
+def test_compare_fragment_keeps_irrelevance_pairs_to_their_share(tmp_path):
+    gold = "None of the functions can book a table."
+    calls = [fragment_tree(f"call{i}", [('[get_weather(city="Paris")]', 1, 0.9, True, None),
+                                        ('[get_weather(city="Lyon")]', 1, -0.5, True, "wrong_value")]) for i in range(3)]
+    irrs = [fragment_tree(f"irr{i}", [("None of the functions can do that.", 1, 0.9 - i / 10, True, None),
+                                      ('[get_weather(city="Paris")]', 1, -0.8, True, "spurious_call")], answer=[],
+                          response=gold) for i in range(3)]
+    trees = calls + irrs[:1]  # one irrelevance tree of four: a quarter of the pairs at most
+    path = tmp_path / "trees.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in calls + irrs))
+    out = tmp_path / "pairs.jsonl"
+    proc = subprocess.run([sys.executable, str(ROOT / "prefs.py"), "--trees", str(path), "--out", str(out),
+                           "--compare", "fragment"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    kept = [p["id"] for p in common.read_jsonl(out)]
+    assert kept == ["call0-n0-r2", "call1-n0-r2", "call2-n0-r2", "irr0-n0-r2", "irr1-n0-r2", "irr2-n0-r2"]  # share 1/2
+    path.write_text("".join(json.dumps(t) + "\n" for t in trees + [calls[0]]))
+    proc = subprocess.run([sys.executable, str(ROOT / "prefs.py"), "--trees", str(path), "--out", str(out),
+                           "--compare", "fragment"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sum(p["id"].startswith("irr") for p in common.read_jsonl(out)) == 1  # 1/5 of the trees: 1 of 4 call pairs
+    assert "irrelevance pairs over their trees' share 0" in proc.stdout
