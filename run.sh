@@ -73,7 +73,7 @@ BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
 # reported figures use bench/experiments.py's scale (200/100 examples, 100 cases per category).
 N_TRAIN=${N_TRAIN:-120}               # synthetic training examples (synth.py makes thousands if asked)
 N_TEST=${N_TEST:-50}                  # synthetic test examples
-EVAL_LIMIT=${EVAL_LIMIT:-5}           # cases per category for each evaluation (100+ for reported figures)
+EVAL_LIMIT=${EVAL_LIMIT:-5}           # cases per category for each evaluation (100+ for reported figures; all: every case)
 EVAL_ITERS=${EVAL_ITERS:-all}         # all: evaluate every iteration; last: only iteration K
 EVAL=${EVAL:-1}                       # 0: train only; a later EVAL=1 run evaluates what lacks an evaluation
 EVAL_ARGS=${EVAL_ARGS-}              # extra eval.py flags
@@ -100,6 +100,7 @@ if [ "$EVAL_ITERS" != all ] && [ "$EVAL_ITERS" != last ]; then
     echo "error: EVAL_ITERS=$EVAL_ITERS: must be all or last" >&2
     exit 2
 fi
+LIMIT=$([ "$EVAL_LIMIT" = all ] || echo "--limit $EVAL_LIMIT")   # eval.py's flag: none for every case
 if [ "$EVAL" != 0 ] && [ "$EVAL" != 1 ]; then
     echo "error: EVAL=$EVAL: must be 0 or 1" >&2
     exit 2
@@ -138,10 +139,9 @@ stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
     if [ "$EVAL" = 0 ]; then return 0; fi
     stage "eval $1 (synthetic)" "$OUT/eval/$1/synth.summary.json" \
-        python eval.py ${2:+--model "$2"} --data "$DATA/test.jsonl" --limit "$EVAL_LIMIT" $EVAL_ARGS \
-        --out "$OUT/eval/$1/synth.jsonl"
+        python eval.py ${2:+--model "$2"} --data "$DATA/test.jsonl" $LIMIT $EVAL_ARGS --out "$OUT/eval/$1/synth.jsonl"
     stage "eval $1 (BFCL)" "$OUT/eval/$1/bfcl.summary.json" \
-        python eval.py ${2:+--model "$2"} --data "$BFCL" --limit "$EVAL_LIMIT" $EVAL_ARGS --out "$OUT/eval/$1/bfcl.jsonl"
+        python eval.py ${2:+--model "$2"} --data "$BFCL" $LIMIT $EVAL_ARGS --out "$OUT/eval/$1/bfcl.jsonl"
 }
 
 evaluate base "$MODEL"

@@ -52,6 +52,7 @@ def case_results(rows):
 
 
 # The goal score's ten categories: BFCL's five non-live python ones and the synthetic test's five.
+BFCL_GOAL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"  # eval.py --data of those five
 GOAL_CATEGORIES = {"bfcl": ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"),
                    "synth": ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")}
 

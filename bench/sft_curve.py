@@ -36,14 +36,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, case_results, goal_score, write_section  # noqa: E402  (bench/results.py)
+from results import BFCL_GOAL, RESULTS, ROOT, case_results, goal_score, write_section  # noqa: E402  (bench/results.py)
 
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
 
 HEADING = "## The SFT curve"
 RECORD = os.path.join(ROOT, "bench", "experiments.json")
-BFCL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"
 SFT_FLAGS = ["--buckets", "1", "--schedule", "constant", "--batch-size", "4", "--seed", "0"]
 
 
@@ -61,7 +60,7 @@ def parse_args(argv=None):
     p.add_argument("--full-limit", type=int, default=0, help="cases per category for the plateau model (0 = all)")
     p.add_argument("--warmup-args", default="", help="extra warmup.py flags for every training run (e.g. for tests)")
     p.add_argument("--eval-args", default="", help="extra eval.py flags")
-    p.add_argument("--bfcl", default=BFCL, help="eval.py --data of the BFCL evaluations")
+    p.add_argument("--bfcl", default=BFCL_GOAL, help="eval.py --data of the BFCL evaluations")
     p.add_argument("--record", default=RECORD)
     p.add_argument("--results", default=RESULTS, help="RESULTS.md whose section is replaced ('' = none)")
     p.add_argument("--report-only", action="store_true")

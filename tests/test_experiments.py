@@ -1,145 +1,20 @@
-"""bench/experiments.py --report-only: the table, the curve, and the record that keeps a
-run's figures after its folder is gone (runs made on different machines add up)."""
+"""bench/experiments.py and bench/sft_curve.py: the goal score and its paired interval, the arms'
+settings, the record of a finished arm, and the report drawn from the record alone."""
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import experiments  # noqa: E402
+import sft_curve  # noqa: E402
+from results import case_results  # noqa: E402
 
-
-def fake_run(runs, name, stage, n_train, synth_acc, non_live, steps):
-    """A run folder as run.sh leaves it, with only what the report reads."""
-    run = os.path.join(runs, f"exp-{name}")
-    os.makedirs(os.path.join(run, "data"), exist_ok=True)
-    with open(os.path.join(run, "data", "train.jsonl"), "w") as f:
-        f.writelines('{"id": "%d"}\n' % i for i in range(n_train))
-    for sub, n in steps.items():
-        os.makedirs(os.path.join(run, sub), exist_ok=True)
-        with open(os.path.join(run, sub, "metrics.jsonl"), "w") as f:
-            f.writelines('{"step": %d}\n' % (i + 1) for i in range(n))
-    ev = os.path.join(run, "eval", stage)
-    os.makedirs(ev, exist_ok=True)
-    with open(os.path.join(ev, "synth.summary.json"), "w") as f:
-        json.dump({"n": 10, "accuracy": synth_acc, "errors": {"wrong_value": 2},
-                   "categories": {c: {"n": 2, "accuracy": synth_acc} for c in
-                                  ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")}}, f)
-    with open(os.path.join(ev, "bfcl.summary.json"), "w") as f:
-        json.dump({"n": 20, "non_live": non_live, "errors": {"missing_param": 3},
-                   "categories": {c: {"n": 4, "accuracy": non_live} for c in
-                                  ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")}}, f)
-
-
-def report(tmp_path, code=0):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
-                          "--runs", str(tmp_path / "runs"), "--results", str(tmp_path / "RESULTS.md"),
-                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
-                         capture_output=True, text=True)
-    assert out.returncode == code, out.stderr
-    if code:
-        return out.stderr
-    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.stdout.splitlines()
-            if line.startswith("| ") and not line.startswith("| run")}
-    svg = tmp_path / "scaling.svg"
-    return rows, svg.read_text() if svg.exists() else None
-
-
-def test_report_keeps_a_gone_runs_figures_from_the_record(tmp_path):
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    fake_run(runs, "itool", "warmup", 8, 0.20, 0.25, {})
-    fake_run(runs, "sft_200", "warmup", 16, 0.35, 0.40, {"warmup": 9})
-    rows, svg = report(tmp_path)
-    assert rows["iTool: warm-up + 2 iterations"][1:5] == ["iter2", "7", "25.0 (n=10)", "30.0"]
-    assert rows["SFT, 200% data"][1:5] == ["warmup", "9", "35.0 (n=10)", "40.0"]
-    assert "SFT, 25% data" not in rows  # never run, not in the record: no row
-    record = json.loads((tmp_path / "record.json").read_text())
-    assert set(record) == {"exp-itool/iter2", "exp-itool/warmup", "exp-sft_200/warmup"}
-    assert record["exp-sft_200/warmup"]["n_train"] == 16
-    assert svg.count("<circle") == 4  # 2 SFT points x (synthetic, BFCL)
-
-    # the machine is gone: the sft_200 folder with it; its row and curve point stay
-    shutil.rmtree(os.path.join(runs, "exp-sft_200"))
-    date = record["exp-sft_200/warmup"]["date"]
-    rows, svg = report(tmp_path)
-    assert rows["SFT, 200% data"][1:5] == [f"warmup (measured {date})", "9", "35.0 (n=10)", "40.0"]
-    assert svg.count("<circle") == 4
-
-    # a run on disk wins over the record: a rerun replaces its figures
-    fake_run(runs, "sft_200", "warmup", 16, 0.45, 0.50, {"warmup": 9})
-    rows, _ = report(tmp_path)
-    assert rows["SFT, 200% data"][1:5] == ["warmup", "9", "45.0 (n=10)", "50.0"]
-    assert json.loads((tmp_path / "record.json").read_text())["exp-sft_200/warmup"]["synth"]["accuracy"] == 0.45
-
-
-def test_report_rejects_a_broken_record_in_one_line(tmp_path):
-    fake_run(str(tmp_path / "runs"), "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4})
-    (tmp_path / "record.json").write_text('{"exp-itool/iter2": {\n')
-    err = report(tmp_path, code=2)
-    assert err.strip() == f"error: {tmp_path / 'record.json'}:2: not JSON (Expecting property name enclosed in double quotes)"
-    assert not (tmp_path / "RESULTS.md").exists()
-
-
-def test_an_ablation_without_pairs_reports_the_model_it_started_from(tmp_path):
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    # no warm-up, and no pair in either iteration: the final model is the base model
-    fake_run(runs, "abl_nowarmup", "base", 8, 0.15, 0.0, {})
-    for k in (1, 2):
-        os.makedirs(os.path.join(runs, "exp-abl_nowarmup", f"iter{k}"))
-        open(os.path.join(runs, "exp-abl_nowarmup", f"iter{k}", "pairs.jsonl"), "w").close()
-    # pairs in iteration 1 only: run.sh evaluates iteration 1's model as iter2
-    fake_run(runs, "abl_judge", "iter2", 8, 0.35, 0.20, {"warmup": 4, "iter1/model": 9})
-    os.makedirs(os.path.join(runs, "exp-abl_judge", "iter2"))
-    open(os.path.join(runs, "exp-abl_judge", "iter2", "pairs.jsonl"), "w").close()
-    with open(os.path.join(runs, "exp-abl_judge", "iter1", "pairs.jsonl"), "w") as f:
-        f.write('{"id": "t-n0"}\n')
-    rows, _ = report(tmp_path)
-    assert rows["iTool, no warm-up"][1:5] == ["base, no pair in iterations 1-2", "0", "15.0 (n=10)", "0.0"]
-    assert rows["iTool, --reward judge"][1:5] == ["iter2", "13", "35.0 (n=10)", "20.0"]
-
-    shutil.rmtree(os.path.join(runs, "exp-abl_nowarmup"))
-    date = json.loads((tmp_path / "record.json").read_text())["exp-abl_nowarmup/base"]["date"]
-    rows, _ = report(tmp_path)
-    assert rows["iTool, no warm-up"][1:5] == [f"base (measured {date}), no pair in iterations 1-2", "0",
-                                             "15.0 (n=10)", "0.0"]
-
-
-def write_cases(runs, name, stage, synth, bfcl):
-    """eval.py's per-case rows (ids and validity) for one stage of a fake run."""
-    ev = os.path.join(runs, f"exp-{name}", "eval", stage)
-    for split, valid in (("synth", synth), ("bfcl", bfcl)):
-        with open(os.path.join(ev, split + ".jsonl"), "w") as f:
-            f.writelines(json.dumps({"id": f"{split}-{i}", "valid": bool(v)}) + "\n" for i, v in enumerate(valid))
-
-
-def test_paired_comparison_against_continued_sft(tmp_path):
-    sys.path.insert(0, os.path.join(ROOT, "bench"))
-    from results import case_results, paired
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    fake_run(runs, "sft_continued", "warmup", 8, 0.3, 0.3, {"warmup": 3})
-    # 20 cases: iTool gains cases 0-5 and loses case 19
-    ref = [0] * 10 + [1] * 10
-    arm = [1] * 6 + [0] * 4 + [1] * 9 + [0]
-    write_cases(runs, "itool", "iter2", arm[:10], arm[10:])
-    write_cases(runs, "sft_continued", "warmup", ref[:10], ref[10:])
-    rows, _ = report(tmp_path)
-    assert rows["iTool: warm-up + 2 iterations"][-1].startswith("6 / 1, +25.0 (")
-    assert rows["SFT continued from the warm-up for iTool's 2 preference stages' steps"][-1].strip(" |") == ""
-    # the same figures from the committed record once the folders are gone
-    shutil.rmtree(os.path.join(runs, "exp-sft_continued"))
-    rows, _ = report(tmp_path)
-    assert rows["iTool: warm-up + 2 iterations"][-1].startswith("6 / 1, +25.0 (")
-    # the interval: all gains -> above zero; cases that differ -> no comparison
-    a = {"s": case_results([{"id": i, "valid": True} for i in range(30)])}
-    b = {"s": case_results([{"id": i, "valid": i % 3 == 0} for i in range(30)])}
-    got = paired(a, b)
-    assert (got["gained"], got["lost"]) == (20, 0) and 0 < got["low"] <= got["difference"] <= got["high"]
-    assert paired(a, {"s": case_results([{"id": i + 1, "valid": True} for i in range(30)])}) is None
+CATS = {"synth": ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance"),
+        "bfcl": ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")}
 
 
 def goal_cases(synth_valid, bfcl_valid, n=6):
@@ -190,75 +65,151 @@ def test_goal_score_comparison_is_stratified_by_category():
     assert paired_goal(arm, old) is None
 
 
-def test_readme_table_is_regenerated_between_its_markers(tmp_path):
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.25, 0.30, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    readme = tmp_path / "README.md"
-    readme.write_text("# x\n\nbefore\n<!-- experiments table: start -->\nold\n<!-- experiments table: end -->\nafter\n")
+def summary(split, valid):
+    """An eval.py summary of per-case validity {category: [0/1, ...]}."""
+    cats = {c: {"n": len(v), "correct": sum(v), "accuracy": sum(v) / len(v)} for c, v in valid.items()}
+    rows = [x for v in valid.values() for x in v]
+    four = [c for c in CATS[split] if c != "irrelevance"]
+    return {"n": len(rows), "accuracy": sum(rows) / len(rows), "categories": cats,
+            "non_live": sum(cats[c]["accuracy"] for c in four) / 4, "irrelevance": cats["irrelevance"]["accuracy"]}
+
+
+def row(valid_of, **fields):
+    """A record row whose case c of category cat in split s is valid_of(s, cat, c) (6 cases each)."""
+    out = dict(fields, date="2026-12-05", commit="abc1234")
+    for split in ("synth", "bfcl"):
+        valid = {cat: [int(valid_of(split, cat, i)) for i in range(6)] for cat in CATS[split]}
+        out[split] = summary(split, valid)
+        out.setdefault("cases", {})[split] = case_results(
+            [{"id": f"{cat}_{i}", "category": cat, "valid": bool(v)} for cat, vs in valid.items() for i, v in enumerate(vs)])
+    out["goal"] = experiments.goal_score(out["synth"], out["bfcl"])
+    return out
+
+
+def fake_record(path):
+    """A curve of three reads, the plateau on every case and three arms."""
+    record = {}
+    for step, k in ((25, 1), (50, 2), (100, 3)):  # 1, 2 and 3 categories right: goal 10, 20, 30
+        record[f"plateau/sft-step-{step}"] = row(lambda s, c, i, k=k: list(CATS[s]).index(c) < k // 2 + (s == "synth"),
+                                                 steps=step, start="base", examples_seen=4 * step, epoch=step / 100)
+    record["plateau/plateau"] = row(lambda s, c, i: c == "simple", steps=100, start="plateau/sft-step-100",
+                                    examples_seen=400, epoch=1, flattened=True)
+    record["plateau-sft_continued/warmup"] = row(lambda s, c, i: c == "simple", arm="sft_continued", steps=200,
+                                                 start="plateau/plateau")
+    # itool_fragment: simple_python gained on every case (+10 points), a sixth of synthetic multiple (+1.7)
+    record["plateau-itool_fragment/iter2"] = row(
+        lambda s, c, i: c in ("simple", "simple_python") or (c == "multiple" and s == "synth" and i == 0),
+        arm="itool_fragment", steps=200, start="plateau/plateau",
+        pairs={"iter1": {"n": 3, "errors": {"wrong_value": 2, "none": 1}, "depths": {"1": 3}, "ends": {"end/end": 3}}},
+        changes={"n": 60, "changed": 7, "gained": 7, "lost": 0, "moves": [["wrong_value", "right", 7]]})
+    record["plateau-sampling/iter2"] = row(lambda s, c, i: c == "simple", arm="sampling", steps=200, start="plateau/plateau")
+    with open(path, "w") as f:
+        json.dump(record, f)
+
+
+def report(tmp_path, *extra, code=0):
     out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
-                          "--runs", runs, "--results", str(tmp_path / "RESULTS.md"), "--readme", str(readme),
-                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
+                          "--record", str(tmp_path / "record.json"), "--results", str(tmp_path / "RESULTS.md"),
+                          "--svg", str(tmp_path / "scaling.svg"), *extra], capture_output=True, text=True)
+    assert out.returncode == code, out.stderr
+    return out
+
+
+def test_report_from_the_record_alone(tmp_path):
+    fake_record(tmp_path / "record.json")
+    out = report(tmp_path).stdout
+    lines = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.splitlines() if line.startswith("| ")}
+    assert lines["the plateau model"][4:7] == ["10.0", "20.0", "0.0"]  # simple alone: 1 of 10 categories
+    fragment = lines["iTool, --gold-sibling, --compare fragment, --sft-weight 1"]
+    assert fragment[3:5] == ["200", "21.7"] and fragment[8].startswith("+11.7 (") and fragment[9] == "7 / 0 |"
+    assert lines["sampling pairs, no tree (--search sample), as itool_fragment"][8].startswith("+0.0 (+0.0 to +0.0)")
+    assert "- Goal (an iTool arm 2 points above SFT continued on the goal score, its interval above 0): met by iTool, " \
+           "--gold-sibling, --compare fragment, --sft-weight 1." in out
+    assert "- MCTS pairs against sampling pairs (itool_fragment against sampling: the same pair filter and training): " \
+           "+11.7 (" in out and "MCTS ahead." in out
+    assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
+           "outputs changed" in out
+    record = json.loads((tmp_path / "record.json").read_text())
+    assert record["plateau-itool_fragment/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
+    assert record["plateau-itool_fragment/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
+    svg = (tmp_path / "scaling.svg").read_text()
+    assert svg.count("<circle") == 6  # three curve points x (goal, BFCL non-live)
+    assert svg.count("<path transform") == 2 * 3 + 3  # three arms x two figures, and three legend marks
+    assert "## Experiments" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_report_refuses_a_broken_record_or_readme_in_one_line(tmp_path):
+    (tmp_path / "record.json").write_text('{"plateau/plateau": {\n')
+    err = report(tmp_path, code=2).stderr
+    assert err.strip() == f"error: {tmp_path / 'record.json'}:2: not JSON (Expecting property name enclosed in double quotes)"
+    fake_record(tmp_path / "record.json")
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    err = report(tmp_path, "--readme", str(readme), code=2).stderr
+    assert err.count("\n") == 1 and "markers" in err and not (tmp_path / "RESULTS.md").exists()
+    readme.write_text("# x\n\nbefore\n<!-- experiments table: start -->\nold\n<!-- experiments table: end -->\nafter\n")
+    report(tmp_path, "--readme", str(readme))
     text = readme.read_text()
     assert text.startswith("# x\n\nbefore\n<!-- experiments table: start -->") and text.endswith("end -->\nafter\n")
-    assert "old" not in text
-    assert "| iTool: warm-up + 2 iterations | " in text and "| 7 | 25.0 | 30.0 | 27.5 |" in text
-    readme.write_text("# no markers\n")
-    (tmp_path / "RESULTS.md").unlink()
-    out = subprocess.run(out.args, capture_output=True, text=True)
-    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "markers" in out.stderr
-    assert not (tmp_path / "RESULTS.md").exists()  # refused before anything was written
+    assert "\nold\n" not in text and "| the plateau model | 2026-12-05 | abc1234 | 100 | 10.0 |" in text
 
 
-def test_report_names_the_pairs_trained_on_and_how_outputs_moved(tmp_path):
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    fake_run(runs, "itool", "warmup", 8, 0.3, 0.3, {})
-    for k, labels in ((1, ["wrong_value", "wrong_value", None]), (2, ["missing_param"])):
-        with open(os.path.join(runs, "exp-itool", f"iter{k}", "pairs.jsonl"), "w") as f:
-            f.writelines(json.dumps({"id": f"p{i}", "error": e}) + "\n" for i, e in enumerate(labels))
+def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
+    args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
+    env = experiments.arm_env(args, "itool_fragment")
+    assert env["PREFS_ARGS"] == "--pairs-per-node 3 --compare fragment"  # run.sh's default, then the arm's flag
+    assert "--limit" not in env["MCTS_ARGS"] and "--gold-sibling" in env["MCTS_ARGS"]
+    assert env["PREF_ARGS"].endswith("--lora-rank 0 --lr 2e-5 --max-steps 100 --sft-weight 1")
+    assert (env["WARMUP"], env["K"], env["EVAL_LIMIT"]) == ("0", "2", "all")
+    control = experiments.arm_env(args, "sft_continued")
+    assert (control["WARMUP"], control["K"]) == ("1", "0") and "--max-steps 200" in control["WARMUP_ARGS"]
+    published = experiments.arm_env(args, "published")
+    assert "--repetition-penalty 0.75 --reward judge" in published["MCTS_ARGS"]
+    with pytest.raises(SystemExit):
+        experiments.parse_args(["--only", "itool,nope"])
 
-    def rows(stage, outcomes):  # outcomes: (output, error) per case
-        ev = os.path.join(runs, "exp-itool", "eval", stage)
+
+def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
+    runs = tmp_path / "runs"
+
+    def write_eval(folder, outcomes):  # outcomes: (output, error) per case, the same ids in both splits
+        os.makedirs(folder, exist_ok=True)
         for split in ("synth", "bfcl"):
-            with open(os.path.join(ev, split + ".jsonl"), "w") as f:
-                f.writelines(json.dumps({"id": f"{split}-{i}", "category": "simple", "valid": e is None,
-                                         "error_type": e, "output": o}) + "\n" for i, (o, e) in enumerate(outcomes))
-    rows("warmup", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
-    rows("iter2", [("a2", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "experiments.py"), "--report-only",
-                          "--runs", runs, "--results", str(tmp_path / "RESULTS.md"),
-                          "--record", str(tmp_path / "record.json"), "--svg", str(tmp_path / "scaling.svg")],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert ("- iTool: warm-up + 2 iterations: pairs trained on (error of the rejected side): "
-            "iter1 3 (wrong_value 2, none 1); iter2 1 (missing_param 1)") in out.stdout
+            rows = [{"id": f"{split}-{i}", "category": "simple", "valid": e is None, "error_type": e, "output": o}
+                    for i, (o, e) in enumerate(outcomes)]
+            with open(os.path.join(folder, split + ".jsonl"), "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            with open(os.path.join(folder, split + ".summary.json"), "w") as f:
+                json.dump({"n": len(rows), "categories": {}}, f)
+    write_eval(runs / "plateau" / "eval" / "plateau", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
+    run = runs / "plateau-itool"
+    write_eval(run / "eval" / "iter2", [("a2", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
+    for k, pairs in ((1, [("", '"Paris")]', '"Lyon")]', "wrong_value"), ("[f(", "a=1, ", "b=", None)]), (2, [])):
+        os.makedirs(run / f"iter{k}" / "model")
+        with open(run / f"iter{k}" / "pairs.jsonl", "w") as f:
+            f.writelines(json.dumps({"prefix": p, "chosen": c, "rejected": r, "error": e, "depth": 1}) + "\n"
+                         for p, c, r, e in pairs)
+        with open(run / f"iter{k}" / "model" / "metrics.jsonl", "w") as f:
+            f.writelines('{"step": %d}\n' % i for i in range(3))
+    args = experiments.parse_args(["--runs", str(runs), "--report-only"])
+    record = {}
+    experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
+    got = record["plateau-itool/iter2"]
+    assert got["steps"] == 6 and got["start"] == "plateau/plateau" and got["goal"] is None  # no categories: no goal
+    assert got["pairs"]["iter1"] == {"n": 2, "errors": {"none": 1, "wrong_value": 1}, "depths": {1: 2},
+                                     "ends": {"end/end": 1, "next/name": 1}}
     # per split: a gained, b moved between errors, c unchanged, d lost
-    assert ("- iTool: warm-up + 2 iterations: outputs that differ from the warm-up's: 6 of 8 cases (2 now right, "
-            "2 now wrong); most frequent error moves: right -> wrong_value 2, wrong_value -> missing_param 2, "
-            "wrong_value -> right 2") in out.stdout
-    again = subprocess.run(out.args, capture_output=True, text=True)  # now the record holds the pairs too
-    assert again.returncode == 0 and "- iTool: warm-up + 2 iterations: pairs trained on" in again.stdout
-    assert "- SFT, 100% data (the warm-up): pairs trained on" not in again.stdout  # the same folder, no pairs of its own
-    record = json.loads((tmp_path / "record.json").read_text())
-    assert record["exp-itool/changes"]["changed"] == 6 and record["exp-itool/pairs"]["iter2"]["n"] == 1
+    assert got["changes"] == {"n": 8, "changed": 6, "gained": 2, "lost": 2, "moves": [
+        ["right", "wrong_value", 2], ["wrong_value", "missing_param", 2], ["wrong_value", "right", 2]]}
+    got["date"] = "2026-01-01"
+    experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
+    assert record["plateau-itool/iter2"]["date"] == "2026-01-01"  # the same cases: the row of the measurement stays
 
 
-def test_continued_sft_counts_the_steps_of_the_warm_up_it_started_from(tmp_path):
-    runs = str(tmp_path / "runs")
-    fake_run(runs, "itool", "iter2", 8, 0.5, 0.5, {"warmup": 4, "iter1/model": 2, "iter2/model": 1})
-    fake_run(runs, "sft_continued", "warmup", 8, 0.3, 0.3, {"warmup": 3})
-    fake_run(runs, "sft_equal", "warmup", 8, 0.3, 0.3, {"warmup": 7})
-    start = os.path.join(runs, "exp-itool", "warmup")
-    for name, model in (("sft_continued", start), ("sft_equal", "")):
-        with open(os.path.join(runs, f"exp-{name}", "warmup", "run.json"), "w") as f:
-            json.dump({"config": {"model": model}, "steps": 3}, f)
-    rows, _ = report(tmp_path)
-    assert rows["SFT continued from the warm-up for iTool's 2 preference stages' steps"][2] == "7"  # 4 + 3
-    assert rows["SFT, equal optimizer steps"][2] == "7"  # from the base model: its own 7
-    assert rows["iTool: warm-up + 2 iterations"][2] == "7"
-    with open(os.path.join(runs, "exp-sft_continued", "warmup", "run.json"), "w") as f:
-        f.write("{broken\n")
-    err = report(tmp_path, code=2)
-    assert err.count("\n") == 1 and "run.json" in err and "not JSON" in err
+def test_curve_points_and_plateau_rule():
+    assert sft_curve.curve_points(250, 5) == [31, 62, 125, 250, 500, 750, 1000, 1250]
+    # epoch 1 -> 2 adds 3 points, 2 -> 3 adds 0.5: the plateau is epoch 2's checkpoint
+    goals = {31: 5.0, 62: 8.0, 125: 12.0, 250: 20.0, 500: 23.0, 750: 23.5}
+    assert sft_curve.find_plateau(goals, 250, 1.0) == 500
+    assert sft_curve.find_plateau({250: 20.0, 500: 23.0}, 250, 1.0) is None  # still climbing: read on
+    assert sft_curve.find_plateau({125: 19.9, 250: 20.0, 500: 20.5}, 250, 1.0) == 250  # half epochs do not count
