@@ -46,7 +46,7 @@ TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS}"
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued from the plateau", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
-              f"--buckets 1 --batch-size {BATCH} --epochs {K} --max-steps {K * STEPS}"}),
+              f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS}"}),
     "itool_fragment": ("iTool, --gold-sibling, --compare fragment, --sft-weight 1",
                        {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment",
                         "PREF_ARGS": TRAINING + " --sft-weight 1"}),

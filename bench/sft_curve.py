@@ -3,7 +3,7 @@
     python bench/sft_curve.py                      # runs/plateau/ (hours on 2 CPU cores; resumes)
     python bench/sft_curve.py --report-only        # the section and the record from what is on disk
 
-Plain SFT (warmup.py --buckets 1, full fine-tune, lr 5e-5, batches of 4, --schedule constant:
+Plain SFT (warmup.py --buckets 1, full fine-tune, lr 5e-5, batches of 4, --max-length 2048, --schedule constant:
 the peak lr held after the first epoch's warm-up, since a run read at every point cannot
 decay toward an end it does not know) on --train synthetic examples (synth.py, seed 0), read
 after 1/8, 1/4, 1/2 and all of the first epoch, then after every further epoch until one adds
@@ -43,7 +43,9 @@ import common  # noqa: E402
 
 HEADING = "## The SFT curve"
 RECORD = os.path.join(ROOT, "bench", "experiments.json")
-SFT_FLAGS = ["--buckets", "1", "--schedule", "constant", "--batch-size", "4", "--seed", "0"]
+# --max-length 2048: at warmup.py's 1024, a third of the multiple and parallel_multiple examples (many
+# tools in the prompt) would be dropped, and SFT would never see a long prompt
+SFT_FLAGS = ["--buckets", "1", "--schedule", "constant", "--batch-size", "4", "--max-length", "2048", "--seed", "0"]
 
 
 def parse_args(argv=None):
@@ -212,7 +214,7 @@ def run(args, at):
                model=os.path.relpath(model, ROOT))
     # the curriculum warm-up at the plateau's step count: as many epochs of each bucket as the plateau
     # has of the whole set (a bucket's epoch is a third of the steps), cut at the plateau's step
-    sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--seed", 0,
+    sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
        "--epochs", max(1, round(plateau / per_epoch)), "--max-steps", plateau, *args.warmup_args.split(),
        *(["--model", args.model] if args.model else []))
     evaluate(args, at, at.curriculum, "curriculum", args.curve_limit)
@@ -233,7 +235,7 @@ def report(args):
     pct = lambda x: "" if x is None else f"{100 * x:.1f}"  # noqa: E731
     lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
              f"Command: `python bench/sft_curve.py` (runs in runs/{args.name}/; rows `{prefix}*` of "
-             "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4`, full "
+             "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
              "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split, read at each point on the "
              f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets. "
              "Goal score: the mean over the ten categories (bench/results.py).", "",
