@@ -64,6 +64,16 @@ def run_main(main):
         sys.exit(130)
 
 
+# Faults the subprocess tests ask for through the environment (a NaN loss at a training step; a
+# pause after each tree mcts.py writes, room to kill it between two); read at one place each.
+FAULTS = {"nan_step": "ITOOL_FAULT_NAN_STEP", "tree_delay": "ITOOL_FAULT_TREE_DELAY"}
+
+
+def fault(name):
+    """The value a test set for fault `name` (FAULTS), or None."""
+    return os.environ.get(FAULTS[name])
+
+
 # ---------------------------------------------------------------------------
 # Files
 

@@ -610,8 +610,8 @@ def main(argv=None):
                 written[0] += 1
                 bar.set_postfix(nodes=len(row["nodes"]), tokens=stats["model_tokens"])
                 bar.update()
-                if os.environ.get("ITOOL_MCTS_TREE_DELAY"):  # tests only: room to kill between trees
-                    time.sleep(float(os.environ["ITOOL_MCTS_TREE_DELAY"]))
+                if common.fault("tree_delay"):
+                    time.sleep(float(common.fault("tree_delay")))
 
         grow(model, tok, [by_id[s["id"]] for s in todo], args, stop_ids, on_tree)
     minutes = (time.time() - start) / 60

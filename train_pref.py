@@ -30,10 +30,8 @@ The global batch is --batch-size x --grad-accum x the number of processes.
 """
 import argparse
 import math
-import os
 import sys
 import time
-from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
@@ -71,20 +69,18 @@ def parse_args(argv=None):
     p.add_argument("--lora-alpha", type=float, default=16.0, help="LoRA scaling numerator (scale = alpha/rank)")
     # run
     p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and pair order")
-    p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps")
-    p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
-    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
     p.add_argument("--layout", default="packed", choices=["packed", "rows"],
                    help="packed: one row per pair, its prompt once (4-D mask); rows: chosen and rejected as rows "
                         "of their own (2-D mask, flash attention and grouped-query attention kept)")
+    training.add_run_args(p)
     training.add_scale_args(p)
-    p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
     args = p.parse_args(argv)
-    for name in ("epochs", "batch_size", "grad_accum", "max_length", "save_every"):
+    for name in ("epochs", "batch_size", "grad_accum", "max_length"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not 0 <= args.label_smoothing < 0.5 + 1e-9 or args.lora_rank < 0 or args.max_steps < 0:
-        p.error("--label-smoothing must be in [0, 0.5], --lora-rank and --max-steps >= 0")
+    training.check_run_args(p, args)
+    if not 0 <= args.label_smoothing < 0.5 + 1e-9 or args.lora_rank < 0:
+        p.error("--label-smoothing must be in [0, 0.5], --lora-rank >= 0")
     args.beta = DEFAULT_BETA[args.loss] if args.beta is None else args.beta
     if args.beta <= 0:
         p.error("--beta must be positive")
@@ -328,9 +324,10 @@ def separate_pairs(encoded, indices, pad_id):
     return (ids, pos, mask, *index, torch.tensor(counted, dtype=torch.bool))
 
 
-def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, device):
+def train_step(step_model, micro, encoded, ref, args, pad_id, run, rank, device):
     """Forward/backward of one optimizer step's micro-batches (this rank's share); returns the
     sums over this rank's pairs of loss, rewards, accuracies, log-probs, and its token count."""
+    world = run.world
     n_global = sum(len(b) for b in micro)  # every rank knows the plan, so all normalise alike
     micro_steps = math.ceil(len(micro) / world)
     totals = torch.zeros(8, dtype=torch.float64)
@@ -342,8 +339,7 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, devic
         batch = micro[j] if j < len(micro) else []
         layout = pack_pairs if args.layout == "packed" else separate_pairs
         inputs = layout(encoded, batch, pad_id) if batch else layout(dummy, [0], pad_id)
-        sync = world == 1 or args.shard or m == micro_steps - 1
-        with nullcontext() if sync else step_model.no_sync():
+        with run.sync(step_model, m, micro_steps):
             sums, counts = step_model(*(x.to(device) for x in inputs))
             losses, rc, rr, pc, pr = preference_loss(args, sums, counts, ref[batch].to(device) if batch else
                                                      torch.zeros(1, 2, device=device))
@@ -360,80 +356,59 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, world, rank, devic
 
 def train(args, rank, world, device):
     pairs = read_pairs(args.pairs)
-    os.makedirs(args.out, exist_ok=True)
-    config = training.run_config(args, RESUME_KEYS, args.pairs, world)
-    if training.finished_run(args.out, config):
-        if training.is_main():
-            print(f"{args.out} already holds this finished run; nothing to do")
+    run = training.Run(args, RESUME_KEYS, args.pairs, world)
+    if run.finished:
         return
-    _, saved = training.checkpoint_state(args.out)
-    training.check_resumable(args.out, saved, config)
     training.set_seed(args.seed)
     model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    try:
-        encoded = encode_pairs(tokenizer, pairs, args.max_length)
-    except training.BoundaryError as e:
-        raise InputError(args.pairs, None, str(e)) from None
-    kept = [i for i, e in enumerate(encoded) if e is not None]
-    dropped = len(pairs) - len(kept)
-    if training.is_main():
-        print(f"{len(pairs)} pairs; {dropped} dropped as longer than --max-length {args.max_length}")
-    if not kept:
-        raise InputError(args.pairs, None, f"no pair fits in --max-length {args.max_length}")
-    lengths = [len(e[0]["input_ids"]) + len(e[1]["input_ids"]) if e else 0 for e in encoded]
-    steps = plan_steps(len(kept), kept, args, world, lengths)
-
+    encoded, kept, steps = plan(args, tokenizer, pairs, world)
     if args.loss == "simpo":
         ref = torch.zeros(len(pairs), 2)
-    elif saved:
-        ref = torch.tensor(saved["reference_logps"], dtype=torch.float32)
+    elif run.saved:
+        ref = torch.tensor(run.saved["reference_logps"], dtype=torch.float32)
     else:
         ref = reference_logps(model, encoded, kept, args, pad_id, device, autocast)
     if args.lora_rank:
         training.add_lora(model, args.lora_rank, args.lora_alpha)
     # before the optimizer: FSDP2 replaces the parameters with sharded ones
     step_model = training.wrap(PairLogps(model, autocast), model, args, world, device, autocast)
-    total = len(steps)
-    params, optimizer, scheduler = training.make_optimizer(model, args, total, device)
-    start = 0
-    if saved:
-        start = training.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
-        if training.is_main():
-            print(f"resuming from {os.path.join(args.out, training.CHECKPOINT_DIR)} at step {start} of {total}")
-    metrics = training.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
-    bar = tqdm(total=total, initial=start, desc=args.loss, unit="step", disable=not training.is_main())
-    model.train()
-    last_saved = start
-    try:
-        for step in range(start, total):
-            t0 = time.perf_counter()
-            lr = scheduler.get_last_lr()[0]
-            totals, n = train_step(step_model, steps[step], encoded, ref, args, pad_id, world, rank, device)
-            totals = training.all_reduce_sum(totals.tolist(), device)
-            loss, rc, rr, acc, margin, pc, pr, tokens = totals
+    params, optimizer, scheduler = training.make_optimizer(model, args, len(steps), device)
+
+    with run.loop(model, optimizer, scheduler, len(steps), args.loss) as loop:
+        for step in loop:
+            t0, lr = time.perf_counter(), scheduler.get_last_lr()[0]
+            totals, n = train_step(step_model, steps[step], encoded, ref, args, pad_id, run, rank, device)
+            loss, rc, rr, acc, margin, pc, pr, tokens = training.all_reduce_sum(totals.tolist(), device)
             norm = training.clip_gradients(params, args.clip)
-            training.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
+            loss = run.check(step + 1, loss, norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             dt = time.perf_counter() - t0
-            metrics.log({"step": step + 1, "loss": loss / n, "lr": lr, "rewards/chosen": rc / n,
-                         "rewards/rejected": rr / n, "rewards/accuracies": acc / n, "rewards/margins": margin / n,
-                         "logps/chosen": pc / n, "logps/rejected": pr / n, "grad_norm": norm,
-                         "tokens": int(tokens), "tokens_per_s": tokens / dt, "seconds": dt})
-            bar.set_postfix(loss=f"{loss / n:.4f}", acc=f"{acc / n:.2f}", margin=f"{margin / n:.3f}")
-            bar.update()
-            if (step + 1) % args.save_every == 0 or step + 1 == total:
-                state = {"step": step + 1, "total_steps": total, "config": config, "dropped_pairs": dropped,
-                         "reference_logps": ref.tolist() if args.loss != "simpo" else None}
-                training.save_checkpoint(args.out, model, optimizer, scheduler, state)
-                last_saved = step + 1
-    finally:
-        bar.close()
-        metrics.close()
-    training.finish_run(args, model, tokenizer, {"config": config, "steps": total,
-                                               "pairs": len(pairs), "dropped_longer_than_max_length": dropped})
+            run.log({"step": step + 1, "loss": loss / n, "lr": lr, "rewards/chosen": rc / n,
+                     "rewards/rejected": rr / n, "rewards/accuracies": acc / n, "rewards/margins": margin / n,
+                     "logps/chosen": pc / n, "logps/rejected": pr / n, "grad_norm": norm,
+                     "tokens": int(tokens), "tokens_per_s": tokens / dt, "seconds": dt},
+                    loss=f"{loss / n:.4f}", acc=f"{acc / n:.2f}", margin=f"{margin / n:.3f}")
+            run.save(step + 1, {"dropped_pairs": len(pairs) - len(kept),
+                                "reference_logps": ref.tolist() if args.loss != "simpo" else None})
+    run.finish(tokenizer, {"pairs": len(pairs), "dropped_longer_than_max_length": len(pairs) - len(kept)})
+
+
+def plan(args, tokenizer, pairs, world):
+    """(encoded pairs, indices of those kept within --max-length, the optimizer steps)."""
+    try:
+        encoded = encode_pairs(tokenizer, pairs, args.max_length)
+    except training.BoundaryError as e:
+        raise InputError(args.pairs, None, str(e)) from None
+    kept = [i for i, e in enumerate(encoded) if e is not None]
+    if training.is_main():
+        print(f"{len(pairs)} pairs; {len(pairs) - len(kept)} dropped as longer than --max-length {args.max_length}")
+    if not kept:
+        raise InputError(args.pairs, None, f"no pair fits in --max-length {args.max_length}")
+    lengths = [len(e[0]["input_ids"]) + len(e[1]["input_ids"]) if e else 0 for e in encoded]
+    return encoded, kept, plan_steps(len(kept), kept, args, world, lengths)
 
 
 def main():

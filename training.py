@@ -18,13 +18,15 @@ import random
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager, nullcontext
 
 import torch
 import torch.distributed as dist
 from torch import nn
+from tqdm import tqdm
 
-from common import CHATML_TEMPLATE, DEFAULT_MODEL_NAME, InputError, end_of_turn, read_jsonl, render_prompt, write_json, \
-    write_jsonl
+from common import CHATML_TEMPLATE, DEFAULT_MODEL_NAME, InputError, end_of_turn, fault, read_jsonl, render_prompt, \
+    write_json, write_jsonl
 
 CHECKPOINT_DIR = "checkpoint"
 RUN_RECORD = "run.json"  # OUT/run.json: the settings of the run and whether it finished
@@ -679,67 +681,154 @@ class MetricsLog:
 # ---------------------------------------------------------------------------
 # The life of a training run
 
-def run_config(args, keys, data_path, world):
-    """The settings a checkpoint must share with the run that resumes it: `keys` of args,
-    the starting model, the data's hash and the number of processes."""
-    with open(data_path, "rb") as f:
-        data_hash = hashlib.sha256(f.read()).hexdigest()
-    return dict({k: getattr(args, k) for k in keys}, model=os.path.abspath(resolve_model(args.model)),
-                data_sha256=data_hash, world_size=world)
+def add_run_args(p):
+    """The flags of a run's life, the same on both trainers."""
+    p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
+    p.add_argument("--pause-at", type=int, default=0,
+                   help="after step N save the checkpoint and the model as it is into OUT/step-N/, then exit; "
+                        "the same command without it (or with a later N) goes on, to the same weights")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
 
 
-def finished_run(out_dir, config):
-    """True when out_dir already holds a finished run of these settings (nothing to do);
-    a finished run of other settings there is an input error."""
-    path = os.path.join(out_dir, RUN_RECORD)
-    if checkpoint_state(out_dir)[0] or not os.path.isfile(path):
-        return False
-    with open(path, encoding="utf-8") as f:
-        done = json.load(f)
-    if not done.get("completed"):
-        return False
-    if done.get("config") != config:
-        raise InputError(out_dir, None, "holds a finished run with other settings; use a new --out")
-    return os.path.isfile(os.path.join(out_dir, "config.json"))
+def check_run_args(p, args):
+    if args.save_every < 1 or args.max_steps < 0 or args.pause_at < 0:
+        p.error("--save-every must be at least 1, --max-steps and --pause-at >= 0")
 
 
-def check_resumable(out_dir, saved, config):
-    """A checkpoint may only be resumed by a run with the same settings."""
-    if saved and saved["config"] != config:
-        changed = sorted(k for k in config if saved["config"].get(k) != config[k])
-        raise InputError(os.path.join(out_dir, CHECKPOINT_DIR), None,
-                         f"written by a run with other settings ({', '.join(changed)}); use a new --out")
+class Run:
+    """The life of a training run, one rule for both trainers:
+    - settings: a finished run of the same settings in OUT is not run again; a checkpoint is
+      resumed only by a run of the same settings (`keys` of args, the starting model, the data's
+      hash, the number of processes);
+    - resume: the loop starts after the checkpoint's step and ends at --pause-at or the plan's end;
+    - gradient accumulation: DDP all-reduces on the last micro-batch of a step only (no_sync
+      before it); FSDP2 reduces every micro-batch;
+    - a NaN or infinite loss or gradient norm stops the run before the optimizer step, the last
+      checkpoint kept; a test asks for one with ITOOL_FAULT_NAN_STEP (common.fault);
+    - checkpoint every --save-every steps, at a boundary the trainer names (a curriculum stage's
+      end), at the pause and at the end, after the optimizer step and the log line of that step;
+    - the end: the model (LoRA merged, fp32) saved as a plain Hugging Face folder into OUT (or,
+      at a pause, OUT/step-N), run.json written, the checkpoint removed (unless kept)."""
 
+    def __init__(self, args, keys, data_path, world):
+        self.args, self.world = args, world
+        os.makedirs(args.out, exist_ok=True)
+        with open(data_path, "rb") as f:
+            data_hash = hashlib.sha256(f.read()).hexdigest()
+        self.config = dict({k: getattr(args, k) for k in keys}, model=os.path.abspath(resolve_model(args.model)),
+                           data_sha256=data_hash, world_size=world)
+        _, self.saved = checkpoint_state(args.out)
+        self.finished = not self.saved and self._finished()
+        if self.finished and is_main():
+            print(f"{args.out} already holds this finished run; nothing to do")
+        if self.saved and self.saved["config"] != self.config:
+            changed = sorted(k for k in self.config if self.saved["config"].get(k) != self.config[k])
+            raise InputError(os.path.join(args.out, CHECKPOINT_DIR), None,
+                             f"written by a run with other settings ({', '.join(changed)}); use a new --out")
 
-def finish_run(args, model, tokenizer, record):
-    """Merge LoRA (fp32), save the plain Hugging Face folder into args.out from rank 0, record the
-    finished run in OUT/run.json and drop the checkpoint (unless --keep-checkpoint). Under --shard the
-    weights are gathered tensor by tensor to rank 0 alone. Warns when a bf16 copy would lose most of
-    the LoRA update (the next stage loads in bf16 on a GPU)."""
-    share = None
-    if args.shard:
-        state = {n: gathered(t) for n, t in model.state_dict().items()}
-        if not is_main():
+    def _finished(self):
+        path = os.path.join(self.args.out, RUN_RECORD)
+        if not os.path.isfile(path):
+            return False
+        with open(path, encoding="utf-8") as f:
+            done = json.load(f)
+        if not done.get("completed"):
+            return False
+        if done.get("config") != self.config:
+            raise InputError(self.args.out, None, "holds a finished run with other settings; use a new --out")
+        return os.path.isfile(os.path.join(self.args.out, "config.json"))
+
+    @contextmanager
+    def loop(self, model, optimizer, scheduler, total, desc):
+        """The steps to run (resumed from the checkpoint, up to the pause or the end); the progress
+        bar and metrics.jsonl live for the loop's duration."""
+        self.model, self.optimizer, self.scheduler, self.total = model, optimizer, scheduler, total
+        start = 0
+        if self.saved:
+            start = load_checkpoint(self.args.out, model, optimizer, scheduler)["step"]
+            if is_main():
+                print(f"resuming from {os.path.join(self.args.out, CHECKPOINT_DIR)} at step {start} of {total}")
+        self.end = self.args.pause_at if 0 < self.args.pause_at < total else total
+        if start > self.end:
+            raise InputError(self.args.out, None, f"its checkpoint is at step {start}, past --pause-at {self.args.pause_at}")
+        self.last_saved = start
+        self.metrics = MetricsLog(os.path.join(self.args.out, "metrics.jsonl"), resume_step=start)
+        self.bar = tqdm(total=total, initial=start, desc=desc, unit="step", disable=not is_main())
+        model.train()
+        try:
+            yield range(start, self.end)
+        finally:  # the bar first, so that an error message gets a line of its own
+            self.bar.close()
+            self.metrics.close()
+
+    def sync(self, wrapped, m, n):
+        """The context of micro-batch m of n in a step: DDP's no_sync but on the last."""
+        return nullcontext() if self.world == 1 or self.args.shard or m == n - 1 else wrapped.no_sync()
+
+    def check(self, step, loss, norm):
+        """The step's loss, once it and the gradient norm are known to be finite (else stop)."""
+        if fault("nan_step") == str(step):
+            loss = float("nan")
+        check_finite({"loss": loss, "gradient norm": norm}, step, self.last_saved)
+        return loss
+
+    def log(self, row, **postfix):
+        self.metrics.log(row)
+        self.bar.set_postfix(**postfix)
+        self.bar.update()
+
+    def save(self, step, state, boundary=False):
+        """Checkpoint after `step` when it is due; `state` joins the step, the plan and the settings."""
+        if boundary or step in (self.end, self.total) or step % self.args.save_every == 0:
+            save_checkpoint(self.args.out, self.model, self.optimizer, self.scheduler,
+                            dict({"step": step, "total_steps": self.total, "config": self.config}, **state))
+            self.last_saved = step
+
+    def finish(self, tokenizer, record):
+        """Save the model (at a pause: into OUT/step-N/, the checkpoint kept to go on from)."""
+        record = dict({"config": self.config, "steps": self.total}, **record)
+        if self.end < self.total:
+            snapshot = os.path.join(self.args.out, f"step-{self.end}")
+            os.makedirs(snapshot, exist_ok=True)
+            self._save(snapshot, tokenizer, dict(record, steps=self.end, of=self.total), keep=True)
+            if is_main():
+                print(f"paused at step {self.end} of {self.total}: {snapshot}")
             return
-        if args.lora_rank:
-            state, share = merge_lora_state(state, args.lora_alpha / args.lora_rank)
+        self._save(self.args.out, tokenizer, record, keep=self.args.keep_checkpoint)
+        if is_main():
+            print(f"saved {self.args.out} ({self.total} steps)")
+
+    def _save(self, out, tokenizer, record, keep):
+        """Merge LoRA (fp32), save the plain Hugging Face folder into `out` from rank 0, record the run in
+        out/run.json and drop the checkpoint unless `keep`. Under --shard the weights are gathered tensor
+        by tensor to rank 0 alone. Warns when a bf16 copy would lose most of the LoRA update (the next
+        stage loads in bf16 on a GPU)."""
+        args, model, share = self.args, self.model, None
+        if args.shard:
+            state = {n: gathered(t) for n, t in model.state_dict().items()}
+            if not is_main():
+                return
+            if args.lora_rank:
+                state, share = merge_lora_state(state, args.lora_alpha / args.lora_rank)
+            else:
+                state = {n: t.float() for n, t in state.items()}
+            save_model(out, model, tokenizer, state)
         else:
-            state = {n: t.float() for n, t in state.items()}
-        save_model(args.out, model, tokenizer, state)
-    else:
-        if not is_main():
-            return
-        if args.lora_rank:
-            model, share = merge_lora(model)
-        save_model(args.out, model.float(), tokenizer)
-    if share is not None:
-        record = dict(record, lora_update_kept_in_bf16=share)
-        if share < 0.5:
-            print(f"warning: a bf16 copy of {args.out} keeps only {share:.0%} of the merged LoRA update "
-                  "(saved in fp32; load it in fp32, or raise --lr)", file=sys.stderr)
-    write_json(os.path.join(args.out, RUN_RECORD), dict(record, completed=True))
-    if not args.keep_checkpoint:
-        shutil.rmtree(os.path.join(args.out, CHECKPOINT_DIR), ignore_errors=True)
+            if not is_main():
+                return
+            if args.lora_rank:
+                model, share = merge_lora(model)
+            save_model(out, model.float(), tokenizer)
+        if share is not None:
+            record = dict(record, lora_update_kept_in_bf16=share)
+            if share < 0.5:
+                print(f"warning: a bf16 copy of {out} keeps only {share:.0%} of the merged LoRA update "
+                      "(saved in fp32; load it in fp32, or raise --lr)", file=sys.stderr)
+        write_json(os.path.join(out, RUN_RECORD), dict(record, completed=True))
+        if not keep:
+            shutil.rmtree(os.path.join(args.out, CHECKPOINT_DIR), ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------

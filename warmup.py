@@ -33,15 +33,11 @@ import math
 import os
 import sys
 import time
-from contextlib import nullcontext
-
-from tqdm import tqdm
 
 import common
 import training
 from common import InputError
 
-FAULT_NAN_STEP = "ITOOL_FAULT_NAN_STEP"  # tests only: make the loss of this step NaN
 FULL_LR, LORA_LR = 5e-5, 2e-4
 
 
@@ -75,20 +71,15 @@ def parse_args(argv=None):
     p.add_argument("--lora-alpha", type=float, default=16.0, help="LoRA scaling numerator (scale = alpha/rank)")
     # run
     p.add_argument("--seed", type=int, default=0, help="seed for LoRA init and data order")
-    p.add_argument("--save-every", type=int, default=50, help="checkpoint every N steps (and after each bucket)")
-    p.add_argument("--max-steps", type=int, default=0, help="stop after N optimizer steps (0 = all)")
-    p.add_argument("--pause-at", type=int, default=0,
-                   help="after step N save the checkpoint and the model as it is into OUT/step-N/, then exit; "
-                        "the same command without it (or with a later N) goes on, to the same weights")
-    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where to train")
+    training.add_run_args(p)
     training.add_scale_args(p)
-    p.add_argument("--keep-checkpoint", action="store_true", help="keep checkpoint/ after a finished run")
     args = p.parse_args(argv)
-    for name in ("buckets", "epochs", "batch_size", "grad_accum", "max_length", "save_every"):
+    for name in ("buckets", "epochs", "batch_size", "grad_accum", "max_length"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.lora_rank < 0 or args.max_steps < 0 or args.pause_at < 0 or not 0 <= args.warmup_ratio < 1:
-        p.error("--lora-rank, --max-steps and --pause-at must be >= 0, --warmup-ratio in [0, 1)")
+    training.check_run_args(p, args)
+    if args.lora_rank < 0 or not 0 <= args.warmup_ratio < 1:
+        p.error("--lora-rank must be >= 0, --warmup-ratio in [0, 1)")
     if args.lr is None:
         args.lr = LORA_LR if args.lora_rank else FULL_LR
     return args
@@ -187,12 +178,13 @@ def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
     return perplexities, buckets, steps, curriculum
 
 
-def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
+def train_step(ddp, micro, encoded, pad_id, run, rank, device):
     """Forward/backward of one optimizer step's micro-batches (this rank's share); returns this rank's
     (summed negative log-likelihood, non-pad tokens, padded tokens) and the step's response tokens."""
     # Normalising by the response tokens of the whole global batch (known to every rank from the
     # plan) makes the gradient the same however the batch is split over ranks and micro-steps;
     # `* world` undoes DDP's averaging over ranks.
+    world = run.world
     n_target = sum(len(encoded[i]["input_ids"]) - encoded[i]["n_prompt"] for b in micro for i in b)
     micro_steps = math.ceil(len(micro) / world)
     nll = tokens = padded = 0.0
@@ -202,11 +194,8 @@ def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
         # predict) so that every rank joins DDP's gradient all-reduce.
         examples = [encoded[i] for i in micro[j]] if j < len(micro) else [{"input_ids": [pad_id], "n_prompt": 1}]
         ids, attention, mask = (x.to(device) for x in training.pad_batch(examples, pad_id))
-        sync = world == 1 or not hasattr(ddp, "no_sync") or m == micro_steps - 1  # FSDP2 reduces every micro-batch
-        with nullcontext() if sync else ddp.no_sync():
+        with run.sync(ddp, m, micro_steps):
             sums, _ = ddp(ids, attention, mask)
-            if os.environ.get(FAULT_NAN_STEP) == str(step):
-                sums = sums * float("nan")
             loss = -sums.sum() * world / n_target
             loss.backward()
         nll += -sums.sum().item()
@@ -218,87 +207,55 @@ def train_step(ddp, micro, encoded, pad_id, world, rank, device, step):
 
 def train(args, rank, world, device):
     tasks = common.read_tasks(args.data, need_response=True)
-    os.makedirs(args.out, exist_ok=True)
-    config = training.run_config(args, RESUME_KEYS, args.data, world)
-    if training.finished_run(args.out, config):
-        if training.is_main():
-            print(f"{args.out} already holds this finished run; nothing to do")
+    run = training.Run(args, RESUME_KEYS, args.data, world)
+    if run.finished:
         return
-    _, saved = training.checkpoint_state(args.out)
-    training.check_resumable(args.out, saved, config)
     training.set_seed(args.seed)
     model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded = encode_tasks(tokenizer, tasks, args.data, args.max_length)
-    perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, saved, world)
+    perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, run.saved, world)
     if training.is_main():
         common.write_json(os.path.join(args.out, "curriculum.json"), curriculum)
-
     if args.lora_rank:
         training.add_lora(model, args.lora_rank, args.lora_alpha)
     # before the optimizer: FSDP2 replaces the parameters with sharded ones
     ddp = training.wrap(training.LogpModel(model, autocast), model, args, world, device, autocast)
-    total = len(steps)
-    # With one cosine over the stages the hardest stage trains near its tail (about a tenth
-    # of the peak lr on average with 3 buckets); per stage, each bucket gets the full schedule.
-    phases = [sum(1 for s in steps if s[0] == k) for k in range(len(buckets))] if args.schedule == "stage" else None
-    # constant: a run read at any step (a learning curve) cannot decay toward an end it does not know
-    hold = math.ceil(args.warmup_ratio * sum(1 for s in steps if s[:2] == (0, 0))) if args.schedule == "constant" else None
-    params, optimizer, scheduler = training.make_optimizer(model, args, total, device, [p for p in phases or [] if p] or None,
-                                                           hold_after=hold)
-    start = 0
-    if saved:
-        start = training.load_checkpoint(args.out, model, optimizer, scheduler)["step"]
-        if training.is_main():
-            print(f"resuming from {os.path.join(args.out, training.CHECKPOINT_DIR)} at step {start} of {total}")
-    end = args.pause_at if 0 < args.pause_at < total else total
-    if start > end:
-        raise InputError(args.out, None, f"its checkpoint is at step {start}, past --pause-at {args.pause_at}")
-    metrics = training.MetricsLog(os.path.join(args.out, "metrics.jsonl"), resume_step=start)
-    bar = tqdm(total=total, initial=start, desc="warm-up", unit="step", disable=not training.is_main())
-    model.train()
-    last_saved = start
-    try:
-        for step in range(start, end):
+    params, optimizer, scheduler = training.make_optimizer(model, args, len(steps), device, **schedule(args, steps, buckets))
+
+    with run.loop(model, optimizer, scheduler, len(steps), "warm-up") as loop:
+        for step in loop:
             stage, epoch, micro = steps[step]
-            t0 = time.perf_counter()
-            lr = scheduler.get_last_lr()[0]
-            nll, tokens, padded, n_target = train_step(ddp, micro, encoded, pad_id, world, rank, device, step + 1)
+            t0, lr = time.perf_counter(), scheduler.get_last_lr()[0]
+            nll, tokens, padded, n_target = train_step(ddp, micro, encoded, pad_id, run, rank, device)
             nll, tokens, padded = training.all_reduce_sum([nll, tokens, padded], device)
-            loss = nll / n_target
             norm = training.clip_gradients(params, args.clip)
-            training.check_finite({"loss": loss, "gradient norm": norm}, step + 1, last_saved)
+            loss = run.check(step + 1, nll / n_target, norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             dt = time.perf_counter() - t0
-            metrics.log({"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "loss": loss, "lr": lr,
-                         "grad_norm": norm, "tokens": int(tokens), "tokens_per_s": tokens / dt,
-                         "pad_fraction": 1 - tokens / padded, "seconds": dt})
-            bar.set_postfix(stage=stage + 1, loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{tokens / dt:.0f}")
-            bar.update()
-            if step + 1 in (end, total) or (step + 1) % args.save_every == 0 or steps[step + 1][0] != stage:
-                state = {"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "total_steps": total, "config": config,
-                         "perplexities": perplexities, "buckets": buckets}
-                training.save_checkpoint(args.out, model, optimizer, scheduler, state)
-                last_saved = step + 1
-    finally:  # close the bar first, so that an error message gets a line of its own
-        bar.close()
-        metrics.close()
+            run.log({"step": step + 1, "stage": stage + 1, "epoch": epoch + 1, "loss": loss, "lr": lr,
+                     "grad_norm": norm, "tokens": int(tokens), "tokens_per_s": tokens / dt,
+                     "pad_fraction": 1 - tokens / padded, "seconds": dt},
+                    stage=stage + 1, loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{tokens / dt:.0f}")
+            run.save(step + 1, {"stage": stage + 1, "epoch": epoch + 1, "perplexities": perplexities, "buckets": buckets},
+                     boundary=step + 1 < len(steps) and steps[step + 1][0] != stage)
+    run.finish(tokenizer, {})
 
-    if end < total:
-        # the model as it is at the pause, beside the checkpoint that goes on from there
-        snapshot = os.path.join(args.out, f"step-{end}")
-        os.makedirs(snapshot, exist_ok=True)
-        training.finish_run(argparse.Namespace(**dict(vars(args), out=snapshot, keep_checkpoint=True)),
-                            model, tokenizer, {"config": config, "steps": end, "of": total})
-        if training.is_main():
-            print(f"paused at step {end} of {total}: {snapshot}")
-        return
 
-    training.finish_run(args, model, tokenizer, {"config": config, "steps": total})
-    if training.is_main():
-        print(f"saved {args.out} ({total} steps)")
+def schedule(args, steps, buckets):
+    """make_optimizer's schedule for --schedule: a warm-up and cosine per curriculum stage (stage),
+    one over all steps (single), or the peak lr held after the first epoch's warm-up (constant:
+    a run read at any step, a learning curve, cannot decay toward an end it does not know)."""
+    if args.schedule == "stage":
+        # with one cosine over the stages the hardest stage trains near its tail (about a tenth
+        # of the peak lr on average with 3 buckets); per stage, each bucket gets the full schedule
+        phases = [sum(1 for s in steps if s[0] == k) for k in range(len(buckets))]
+        return {"phases": [p for p in phases if p] or None}
+    if args.schedule == "constant":
+        return {"hold_after": math.ceil(args.warmup_ratio * sum(1 for s in steps if s[:2] == (0, 0)))}
+    return {}
 
 
 def main():

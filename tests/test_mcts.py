@@ -425,7 +425,7 @@ def test_resume_after_kill_leaves_no_duplicate_tree(data, tiny_model_dir, tmp_pa
     out = tmp_path / "trees.jsonl"
     cmd = ["--model", tiny_model_dir, "--data", path, "--out", out, "--select-ratio", "0.5",
            "--batch-trees", str(batch)] + SMALL
-    proc = run(cmd, {"ITOOL_MCTS_TREE_DELAY": "60"})
+    proc = run(cmd, {common.FAULTS["tree_delay"]: "60"})
     deadline = time.time() + 120
     while not (out.exists() and out.read_text().count("\n") >= 1) and time.time() < deadline:
         assert proc.poll() is None, proc.communicate()

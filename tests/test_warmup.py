@@ -230,7 +230,7 @@ def test_bad_jsonl_line_exits_2_with_file_line(fixture, tmp_path):
 def test_nan_loss_stops_and_keeps_last_checkpoint(fixture, tmp_path):
     _, model, data = fixture
     out = tmp_path / "out"
-    proc = run(["--model", model, "--data", data, "--out", out] + TRAIN, env={warmup.FAULT_NAN_STEP: "3"})
+    proc = run(["--model", model, "--data", data, "--out", out] + TRAIN, env={common.FAULTS["nan_step"]: "3"})
     assert proc.returncode == 1
     assert "loss is nan at step 3" in proc.stderr and "checkpoint of step 2 is kept" in proc.stderr
     assert "Traceback" not in proc.stderr
