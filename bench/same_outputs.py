@@ -5,8 +5,9 @@
 
 A refactor that claims "behaviour unchanged" runs this: synth.py's files, warmup.py's and
 train_pref.py's weights, mcts.py's trees and prefs.py's pairs on a tiny random model (seconds),
-and with --real also mcts.py's trees of the embedded default model on a few synthetic examples
-(a minute or two: real fragments, the shared prompt prefix of real prompts). Trees are hashed
+and eval.py's answers; with --real also mcts.py's trees of the embedded default model on a few
+synthetic examples and its answers to a few BFCL cases (minutes: real fragments, the shared
+prompt prefix of real prompts). Trees are hashed
 without their wall-clock `seconds`. Prints each output's sha256 and, with --against, which
 differ; exit status 1 when any does.
 """
@@ -64,6 +65,11 @@ def fingerprints(code, work, real):
         stage("prefs.py", "--trees", trees, "--out", pairs, "--min-gap", 0, "--min-chosen", -1, "--max-overlap", 1,
               "--pairs-per-node", 3)
         out[f"{name}/pairs.jsonl"] = sha(pairs)
+    for flags, name in (([], "eval"), (["--generate", "padded"], "eval-padded")):
+        rows = os.path.join(work, name, "rows.jsonl")
+        stage("eval.py", "--model", os.path.join(work, "warmup"), "--data", data, "--out", rows, "--max-new-tokens", 16,
+              "--batch-size", 4, *flags)
+        out[f"{name}/rows.jsonl"] = sha(rows)
     pairs = os.path.join(work, "mcts", "pairs.jsonl")
     for flags, name in (([], "pref-lora"), (["--lora-rank", 0, "--loss", "dpo", "--sft-weight", 1], "pref-full")):
         stage("train_pref.py", "--model", os.path.join(work, "warmup"), "--pairs", pairs, "--out", os.path.join(work, name),
@@ -75,6 +81,9 @@ def fingerprints(code, work, real):
         stage("mcts.py", "--data", os.path.join(work, "real", "train.jsonl"), "--out", trees, "--select-ratio", 1,
               "--iters", 2, "--batch-trees", 8, "--min-p", 0.05)
         out["real/trees.jsonl"] = sha(trees, drop_seconds=True)
+        rows = os.path.join(work, "real", "rows.jsonl")
+        stage("eval.py", "--data", "bfcl:simple_python,parallel_multiple,irrelevance", "--limit", 6, "--out", rows)
+        out["real/eval-rows.jsonl"] = sha(rows)
     return out
 
 
