@@ -368,7 +368,10 @@ def tier(error, done, total):
 
 
 def irrelevance_reward(text, task, final):
-    """(reward, error) on a task whose answer is no call: a refusal above any call, word salad low."""
+    """(reward, error) on a task whose answer is no call: a refusal above any call, word salad low.
+    `[]` 1.0; nothing yet or "[" 0.0; a call begun -0.6, a call -0.8; prose with a refusal word
+    (cannot, no, sorry, ...) -0.6 + 1.6 x share of distinct words x (0.5 + 0.5 x share of words known
+    from the gold refusal, the question and the tools) x min(1, words / 3); without one -0.7."""
     body = text.strip("`\n ")
     if re.fullmatch(r"\[\s*\]", body):
         return 1.0, None
@@ -393,7 +396,20 @@ def irrelevance_reward(text, task, final):
 
 
 def ast_reward(text, task, docs, final=False):
-    """Our verifiable reward of a partial (or, with final, finished) answer: (reward, error class)."""
+    """Our verifiable reward of a partial (or, with final, finished) answer: (reward, error class).
+    The text is parsed leniently and compared with the gold answer fragment by fragment (a function
+    name, an argument name, a value; `credit` = the fragments right before the first error / (the
+    gold's fragments + 1)); rewards in [-1, 1]:
+       1.0                  score() (BFCL's rules, as eval.py) accepts it as a final answer
+       0.1 + 0.8 credit     right so far, unfinished
+       0.0                  a right answer followed by stray text
+      -0.5 + 0.4 credit     a wrong value or type
+      -0.6 + 0.4 credit     an unknown or missing parameter, a call too many or too few
+      -0.8 + 0.4 credit     a wrong function
+      -0.7 + 0.4 credit     a final answer cut off before it closes
+      -1.0                  text that cannot become a list of calls
+    Irrelevance (gold []): irrelevance_reward. The error class: score()'s classes, `unparseable`
+    for text that cannot become a list of calls, `parse_error` for stray text or a cut-off answer."""
     answer = task["answer"]
     if not answer:
         return irrelevance_reward(text, task, final)

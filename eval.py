@@ -182,9 +182,7 @@ def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=None, pro
         return generate_padded(model, tokenizer, prompts, max_new_tokens, batch_size, progress, on_batch)
     import engine
     from tqdm import tqdm
-    eot = tokenizer.eos_token_id
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eot
-    stop = {eot}  # the end of turn, as model.generate is told below
+    stop = {tokenizer.eos_token_id}  # the end of turn, as model.generate is told below
     encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))  # longest first: memory peaks early
     outputs = [""] * len(prompts)
@@ -196,7 +194,7 @@ def generate(model, tokenizer, prompts, max_new_tokens=128, batch_size=None, pro
             if on_batch is not None:
                 on_batch([i], [outputs[i]])
             bar.update()
-        engine.greedy(model, [encoded[i] for i in order], max_new_tokens, stop, pad, batch_size, done)
+        engine.greedy(model, [encoded[i] for i in order], max_new_tokens, stop, batch_size, done)
     return outputs
 
 

@@ -34,35 +34,21 @@ an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pai
      none) and score the text reached.
    - Backup (SPEC): every score adds one visit and itself to each node up to the root; a
      new node's value starts at its fast reward (values are sums; prefs.py compares means).
-3. Rewards in [-1, 1]. --reward ast (ours, default), the text parsed leniently and compared
-   with the gold answer fragment by fragment (a fragment: a function name, an argument
-   name, a value; `done` counts the ones right before the first error, `credit` = done /
-   (fragments of the gold + 1)):
-      1.0                  checker.py (BFCL's rules, as eval.py) accepts it as a final answer
-      0.1 + 0.8 credit     right so far, unfinished
-      0.0                  a right answer followed by stray text
-      -0.5 + 0.4 credit    a wrong value or type
-      -0.6 + 0.4 credit    an unknown or missing parameter, a call too many or too few
-      -0.8 + 0.4 credit    a wrong function
-      -0.7 + 0.4 credit    a final answer cut off before it closes
-      -1.0                 text that cannot become a list of calls
-   Irrelevance (gold answer []): `[]` 1.0; nothing yet or "[" 0.0; a call begun -0.6, a
-   call -0.8; prose with a refusal word (cannot, no, sorry, ...) -0.6 + 1.6 * share of
-   distinct words * (0.5 + 0.5 * share of words known from the gold refusal, the
-   question and the tools) * min(1, words / 3); prose without one (word salad) -0.7.
-   Each node also records the error class of its text (checker.py's classes, `unparseable`
-   for text that cannot become a list of calls, `parse_error` for stray text or a cut-off
-   final answer), which prefs.py uses to pick and label the rejected side.
-   --reward judge (published, SPEC.md): the policy grades the text against the gold response
-   (A Excellent .. D Poor; a fragment of the gold counts as excellent), sampled at 0.6 for up
-   to 7 tokens; reward = sum of p(letter) x weight, A 1.0, B 0.1, C -1.0, D -2.0, each / 4,
-   p(letter) summed over the top-4 log-probs of the tokens where the letter appears. Its
-   fast reward: +-0.1 as the text and the gold agree on holding `)]`, + word overlap - 0.5.
+3. Rewards. --reward ast (ours, default): checker.ast_reward, verifiable, in [-1, 1]: it
+   credits what is right before the first error and orders a missing parameter above a wrong
+   function, a right call with stray text above a wrong call; on irrelevance a refusal above
+   any call, word salad low. Each node also records the error class of its text, which
+   prefs.py uses to pick and label the rejected side. --reward judge (published, SPEC.md):
+   the policy grades the text against the gold response (A Excellent .. D Poor; a fragment of
+   the gold counts as excellent), sampled at 0.6 for up to 7 tokens; reward = sum of
+   p(letter) x weight, A 1.0, B 0.1, C -1.0, D -2.0, each / 4, p(letter) summed over the top-4
+   log-probs of the tokens where the letter appears; its fast reward is
+   checker.published_fast_reward.
 
 Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine (search) that
-asks for generations; all their requests share one decoding batch (engine.RowBatch: rows
-join as others finish, every tree keeps its prompt's KV and every step's KV once computed,
-the prompt text all trees share is cached once). Each request samples with its own
+only asks for generations (engine.Request); all their requests share one decoding batch
+(engine.RowBatch: rows join as others finish, every tree keeps its prompt's KV and every
+step's KV once computed, the prompt text all trees share is cached once). Each request samples with its own
 generator, seeded by (seed, tree, round, phase), so reruns grow the same trees and batched
 trees differ from unbatched ones only by float rounding. When a tree finishes the next
 selected example starts. --no-kv-reuse runs the prompt again for every request.
@@ -95,15 +81,17 @@ import sys
 import time
 import zlib
 
+from dataclasses import dataclass, field
+
 import torch
 from tqdm import tqdm
 
-import common
-import training
 import checker
-from common import InputError
+import common
 import engine
-from engine import RowBatch, encode_prompt
+import training
+from common import InputError
+from engine import Request
 
 
 def parse_args(argv=None):
@@ -239,7 +227,22 @@ def judge_reward(model, tok, text, task, stats, generator, stop_ids):
 # ---------------------------------------------------------------------------
 # The tree
 
-def children_of(nodes):
+@dataclass
+class Tree:
+    """One tree: its task, its nodes (SPEC.md's tree format), `kids` (node id -> child ids), the
+    engine's Context (prompt cache, every node's path token ids, step KV) and its counters."""
+    task: dict
+    docs: dict
+    base: int  # the seed its generators start from
+    gold_ids: list
+    ctx: engine.Context
+    nodes: list
+    kids: dict = field(default_factory=lambda: {0: []})
+    stats: dict = None
+    t0: float = 0.0
+
+
+def kids_of(nodes):
     kids = {n["id"]: [] for n in nodes}
     for n in nodes:
         if n["parent"] is not None:
@@ -247,18 +250,18 @@ def children_of(nodes):
     return kids
 
 
-def mean_value(node):
-    """The node's fast reward and every reward backed up through it, averaged."""
+def average(node):
+    """V/(N+1): the node's fast reward and every reward backed up through it, averaged (UCT's mean)."""
     return node["value"] / (node["visits"] + 1)
 
 
 def uct(node, parent, c):
-    return mean_value(node) + c * node["prior"] * math.sqrt(math.log(max(parent["visits"], 1)) / (node["visits"] + 1))
+    return average(node) + c * node["prior"] * math.sqrt(math.log(max(parent["visits"], 1)) / (node["visits"] + 1))
 
 
 def select(nodes, kids, actions, depth, c):
-    """SPEC, literally: descend only while the node already has MORE than `actions` children and is
-    above `depth`; a node with `actions` or fewer is expanded again, which widens it."""
+    """Selection. SPEC, literally: descend only while the node already has MORE than `actions` children
+    and is above `depth`; a node with `actions` or fewer is expanded again, which widens it."""
     i = 0
     while len(kids[i]) > actions and nodes[i]["depth"] < depth:
         i = max(kids[i], key=lambda k: uct(nodes[k], nodes[i], c))
@@ -266,6 +269,7 @@ def select(nodes, kids, actions, depth, c):
 
 
 def backup(nodes, leaf, reward):
+    """Backup: one visit and the reward added to every node from the leaf up to the root."""
     i = leaf
     while i is not None:
         nodes[i]["visits"] += 1
@@ -281,37 +285,33 @@ def path_text(nodes, i):
     return "".join(reversed(parts))
 
 
-def tree_seed(seed, task_id):
-    return zlib.crc32(f"{seed}:{task_id}".encode()) * 1_000_003
-
-
 def new_tree(model, tok, task, args, shared):
-    """A tree's state: its task, nodes, prompt cache, the token ids of every node's path."""
     stats = dict(prompt_tokens=0, text_tokens=0, generated_tokens=0, judge_tokens=0, samples=0, samples_cut=0,
                  samples_dropped=0, completions=0, gold_nodes=0)
-    t = {"task": task, "docs": checker.tool_docs(task), "stats": stats, "base": tree_seed(args.seed, task["id"]),
-         "prompt_ids": tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"],
-         "gold_ids": tok(task["response"], add_special_tokens=False)["input_ids"],
-         "nodes": [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
-                    "terminal": False, "fast": 0.0, "error": None}], "kids": {0: []}, "ids": [[]], "node_kv": {}}
-    t["kv"], t["same"] = encode_prompt(model, t["prompt_ids"], stats, shared) if args.kv_reuse else (None, 0)
-    return t
+    ctx = engine.Context(tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"], stats=stats)
+    if args.kv_reuse:
+        ctx.kv, ctx.same = engine.encode_prompt(model, ctx.prompt_ids, stats, shared)
+    root = {"id": 0, "parent": None, "text": "", "depth": 0, "visits": 0, "value": 0.0, "prior": 1.0,
+            "terminal": False, "fast": 0.0, "error": None}
+    return Tree(task, checker.tool_docs(task), zlib.crc32(f"{args.seed}:{task['id']}".encode()) * 1_000_003,
+                tok(task["response"], add_special_tokens=False)["input_ids"], ctx, [root], stats=stats, t0=time.time())
 
 
 def scorers(model, tok, t, args, stop_ids):
     """(fast reward of a partial text, reward of a final answer, error class of a text)."""
-    task, docs = t["task"], t["docs"]
+    task, docs = t.task, t.docs
     error = lambda text, final: checker.ast_reward(text, task, docs, final)[1]
     if args.reward == "ast":
         return (lambda text: checker.ast_reward(text, task, docs)[0]), (lambda text: checker.ast_reward(text, task, docs, True)[0]), error
-    grades = torch.Generator(device=model.device).manual_seed(t["base"] + 7)  # the judge's own samples, in tree order
+    grades = torch.Generator(device=model.device).manual_seed(t.base + 7)  # the judge's own samples, in tree order
     return ((lambda text: checker.published_fast_reward(text, task)),
-            (lambda text: judge_reward(model, tok, text, task, t["stats"], grades, stop_ids)), error)
+            (lambda text: judge_reward(model, tok, text, task, t.stats, grades, stop_ids)), error)
 
 
-def add_node(t, parent, text, ids, prior, terminal, fast, error_of, gold=False):
+def add_node(t, parent, text, ids, prior, terminal, score, gold=False):
     """Add a step under parent (merged into an identical sibling); returns (node id, is new)."""
-    nodes, kids = t["nodes"], t["kids"]
+    nodes, kids = t.nodes, t.kids
+    fast, _, error_of = score
     for k in kids[parent]:
         if nodes[k]["text"] == text:
             nodes[k]["terminal"] |= terminal
@@ -325,28 +325,146 @@ def add_node(t, parent, text, ids, prior, terminal, fast, error_of, gold=False):
         nodes[-1]["gold"] = True
     kids[parent].append(len(nodes) - 1)
     kids[len(nodes) - 1] = []
-    t["ids"].append(t["ids"][parent] + list(ids))
+    t.ctx.parents.append(parent)
+    t.ctx.ids.append(t.ctx.ids[parent] + list(ids))
     return len(nodes) - 1, True
 
 
 def gold_step(tok, t, i, args):
     """The gold response's next step below node i when i's path is a token prefix of it, else None."""
-    p, g = t["ids"][i], t["gold_ids"]
-    node = t["nodes"][i]
+    p, g = t.ctx.ids[i], t.gold_ids
+    node = t.nodes[i]
     if node["terminal"] or node["depth"] >= args.depth or len(p) >= len(g) or g[:len(p)] != p:
         return None
-    steps, _ = token_steps(tok, path_text(t["nodes"], i), p, g[len(p):], node["depth"], args.depth,
-                           args.step_fragments)
+    steps, _ = token_steps(tok, path_text(t.nodes, i), p, g[len(p):], node["depth"], args.depth, args.step_fragments)
     if not steps:
         return None
     text, ids = steps[0]
     return text, ids, len(p) + len(ids) == len(g)
 
 
-def request(t, i, n, generator, max_new, score=0, keep_kv=False):
-    """A generation asked of RowBatch: n rows sampled with `generator` (None: greedy) below node i
-    of tree t, up to max_new tokens; `score`: log-probs of the last that many path tokens."""
-    return {"tree": t, "n": n, "gen": generator, "max_new": max_new, "score": score, "node": i, "keep_kv": keep_kv}
+def expandable(node, args):
+    return not node["terminal"] and node["depth"] < args.depth
+
+
+def generator(t, rnd, phase, device):
+    """A request's own sampler, seeded by (seed, tree, round, phase): reruns grow the same trees."""
+    return torch.Generator(device=device).manual_seed(t.base + 2 * rnd + phase)
+
+
+def search(tok, t, args, score, device):
+    """One tree's --iters rounds of selection, expansion, simulation and backup (module docstring),
+    as a coroutine that only asks for generations: it yields lists of engine.Requests and reads
+    their results when it is resumed."""
+    fast, final, _ = score
+    for rnd in range(args.iters):
+        x = select(t.nodes, t.kids, args.actions, args.depth, args.c)
+        leaves = []  # (node, the text it ends as, or None: play it out)
+        if expandable(t.nodes[x], args):
+            req = Request(t.ctx, x, args.actions, generator(t, rnd, 0, device), args.max_new_tokens, keep_kv=True)
+            yield [req]
+            leaves = expand(tok, t, x, req.rows, args, score)
+        elif args.simulate == "greedy":
+            leaves.append((x, None))
+        if args.simulate == "walk":
+            leaf, text = yield from walk(tok, t, x, rnd, args, device)
+            backup(t.nodes, leaf, (final if args.reward == "judge" else fast)(text))
+        completions = yield from play_out(tok, t, leaves, args)
+        if args.simulate == "greedy":
+            for i, text in leaves:
+                backup(t.nodes, i, outcome(t, i, text, completions, score))
+
+
+def expand(tok, t, x, samples, args, score):
+    """Expansion: each sample below node x cut into token-true steps, a chain of children (identical
+    siblings merge); with --gold-sibling the gold's next step joins every gold prefix touched.
+    Returns the leaves to score: (node, its text when the sample ended the answer there, else None)."""
+    nodes, stats = t.nodes, t.stats
+    leaves, touched = [], [x]
+    for tokens, logps, ended, kv in samples:
+        stats["samples"] += 1
+        stats["generated_tokens"] += len(tokens)
+        steps, whole = token_steps(tok, path_text(nodes, x), t.ctx.ids[x], tokens, nodes[x]["depth"], args.depth,
+                                   args.step_fragments)
+        stats["samples_cut"] += bool(steps) and not whole
+        if not steps:
+            stats["samples_dropped"] += bool(tokens)
+            if not tokens and ended:  # the policy ends the answer here
+                leaves.append((x, path_text(nodes, x)))
+            continue
+        parent, start = x, 0
+        for k, (text, ids) in enumerate(steps):
+            prior = math.exp(sum(logps[start:start + len(ids)]) / len(ids))
+            parent, new = add_node(t, parent, text, ids, prior, ended and whole and k == len(steps) - 1, score)
+            if new and kv and start < kv[0][0].shape[1]:  # the KV this sample computed (a cut row: all but its last)
+                t.ctx.node_kv[parent] = [(a[:, start:start + len(ids)], b[:, start:start + len(ids)]) for a, b in kv]
+            start += len(ids)
+            touched.append(parent)
+        leaves.append((parent, None))
+    for i in dict.fromkeys(touched) if args.gold_sibling else ():
+        step = gold_step(tok, t, i, args)
+        if step:
+            k, new = add_node(t, i, step[0], step[1], None, step[2], score, gold=True)
+            if new:  # its prior comes from the policy's log-probs of the step (play_out)
+                stats["gold_nodes"] += 1
+                leaves.append((k, None))
+    return leaves
+
+
+def walk(tok, t, x, rnd, args, device):
+    """Simulation, published (--simulate walk): from x down the highest-valued children for --sim-steps
+    steps, one sample past the edge; returns (the node reached, the text to score)."""
+    nodes = t.nodes
+    leaf, s = x, 0
+    while s < args.sim_steps and t.kids[leaf]:
+        leaf, s = max(t.kids[leaf], key=lambda k: average(nodes[k])), s + 1
+    text = path_text(nodes, leaf)
+    if s < args.sim_steps and expandable(nodes[leaf], args):
+        req = Request(t.ctx, leaf, 1, generator(t, rnd, 1, device), args.max_new_tokens)
+        yield [req]
+        tokens = req.rows[0][0]
+        t.stats["generated_tokens"] += len(tokens)
+        steps, _ = token_steps(tok, text, t.ctx.ids[leaf], tokens, nodes[leaf]["depth"], args.depth, args.step_fragments)
+        text += "".join(step for step, _ in steps[:args.sim_steps - s])
+    return leaf, text
+
+
+def play_out(tok, t, leaves, args):
+    """One request per leaf that needs one: the greedy completion of an unfinished leaf (ours, once a
+    node, up to --sim-max-tokens answer tokens) and the log-probs of a gold step (its prior).
+    Returns {node: completion text}."""
+    reqs, asked = [], set()
+    for i, text in leaves:
+        node = t.nodes[i]
+        step_len = len(t.ctx.ids[i]) - len(t.ctx.ids[node["parent"]]) if node["prior"] is None else 0
+        budget = max(0, args.sim_max_tokens - len(t.ctx.ids[i]))
+        play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
+        if i not in asked and ((play and budget) or step_len):
+            asked.add(i)
+            reqs.append(Request(t.ctx, i, int(play and budget > 0), None, budget, scored=step_len))
+    yield reqs
+    completions = {}
+    for r in reqs:
+        if r.logps:
+            t.nodes[r.node]["prior"] = math.exp(sum(r.logps) / len(r.logps))
+        if r.rows:
+            t.stats["completions"] += 1
+            t.stats["generated_tokens"] += len(r.rows[0][0])
+            completions[r.node] = tok.decode(r.rows[0][0], skip_special_tokens=True)
+    return completions
+
+
+def outcome(t, i, text, completions, score):
+    """The reward a leaf backs up: a sample that ended, scored as a final answer; an unfinished one
+    after its greedy completion (scored once a node, kept as its `outcome`)."""
+    _, final, error_of = score
+    if text is not None:
+        return final(text)
+    node = t.nodes[i]
+    if "outcome" not in node:
+        full = path_text(t.nodes, i) + completions.get(i, "")
+        node["outcome"], node["outcome_error"] = final(full), error_of(full, True)
+    return node["outcome"]
 
 
 def sample_answers(tok, t, args, score, device):
@@ -354,154 +472,60 @@ def sample_answers(tok, t, args, score, device):
     tree samples in its expansions) are drawn at the root in one request, each scored as a final
     answer and kept as a terminal child of the root (identical answers merge, their visits add up),
     so that prefs.py pairs the best answer against the worst."""
-    fast, final, error_of = score
-    generator = torch.Generator(device=device).manual_seed(t["base"])
-    (samples,), _ = yield [request(t, 0, args.samples, generator, args.sim_max_tokens)]
-    for tokens, logps, ended, _ in samples:
-        t["stats"]["samples"] += 1
-        t["stats"]["generated_tokens"] += len(tokens)
+    _, final, _ = score
+    req = Request(t.ctx, 0, args.samples, torch.Generator(device=device).manual_seed(t.base), args.sim_max_tokens)
+    yield [req]
+    for tokens, logps, ended, _ in req.rows:
+        t.stats["samples"] += 1
+        t.stats["generated_tokens"] += len(tokens)
         text = tok.decode(tokens, skip_special_tokens=True)
         prior = math.exp(sum(logps) / len(logps)) if logps else 1.0
-        k, _ = add_node(t, 0, text, tokens, prior, ended, fast, error_of)
-        backup(t["nodes"], k, final(text))
-
-
-def search(tok, t, args, score, device):
-    """One tree's --iters MCTS rounds (module docstring) as a coroutine: it yields lists of
-    requests for RowBatch and is sent back (results, scores) for them."""
-    nodes, kids, stats = t["nodes"], t["kids"], t["stats"]
-    fast, final, error_of = score
-
-    def expandable(i):
-        return not nodes[i]["terminal"] and nodes[i]["depth"] < args.depth
-
-    def gen(rnd, phase):
-        return torch.Generator(device=device).manual_seed(t["base"] + 2 * rnd + phase)
-
-    for rnd in range(args.iters):
-        x = select(nodes, kids, args.actions, args.depth, args.c)
-        leaves, touched = [], [x]  # leaves: (node, the text it ends as, or None: play it out)
-        if expandable(x):
-            (samples,), _ = yield [request(t, x, args.actions, gen(rnd, 0), args.max_new_tokens, keep_kv=True)]
-            for tokens, logps, ended, kv in samples:
-                stats["samples"] += 1
-                stats["generated_tokens"] += len(tokens)
-                steps, whole = token_steps(tok, path_text(nodes, x), t["ids"][x], tokens, nodes[x]["depth"],
-                                           args.depth, args.step_fragments)
-                stats["samples_cut"] += bool(steps) and not whole
-                if not steps:
-                    stats["samples_dropped"] += bool(tokens)
-                    if not tokens and ended:  # the policy ends the answer here
-                        leaves.append((x, path_text(nodes, x)))
-                    continue
-                parent, start = x, 0
-                for k, (text, ids) in enumerate(steps):
-                    prior = math.exp(sum(logps[start:start + len(ids)]) / len(ids))
-                    parent, new = add_node(t, parent, text, ids, prior, ended and whole and k == len(steps) - 1,
-                                           fast, error_of)
-                    if new and kv and start < kv[0][0].shape[1]:  # the KV this sample computed (a cut row: all but its last)
-                        t["node_kv"][parent] = [(a[:, start:start + len(ids)], b[:, start:start + len(ids)]) for a, b in kv]
-                    start += len(ids)
-                    touched.append(parent)
-                leaves.append((parent, None))
-            for i in dict.fromkeys(touched) if args.gold_sibling else ():
-                step = gold_step(tok, t, i, args)
-                if step:
-                    k, new = add_node(t, i, step[0], step[1], None, step[2], fast, error_of, gold=True)
-                    if new:  # its prior comes from the policy's log-probs of the step, below
-                        stats["gold_nodes"] += 1
-                        leaves.append((k, None))
-        if args.simulate == "walk":  # published: down the best children, a sample past the edge, scored once
-            leaf, s = x, 0
-            while s < args.sim_steps and kids[leaf]:
-                leaf, s = max(kids[leaf], key=lambda k: mean_value(nodes[k])), s + 1
-            text = path_text(nodes, leaf)
-            if s < args.sim_steps and expandable(leaf):
-                (res,), _ = yield [request(t, leaf, 1, gen(rnd, 1), args.max_new_tokens)]
-                stats["generated_tokens"] += len(res[0][0])
-                steps, _ = token_steps(tok, text, t["ids"][leaf], res[0][0], nodes[leaf]["depth"], args.depth,
-                                       args.step_fragments)
-                text += "".join(step for step, _ in steps[:args.sim_steps - s])
-            backup(nodes, leaf, (final if args.reward == "judge" else fast)(text))
-        elif not expandable(x):
-            leaves.append((x, None))
-        # play-outs: greedy completions of unfinished leaves (cached per node), and gold steps' priors
-        reqs, asked = [], set()
-        for i, text in leaves:
-            node = nodes[i]
-            step_len = len(t["ids"][i]) - len(t["ids"][node["parent"]]) if node["prior"] is None else 0
-            budget = max(0, args.sim_max_tokens - len(t["ids"][i]))
-            play = text is None and args.simulate == "greedy" and not node["terminal"] and "outcome" not in node
-            if i not in asked and ((play and budget) or step_len):
-                asked.add(i)
-                reqs.append(request(t, i, int(play and budget > 0), None, budget, step_len))
-        results, scores = yield reqs
-        completion = {}
-        for r, res, lp in zip(reqs, results, scores):
-            if lp:
-                nodes[r["node"]]["prior"] = math.exp(sum(lp) / len(lp))
-            if res:
-                stats["completions"] += 1
-                stats["generated_tokens"] += len(res[0][0])
-                completion[r["node"]] = tok.decode(res[0][0], skip_special_tokens=True)
-        if args.simulate == "walk":
-            continue
-        for i, text in leaves:  # backup: every sample's answer, scored as final
-            node = nodes[i]
-            if text is not None:
-                backup(nodes, i, final(text))
-                continue
-            if "outcome" not in node:
-                full = path_text(nodes, i) + completion.get(i, "")
-                node["outcome"], node["outcome_error"] = final(full), error_of(full, True)
-            backup(nodes, i, node["outcome"])
+        k, _ = add_node(t, 0, text, tokens, prior, ended, score)
+        backup(t.nodes, k, final(text))
 
 
 def grow(model, tok, tasks, args, stop_ids, on_tree):
     """Grow a tree per task, --batch-trees at a time: when a tree finishes the next one starts, and
     the requests of all live trees share one RowBatch. on_tree(k, tree) as tree k finishes."""
-    pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
-    # the prompt text every tree shares (BFCL's system prompt, up to the tools): its KV once for all
-    prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks[:2]]
-    shared = engine.shared_prefix(model, prompts) if args.kv_reuse else {}
-    rows, queue, live = RowBatch(model, args, stop_ids, pad_id, shared), list(enumerate(tasks)), 0
+    prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks]
+    shared = engine.shared_prefix(model, prompts) if args.kv_reuse else {}  # BFCL's system prompt: its KV once
+    sampling = engine.Sampling(args.temperature, args.top_p, args.min_p, args.repetition_penalty)
+    rows, queue, live = engine.RowBatch(model, sampling, stop_ids, shared), list(enumerate(tasks)), 0
     before = model.config._attn_implementation
     model.set_attn_implementation("itool_cascade")
 
-    def advance(ticket, sent):
+    def advance(owner):
         """Run a tree's coroutine to its next requests (True) or its end (False)."""
+        co, k, t = owner
         while True:
             try:
-                reqs = ticket["co"].send(sent)
+                reqs = co.send(None)
             except StopIteration:
-                ticket["tree"]["stats"]["seconds"] = round(time.time() - ticket["tree"]["t0"], 3)
-                on_tree(ticket["k"], ticket["tree"])
+                t.stats["seconds"] = round(time.time() - t.t0, 3)
+                on_tree(k, t)
                 return False
             if reqs:
-                rows.submit({"co": ticket["co"], "k": ticket["k"], "tree": ticket["tree"], "requests": reqs})
+                rows.submit(engine.Ticket(reqs, owner=owner))
                 return True
-            sent = ([], [])
 
     while queue or live:
         while queue and live < args.batch_trees:
             k, task = queue.pop(0)
             t = new_tree(model, tok, task, args, shared)
-            t["t0"] = time.time()
             grower = search if args.search == "tree" else sample_answers
-            co = grower(tok, t, args, scorers(model, tok, t, args, stop_ids), model.device)
-            live += advance({"co": co, "k": k, "tree": t}, None)
+            live += advance((grower(tok, t, args, scorers(model, tok, t, args, stop_ids), model.device), k, t))
         for ticket in rows.step():
             live -= 1
-            live += advance(ticket, (ticket["results"], ticket["scores"]))
+            live += advance(ticket.owner)
     model.set_attn_implementation(before)
 
 
 def finish_tree(t):
-    for n in t["nodes"]:
+    for n in t.nodes:
         for key in ("value", "prior", "fast", "outcome"):
             if n.get(key) is not None:
                 n[key] = round(n[key], 6)
-    return t["nodes"]
+    return t.nodes
 
 
 # ---------------------------------------------------------------------------
@@ -596,12 +620,12 @@ def main(argv=None):
             finished[k] = t
             while written[0] in finished:
                 t, s = finished.pop(written[0]), todo[written[0]]
-                stats = t["stats"]
+                stats = t.stats
                 stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
                              batch_trees=args.batch_trees, kv_reuse=args.kv_reuse)
-                row = {"id": s["id"], "category": t["task"]["category"], "messages": t["task"]["messages"],
-                       "tools": t["task"]["tools"], "answer": t["task"]["answer"], "response": t["task"]["response"],
-                       "perplexity": s["perplexity"],
+                task = t.task
+                row = {"id": s["id"], "category": task["category"], "messages": task["messages"], "tools": task["tools"],
+                       "answer": task["answer"], "response": task["response"], "perplexity": s["perplexity"],
                        "nodes": finish_tree(t), "stats": stats}
                 f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
                 f.flush()

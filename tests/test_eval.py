@@ -432,11 +432,11 @@ def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
     # output is the reference cut before that token
     import engine
     ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    ref = engine.greedy(model, ids, 12, {tok.eos_token_id}, tok.pad_token_id, rows=1)
+    ref = engine.greedy(model, ids, 12, {tok.eos_token_id}, rows=1)
     stop = ref[0][3]
     cut = [r[:r.index(stop)] if stop in r else r for r in ref]
     assert len({len(c) for c in cut}) > 1
-    assert engine.greedy(model, ids, 12, {tok.eos_token_id, stop}, tok.pad_token_id, rows=2) == cut
+    assert engine.greedy(model, ids, 12, {tok.eos_token_id, stop}, rows=2) == cut
 
 
 def test_shared_prefix_is_the_one_every_prompt_starts_with(tiny_model_dir):

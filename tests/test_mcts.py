@@ -142,7 +142,7 @@ def test_uct_selection_on_a_hand_built_tree():
              node(3, 0, 1, 0, -0.5, prior=0.9),  # -0.5 + 0.9 * sqrt(ln 10) = 0.8657
              node(4, 0, 1, 2, 2.4, prior=0.1),   # 0.8 + 0.1 * sqrt(ln 10 / 3) = 0.8876
              node(5, 2, 2, 0, 0.3), node(6, 2, 2, 0, 0.2), node(7, 2, 2, 0, 0.1), node(8, 2, 2, 0, 0.0)]
-    kids = mcts.children_of(nodes)
+    kids = mcts.kids_of(nodes)
     assert mcts.uct(nodes[2], nodes[0], 1.0) == pytest.approx(0.5 + 0.5 * math.sqrt(math.log(10) / 2))
     assert mcts.select(nodes, kids, actions=3, depth=3, c=1.0) == 5  # root -> 2 (4 children > 3) -> 5
     assert mcts.select(nodes, kids, actions=3, depth=1, c=1.0) == 2  # node 2 is not above depth 1
@@ -264,8 +264,8 @@ def grow(policy, tasks, extra=(), batch=None):
 
 
 def check_structure(tree, tok, iters, walk=False):
-    nodes = tree["nodes"]
-    kids = mcts.children_of(nodes)
+    nodes = tree.nodes
+    kids = mcts.kids_of(nodes)
     assert nodes[0]["parent"] is None and [n["depth"] for n in nodes].count(0) == 1  # one root
     assert nodes[0]["visits"] == iters if walk else nodes[0]["visits"] >= iters  # greedy: one score per sample
     for n in nodes[1:]:
@@ -274,7 +274,7 @@ def check_structure(tree, tok, iters, walk=False):
         # token-true steps: the parent's path tokens begin this node's, both tokenized alone as fed
         mine = tok(mcts.path_text(nodes, n["id"]), add_special_tokens=False)["input_ids"]
         above = tok(mcts.path_text(nodes, n["parent"]), add_special_tokens=False)["input_ids"]
-        assert mine[:len(above)] == above and len(mine) > len(above) and mine == tree["ids"][n["id"]]
+        assert mine[:len(above)] == above and len(mine) > len(above) and mine == tree.ctx.ids[n["id"]]
     for n in nodes:
         assert n["visits"] >= sum(nodes[k]["visits"] for k in kids[n["id"]])  # every backup passes the parent
         assert abs(n["value"] - n["fast"]) <= n["visits"] + 1e-6  # rewards in [-1, 1], one per visit
@@ -290,19 +290,19 @@ def test_tree_structure_and_kv_reuse_matches_rerunning_the_prompt(policy):
     reused, = grow(policy, [task])
     rerun, = grow(policy, [task], ["--no-kv-reuse"])
     check_structure(reused, tok, 3)
-    assert len(reused["nodes"]) > 3 and max(n["depth"] for n in reused["nodes"]) >= 2
-    assert any("outcome" in n for n in reused["nodes"])  # greedy play-outs scored new text
-    assert reused["nodes"] == rerun["nodes"]
-    s1, s2 = reused["stats"], rerun["stats"]
+    assert len(reused.nodes) > 3 and max(n["depth"] for n in reused.nodes) >= 2
+    assert any("outcome" in n for n in reused.nodes)  # greedy play-outs scored new text
+    assert reused.nodes == rerun.nodes
+    s1, s2 = reused.stats, rerun.stats
     assert s1["generated_tokens"] == s2["generated_tokens"] and s1["prompt_tokens"] < s2["prompt_tokens"]
     again, = grow(policy, [task])
-    assert again["nodes"] == reused["nodes"]  # seeded: reruns and resumes grow the same tree
+    assert again.nodes == reused.nodes  # seeded: reruns and resumes grow the same tree
     other, = grow(policy, [task], ["--seed", "1"])
-    assert other["nodes"] != reused["nodes"]
-    assert len({n["text"] for n in reused["nodes"] if n["parent"] == 0}) >= 2  # the samples of one expansion differ
+    assert other.nodes != reused.nodes
+    assert len({n["text"] for n in reused.nodes if n["parent"] == 0}) >= 2  # the samples of one expansion differ
     walk, = grow(policy, [task], ["--simulate", "walk"])
     check_structure(walk, tok, 3, walk=True)
-    assert not any("outcome" in n for n in walk["nodes"])
+    assert not any("outcome" in n for n in walk.nodes)
 
 
 def test_batched_trees_keep_the_invariants_of_unbatched_ones(policy):
@@ -313,10 +313,10 @@ def test_batched_trees_keep_the_invariants_of_unbatched_ones(policy):
     for a, b in zip(one, together):
         check_structure(a, tok, 3)
         check_structure(b, tok, 3)
-        assert a["task"]["id"] == b["task"]["id"]
+        assert a.task["id"] == b.task["id"]
         # each tree its own generator: the first expansion draws the same samples in a batch
-        assert [n["text"] for n in a["nodes"] if n["parent"] == 0] == [n["text"] for n in b["nodes"] if n["parent"] == 0]
-    assert sum(t["stats"]["generated_tokens"] for t in one) > 0
+        assert [n["text"] for n in a.nodes if n["parent"] == 0] == [n["text"] for n in b.nodes if n["parent"] == 0]
+    assert sum(t.stats["generated_tokens"] for t in one) > 0
 
 
 def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
@@ -324,13 +324,13 @@ def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
     tasks = tiny.make_tiny_tasks(3)
     for tree in grow(policy, tasks, ["--gold-sibling"]):
         check_structure(tree, tok, 3)
-        nodes, gold = tree["nodes"], tree["task"]["response"]
+        nodes, gold = tree.nodes, tree.task["response"]
         golds = [n for n in nodes if n.get("gold")]
         assert golds and all(0 < n["prior"] <= 1 for n in golds)
         for n in golds:
             assert gold.startswith(mcts.path_text(nodes, n["id"]))
         # the root's path is a gold prefix: the gold's first step is among its children
-        assert any(gold.startswith(nodes[k]["text"]) for k in mcts.children_of(nodes)[0])
+        assert any(gold.startswith(nodes[k]["text"]) for k in mcts.kids_of(nodes)[0])
 
 
 def test_published_judge_and_fast_reward(policy):
@@ -338,7 +338,7 @@ def test_published_judge_and_fast_reward(policy):
     task = tiny.make_tiny_tasks(1)[0]
     tree, = grow(policy, [task], ["--reward", "judge", "--iters", "2"])
     check_structure(tree, policy[1], 2)
-    assert tree["stats"]["judge_tokens"] > 0
+    assert tree.stats["judge_tokens"] > 0
     model, tok = policy
     rewards = [mcts.judge_reward(model, tok, text, task, dict(judge_tokens=0), torch.Generator().manual_seed(0),
                                  {tok.eos_token_id}) for text in (task["response"], "zzz")]
@@ -361,11 +361,11 @@ def test_repetition_penalty_changes_the_samples_and_is_part_of_the_settings(poli
     plain, = grow(policy, [task])
     copied, = grow(policy, [task], ["--repetition-penalty", "0.1"])  # the tiny model's logits are small: a strong one
     check_structure(copied, tok, 3)
-    assert [n["text"] for n in plain["nodes"]] != [n["text"] for n in copied["nodes"]]
+    assert [n["text"] for n in plain.nodes] != [n["text"] for n in copied.nodes]
     seen = set(tok(common.render_prompt(tok, task), add_special_tokens=False)["input_ids"])
 
     def copied_share(tree):  # of the sampled steps' tokens, those already in the prompt
-        ids = [i for n in tree["nodes"][1:] for i in tok(n["text"], add_special_tokens=False)["input_ids"]]
+        ids = [i for n in tree.nodes[1:] for i in tok(n["text"], add_special_tokens=False)["input_ids"]]
         return sum(i in seen for i in ids) / len(ids)
     assert copied_share(copied) > copied_share(plain)
     args = mcts.parse_args(["--data", __file__, "--out", "-", "--repetition-penalty", "0.75"])
@@ -377,15 +377,15 @@ def test_sample_search_keeps_whole_answers_as_children_of_the_root(policy):
     tasks = tiny.make_tiny_tasks(2)
     trees = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3"])
     for tree in trees:
-        nodes = tree["nodes"]
-        assert tree["stats"]["samples"] == 6 and nodes[0]["visits"] == 6  # --iters x --actions answers
+        nodes = tree.nodes
+        assert tree.stats["samples"] == 6 and nodes[0]["visits"] == 6  # --iters x --actions answers
         assert all(n["parent"] == 0 and n["depth"] == 1 for n in nodes[1:])
         assert sum(n["visits"] for n in nodes[1:]) == 6 and len({n["text"] for n in nodes[1:]}) == len(nodes) - 1
         for n in nodes[1:]:  # each scored as a final answer: the mean of its visits is that reward
-            final = checker.ast_reward(n["text"], tree["task"], checker.tool_docs(tree["task"]), True)[0]
+            final = checker.ast_reward(n["text"], tree.task, checker.tool_docs(tree.task), True)[0]
             assert (n["value"] - n["fast"]) / n["visits"] == pytest.approx(final)
     again = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3"])
-    assert [t["nodes"] for t in again] == [t["nodes"] for t in trees]  # seeded: a rerun draws the same answers
+    assert [t.nodes for t in again] == [t.nodes for t in trees]  # seeded: a rerun draws the same answers
 
 
 def test_deficiency_selection_per_group_and_reuse(data, policy):
