@@ -18,6 +18,7 @@ import json
 import math
 import operator
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -221,11 +222,14 @@ def task_problem(task):
 
 def read_tasks(path, need_response=False):
     """Read and validate task JSONL; the first bad row raises InputError(file, line)."""
-    tasks = []
+    tasks, seen = [], set()
     for n, task in iter_jsonl(path):
         problem = task_problem(task)
         if problem is None and need_response and not task.get("response"):
             problem = "task has no gold `response` (needed for training)"
+        if problem is None and task["id"] in seen:
+            problem = f"duplicate id {task['id']!r}"
+        seen.add(task.get("id"))
         if problem:
             raise InputError(path, n, problem)
         task.setdefault("category", "simple")
@@ -238,6 +242,15 @@ def read_tasks(path, need_response=False):
 
 # ---------------------------------------------------------------------------
 # Tool-call text: BFCL's Python-call format, written and parsed
+
+# Where an answer's fragments end (SPEC.md: MCTS expansion): after these delimiters, kept on the left.
+FRAGMENT_ENDS = {"open": "(", "name": "=", "next": ", ", "sentence": ". "}
+
+
+def fragments(text):
+    """Split after "(", "=", ", " and ". ", delimiters kept on the left."""
+    return [f for f in re.split(r"(?<=\()|(?<==)|(?<=, )|(?<=\. )", text) if f]
+
 
 def py_literal(value):
     """A value as Python source, the way a call's argument is written."""

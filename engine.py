@@ -512,28 +512,57 @@ def shared_prefix(model, prompts):
     return {"ids": lo[:same], "kv": encode_prompt(model, lo[:same + 1], {"prompt_tokens": 0})[0]}
 
 
+def drive(batch, starts, width, on_end):
+    """Run coroutines that ask for generations over one RowBatch: each yields lists of Requests
+    and is resumed once all of them are done. `starts` gives (key, coroutine) pairs, pulled as
+    room frees up (at most `width` alive); on_end(key, what the coroutine returned) as each ends."""
+    starts, live = iter(starts), 0
+
+    def advance(owner):
+        """Run a coroutine to its next requests (True: submitted) or its end (False)."""
+        key, co = owner
+        while True:
+            try:
+                reqs = co.send(None)
+            except StopIteration as end:
+                on_end(key, end.value)
+                return False
+            if reqs:
+                batch.submit(Ticket(reqs, owner=owner))
+                return True
+
+    while True:
+        while live < width and (owner := next(starts, None)) is not None:
+            live += advance(owner)
+        if not live:
+            return
+        for ticket in batch.step():
+            live -= 1
+            live += advance(ticket.owner)
+
+
 def greedy(model, prompts, max_new_tokens, stop_ids, rows=16, on_done=None):
     """Greedy continuations (token ids, cut before a stop token) of `prompts` (token ids), up to
     `rows` decoded at once: a prompt joins as soon as a row ends, its KV computed alone; the
     prefix all prompts share is computed once. on_done(index, tokens) as each one ends."""
     shared = shared_prefix(model, prompts)
-    batch, out = RowBatch(model, Sampling(), stop_ids, shared), [None] * len(prompts)
-    queue, live = list(range(len(prompts))), 0
+    out = [None] * len(prompts)
+
+    def answer(i):
+        ctx = Context(prompts[i])
+        ctx.kv, ctx.same = encode_prompt(model, prompts[i], ctx.stats, shared)
+        req = Request(ctx, 0, 1, max_new=max_new_tokens)
+        yield [req]
+        return req.rows[0][0]
+
+    def end(i, tokens):
+        out[i] = tokens
+        if on_done is not None:
+            on_done(i, tokens)
     before = model.config._attn_implementation
     model.set_attn_implementation("itool_cascade")
     try:
-        while queue or live:
-            while queue and live < rows:
-                i = queue.pop(0)
-                ctx = Context(prompts[i])
-                ctx.kv, ctx.same = encode_prompt(model, prompts[i], ctx.stats, shared)
-                batch.submit(Ticket([Request(ctx, 0, 1, max_new=max_new_tokens)], owner=i))
-                live += 1
-            for ticket in batch.step():
-                live -= 1
-                out[ticket.owner] = ticket.requests[0].rows[0][0]
-                if on_done is not None:
-                    on_done(ticket.owner, out[ticket.owner])
+        drive(RowBatch(model, Sampling(), stop_ids, shared), ((i, answer(i)) for i in range(len(prompts))), rows, end)
     finally:
         model.set_attn_implementation(before)
     return out

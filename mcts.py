@@ -1,70 +1,57 @@
 """
-Deficiency calibration and Monte Carlo Tree Search over answer fragments: steps 1-3 of
-an iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
+Deficiency calibration and Monte Carlo Tree Search over answer fragments: steps 1-3 of an
+iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
 
-1. Deficiency calibration: the policy scores the perplexity of every training example's
-   gold response (training.perplexity); the top --select-ratio (at least one) of the
-   examples that call a tool and of those that do not are kept, hardest first
-   (--select random: as many at random, the ablation), the two groups interleaved in
-   proportion so that a --limit budget keeps their mix. Stored in <out>.selected.json on
-   the first run, reused on resume.
-2. One tree per selected example; a node holds one step of assistant text, its answer so
-   far is the texts on its path. Each of --iters rounds:
-   - Selection (SPEC): from the root, while a node has more than --actions children and
-     is above --depth, go to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
-   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature,
-     --repetition-penalty: published 0.75, which favours tokens of the prompt and the text so
-     far; ours: --top-p, --min-p), split after "(", "=", ", " and ". ", --step-fragments
-     fragments a step, the step at --depth takes the rest; each sample is a chain of
-     children; identical sibling steps merge. A step's prior is exp(mean log-prob of its
-     tokens) at the sampling temperature. Token-true steps (ours): a fragment end is
-     moved to the nearest token boundary of the sample (the later one on a tie) and then
-     on to the first boundary where the text so far, tokenized alone, gives back exactly
-     the tokens the policy wrote; so the tokens of a node's path text begin with those of
-     its parent's, and every child continues from tokens the policy itself produced (a
-     sample with no such boundary adds nothing; one whose end is not such a boundary is
-     cut back to its last one). --gold-sibling (ours): wherever a node's path is a token
-     prefix of the gold response, the gold response's next step joins its children,
-     scored like any other, so a pair exists wherever a sample leaves the gold.
-   - Simulation. Ours (--simulate greedy, default): every sample is played out: a sample
-     that ended is scored as a final answer, an unfinished one after a greedy completion
-     of up to --sim-max-tokens answer tokens (cached per node), so each sample adds a new
-     scored answer. Published (--simulate walk): from the expanded node follow the
-     highest-value child for --sim-steps steps (sampling one continuation where there is
-     none) and score the text reached.
-   - Backup (SPEC): every score adds one visit and itself to each node up to the root; a
-     new node's value starts at its fast reward (values are sums; prefs.py compares means).
-3. Rewards. --reward ast (ours, default): checker.ast_reward, verifiable, in [-1, 1]: it
-   credits what is right before the first error and orders a missing parameter above a wrong
-   function, a right call with stray text above a wrong call; on irrelevance a refusal above
-   any call, word salad low. Each node also records the error class of its text, which
-   prefs.py uses to pick and label the rejected side. --reward judge (published, SPEC.md):
-   the policy grades the text against the gold response (A Excellent .. D Poor; a fragment of
-   the gold counts as excellent), sampled at 0.6 for up to 7 tokens; reward = sum of
-   p(letter) x weight, A 1.0, B 0.1, C -1.0, D -2.0, each / 4, p(letter) summed over the top-4
-   log-probs of the tokens where the letter appears; its fast reward is
-   checker.published_fast_reward.
-
-Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine (search) that
-only asks for generations (engine.Request); all their requests share one decoding batch
-(engine.RowBatch: rows join as others finish, every tree keeps its prompt's KV and every
-step's KV once computed, the prompt text all trees share is cached once). Each request samples with its own
-generator, seeded by (seed, tree, round, phase), so reruns grow the same trees and batched
-trees differ from unbatched ones only by float rounding. When a tree finishes the next
-selected example starts. --no-kv-reuse runs the prompt again for every request.
-
+1. Deficiency calibration (select_examples): the policy scores the perplexity of every
+   training example's gold response; the top --select-ratio of the examples that call a
+   tool and of those that do not are kept, hardest first (--select random: the ablation),
+   interleaved in proportion so that a --limit budget keeps their mix; stored in
+   <out>.selected.json and reused on resume.
+2. One tree per selected example (search); a node holds one step of assistant text. Each of
+   --iters rounds:
+   - Selection (SPEC): from the root, while a node has more than --actions children and is
+     above --depth, go to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
+   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature and
+     --repetition-penalty, published 0.75: vLLM's, which favours tokens of the prompt and the
+     text so far; ours: --top-p, --min-p), split after "(", "=", ", " and ". ",
+     --step-fragments fragments a step, the step at --depth takes the rest; each sample is a
+     chain of children, identical siblings merge; a step's prior is exp(mean log-prob of its
+     tokens). Token-true steps (ours, token_steps): a cut moves to a token boundary at which
+     the text so far, tokenized alone, gives back the tokens the policy wrote, so every child
+     continues from tokens the policy itself produced. --gold-sibling (ours): wherever a
+     node's path is a token prefix of the gold response, the gold's next step joins its
+     children, so a pair exists wherever a sample leaves the gold.
+   - Simulation. Ours (--simulate greedy): every sample is played out, one that ended scored
+     as a final answer, an unfinished one after a greedy completion (cached per node).
+     Published (--simulate walk): from the expanded node down the highest-valued child for
+     --sim-steps steps (sampling past the edge), the text reached scored once.
+   - Backup (SPEC): every score adds one visit and itself to each node up to the root; a new
+     node's value starts at its fast reward (values are sums; prefs.py compares means).
+3. Rewards. --reward ast (ours): checker.ast_reward, verifiable, in [-1, 1]; each node also
+   records its text's error class, with which prefs.py picks and labels the rejected side.
+   --reward judge (published, SPEC.md): the policy grades the text against the gold (A
+   Excellent .. D Poor, a fragment of the gold counting as excellent), sampled at 0.6 for
+   up to 7 tokens; reward = sum of p(letter) x weight (A 1.0, B 0.1, C -1.0, D -2.0, each
+   / 4), p(letter) summed over the top-4 log-probs of the tokens where it appears; fast
+   reward checker.published_fast_reward.
 --search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
---iters x --actions, what a tree samples in its expansions) drawn at the root, each scored as
-a final answer and kept as a terminal child of the root, so prefs.py pairs the best against
-the worst.
+--iters x --actions, what a tree samples) drawn at the root, each scored as a final answer
+and kept as a terminal child of the root, so prefs.py pairs the best against the worst.
 
-Simplified against the published code: identical sibling steps are merged (an equal
-pair teaches nothing); a terminal node or one at --depth is simulated, not expanded.
+Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine that only asks
+for generations (engine.Request); their requests share one engine.RowBatch (rows join as
+others finish; a tree's prompt KV and every step's KV are computed once, the prompt text all
+trees share once). Each request samples with its own generator, seeded by (seed, tree,
+round, phase): reruns grow the same trees, batched ones differ from unbatched ones only by
+float rounding. --no-kv-reuse runs the prompt again for every request.
+
+Simplified against the published code: identical sibling steps are merged (an equal pair
+teaches nothing); a terminal node or one at --depth is simulated, not expanded.
 
 Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where
-scored, `outcome`, `outcome_error`, `gold`; rows hold `category`, `response` and `stats`), appended
-and fsynced in the selection's order as trees finish; running again with the same --out
-resumes after the last tree written.
+scored, `outcome`, `outcome_error`, `gold`; rows `category`, `response` and `stats`), appended
+and fsynced in the selection's order; running again with the same --out resumes after the
+last tree written.
 
 Launch:
   python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --min-p 0.05
@@ -76,7 +63,6 @@ import json
 import math
 import os
 import random
-import re
 import sys
 import time
 import zlib
@@ -132,23 +118,17 @@ def parse_args(argv=None):
     for name in ("iters", "actions", "depth", "step_fragments", "max_new_tokens", "batch_size", "batch_trees"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not 0 < args.select_ratio <= 1 or args.temperature <= 0 or args.sim_steps < 0 or (args.limit or 1) < 1:
-        p.error("--select-ratio must be in (0, 1], --temperature > 0, --sim-steps >= 0, --limit >= 1")
-    if not 0 < args.top_p <= 1 or not 0 <= args.min_p < 1 or args.sim_max_tokens < 0:
-        p.error("--top-p must be in (0, 1], --min-p in [0, 1), --sim-max-tokens >= 0")
-    if args.repetition_penalty <= 0 or args.samples < 0:
-        p.error("--repetition-penalty must be > 0, --samples >= 0")
+    if not (0 < args.select_ratio <= 1 and args.temperature > 0 and args.sim_steps >= 0 and (args.limit or 1) >= 1
+            and 0 < args.top_p <= 1 and 0 <= args.min_p < 1 and args.sim_max_tokens >= 0
+            and args.repetition_penalty > 0 and args.samples >= 0):
+        p.error("--select-ratio must be in (0, 1], --temperature and --repetition-penalty > 0, --top-p in (0, 1], "
+                "--min-p in [0, 1), --sim-steps, --sim-max-tokens and --samples >= 0, --limit >= 1")
     args.samples = args.samples or args.iters * args.actions
     return args
 
 
 # ---------------------------------------------------------------------------
 # Fragments and token-true steps
-
-def fragments(text):
-    """Split after "(", "=", ", " and ". ", delimiters kept on the left."""
-    return [f for f in re.split(r"(?<=\()|(?<==)|(?<=, )|(?<=\. )", text) if f]
-
 
 def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_fragments):
     """Cut sampled tokens new_ids, which follow path_text (tokenized alone: path_ids), into the
@@ -168,7 +148,7 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
     if end == 0:
         return [], n == 0
     cuts, pos = [], 0
-    for frag in fragments(texts[end])[:-1]:
+    for frag in common.fragments(texts[end])[:-1]:
         pos += len(frag)
         j = min(range(1, end + 1), key=lambda j: (abs(len(texts[j]) - pos), -j))  # nearest, later on a tie
         while j < end and not valid(j):
@@ -240,14 +220,6 @@ class Tree:
     kids: dict = field(default_factory=lambda: {0: []})
     stats: dict = None
     t0: float = 0.0
-
-
-def kids_of(nodes):
-    kids = {n["id"]: [] for n in nodes}
-    for n in nodes:
-        if n["parent"] is not None:
-            kids[n["parent"]].append(n["id"])
-    return kids
 
 
 def average(node):
@@ -490,42 +462,38 @@ def grow(model, tok, tasks, args, stop_ids, on_tree):
     prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks]
     shared = engine.shared_prefix(model, prompts) if args.kv_reuse else {}  # BFCL's system prompt: its KV once
     sampling = engine.Sampling(args.temperature, args.top_p, args.min_p, args.repetition_penalty)
-    rows, queue, live = engine.RowBatch(model, sampling, stop_ids, shared), list(enumerate(tasks)), 0
+    grower = search if args.search == "tree" else sample_answers
+
+    def start(k, task):
+        t = new_tree(model, tok, task, args, shared)
+        return (k, t), grower(tok, t, args, scorers(model, tok, t, args, stop_ids), model.device)
+
+    def end(key, _):
+        k, t = key
+        t.stats["seconds"] = round(time.time() - t.t0, 3)
+        on_tree(k, t)
     before = model.config._attn_implementation
     model.set_attn_implementation("itool_cascade")
-
-    def advance(owner):
-        """Run a tree's coroutine to its next requests (True) or its end (False)."""
-        co, k, t = owner
-        while True:
-            try:
-                reqs = co.send(None)
-            except StopIteration:
-                t.stats["seconds"] = round(time.time() - t.t0, 3)
-                on_tree(k, t)
-                return False
-            if reqs:
-                rows.submit(engine.Ticket(reqs, owner=owner))
-                return True
-
-    while queue or live:
-        while queue and live < args.batch_trees:
-            k, task = queue.pop(0)
-            t = new_tree(model, tok, task, args, shared)
-            grower = search if args.search == "tree" else sample_answers
-            live += advance((grower(tok, t, args, scorers(model, tok, t, args, stop_ids), model.device), k, t))
-        for ticket in rows.step():
-            live -= 1
-            live += advance(ticket.owner)
-    model.set_attn_implementation(before)
+    try:
+        engine.drive(engine.RowBatch(model, sampling, stop_ids, shared), (start(k, task) for k, task in enumerate(tasks)),
+                     args.batch_trees, end)
+    finally:
+        model.set_attn_implementation(before)
 
 
-def finish_tree(t):
+def tree_row(t, selected, args):
+    """A finished tree as its output row (SPEC.md's tree format, values rounded); `selected`: its
+    entry of the deficiency selection."""
     for n in t.nodes:
         for key in ("value", "prior", "fast", "outcome"):
             if n.get(key) is not None:
                 n[key] = round(n[key], 6)
-    return t.nodes
+    stats = dict(t.stats, model_tokens=t.stats["prompt_tokens"] + t.stats["text_tokens"] + t.stats["generated_tokens"],
+                 batch_trees=args.batch_trees, kv_reuse=args.kv_reuse)
+    task = t.task
+    return {"id": selected["id"], "category": task["category"], "messages": task["messages"], "tools": task["tools"],
+            "answer": task["answer"], "response": task["response"], "perplexity": selected["perplexity"],
+            "nodes": t.nodes, "stats": stats}
 
 
 # ---------------------------------------------------------------------------
@@ -593,11 +561,6 @@ def finished_ids(path):
 def main(argv=None):
     args = parse_args(argv)
     tasks = common.read_tasks(args.data, need_response=True)
-    seen = set()
-    for (n, _), t in zip(common.iter_jsonl(args.data), tasks):
-        if t["id"] in seen:
-            raise InputError(args.data, n, f"duplicate id {t['id']!r}")
-        seen.add(t["id"])
     by_id = {t["id"]: t for t in tasks}
     done = set(finished_ids(args.out))
     device, dtype = training.pick_device(args.device)
@@ -619,20 +582,13 @@ def main(argv=None):
             nonlocal total_tokens
             finished[k] = t
             while written[0] in finished:
-                t, s = finished.pop(written[0]), todo[written[0]]
-                stats = t.stats
-                stats.update(model_tokens=stats["prompt_tokens"] + stats["text_tokens"] + stats["generated_tokens"],
-                             batch_trees=args.batch_trees, kv_reuse=args.kv_reuse)
-                task = t.task
-                row = {"id": s["id"], "category": task["category"], "messages": task["messages"], "tools": task["tools"],
-                       "answer": task["answer"], "response": task["response"], "perplexity": s["perplexity"],
-                       "nodes": finish_tree(t), "stats": stats}
+                row = tree_row(finished.pop(written[0]), todo[written[0]], args)
                 f.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
                 f.flush()
                 os.fsync(f.fileno())
-                total_tokens += stats["model_tokens"]
+                total_tokens += row["stats"]["model_tokens"]
                 written[0] += 1
-                bar.set_postfix(nodes=len(row["nodes"]), tokens=stats["model_tokens"])
+                bar.set_postfix(nodes=len(row["nodes"]), tokens=row["stats"]["model_tokens"])
                 bar.update()
                 if common.fault("tree_delay"):
                     time.sleep(float(common.fault("tree_delay")))

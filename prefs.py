@@ -154,7 +154,7 @@ def end_kind(text, terminal):
     anywhere else ("cut": a sample stopped by its token budget)."""
     if terminal or text.rstrip("`\n ").endswith("]"):
         return "end"
-    for kind, delimiter in (("open", "("), ("name", "="), ("next", ", "), ("sentence", ". ")):
+    for kind, delimiter in common.FRAGMENT_ENDS.items():
         if text.endswith(delimiter):
             return kind
     return "cut"

@@ -82,19 +82,19 @@ def main():
     for b in sizes:
         n = len(trees[b])
         counts = {"candidates": 0, "no_attempt": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
-        pairs = [q for t in trees[b] for q in prefs.tree_pairs({"id": t["task"]["id"], "messages": [], "tools": [],
-                                                                  "nodes": t["nodes"]}, pargs, counts)]
+        pairs = [q for t in trees[b] for q in prefs.tree_pairs({"id": t.task["id"], "messages": [], "tools": [],
+                                                                  "answer": t.task["answer"], "nodes": t.nodes},
+                                                                 pargs, counts)]
         labels = {}
         for q in pairs:
             labels[q["error"]] = labels.get(q["error"], 0) + 1
-        tokens = sum(t["stats"]["prompt_tokens"] + t["stats"]["text_tokens"] + t["stats"]["generated_tokens"]
-                     for t in trees[b]) / n
-        shape = lambda t: [(n["parent"], n["text"], n["visits"]) for n in t["nodes"]]
+        tokens = sum(t.stats["prompt_tokens"] + t.stats["text_tokens"] + t.stats["generated_tokens"] for t in trees[b]) / n
+        shape = lambda t: [(n["parent"], n["text"], n["visits"]) for n in t.nodes]
         same = sum(shape(x) == shape(y) for x, y in zip(trees[b], trees[base]))
         tpm = 60 * n / seconds[b]
         rows.append(f"| {b} | {tpm:.2f} | {tpm / (60 * n / seconds[base]):.2f}x | {seconds[b] / n:.1f} | {tokens:.0f} | "
-                    f"{sum(len(t['nodes']) for t in trees[b]) / n:.1f} | "
-                    f"{sum(t['nodes'][0]['visits'] for t in trees[b]) / n:.1f} | {len(pairs) / n:.2f} | "
+                    f"{sum(len(t.nodes) for t in trees[b]) / n:.1f} | "
+                    f"{sum(t.nodes[0]['visits'] for t in trees[b]) / n:.1f} | {len(pairs) / n:.2f} | "
                     f"{', '.join(f'{e} {c}' for e, c in sorted(labels.items(), key=lambda x: -x[1])) or '-'} | "
                     f"{same} of {n} |")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()

@@ -67,10 +67,7 @@ def main():
         seconds = time.perf_counter() - t0
         trees = []
         for k, s in enumerate(selected):
-            t = grown[k]
-            trees.append({"id": s["id"], "category": t["task"]["category"], "messages": t["task"]["messages"],
-                          "tools": t["task"]["tools"], "answer": t["task"]["answer"], "perplexity": s["perplexity"],
-                          "nodes": mcts.finish_tree(t), "stats": t["stats"]})
+            trees.append(mcts.tree_row(grown[k], s, margs))
         common.write_jsonl(margs.out, trees)
         pargs = prefs.parse_args(["--trees", margs.out, "--out", os.path.join(folder, "pairs.jsonl")] + pflags.split())
         counts = {"candidates": 0, "no_attempt": 0, "gap": 0, "overlap": 0, "min_chosen": 0}

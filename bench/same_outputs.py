@@ -4,7 +4,8 @@
     python bench/same_outputs.py --against HEAD~3   # the same at another commit (a git worktree), compared
 
 A refactor that claims "behaviour unchanged" runs this: synth.py's files, warmup.py's and
-train_pref.py's weights, mcts.py's trees and prefs.py's pairs on a tiny random model (seconds),
+train_pref.py's weights, mcts.py's trees (apart from their token counters) and prefs.py's
+pairs on a tiny random model (seconds),
 and eval.py's answers; with --real also mcts.py's trees of the embedded default model on a few
 synthetic examples and its answers to a few BFCL cases (minutes: real fragments, the shared
 prompt prefix of real prompts). Trees are hashed
@@ -20,16 +21,21 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+import common  # noqa: E402
 
 
-def sha(path, drop_seconds=False):
-    data = open(path, "rb").read()
-    if drop_seconds:  # tree rows: everything but the wall-clock time
-        rows = [json.loads(line) for line in data.decode().splitlines() if line.strip()]
-        for r in rows:
-            r.get("stats", {}).pop("seconds", None)
-        data = json.dumps(rows, sort_keys=True).encode()
-    return hashlib.sha256(data).hexdigest()[:16]
+def sha(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()[:16]
+
+
+def tree_shas(path, name, out):
+    """Trees hashed in two parts: the rows without their counters (the trees themselves), and the
+    counters without the wall-clock `seconds` (tokens fed, which the prompt caching decides)."""
+    rows = common.read_jsonl(path)
+    stats = [{k: v for k, v in r.pop("stats").items() if k != "seconds"} for r in rows]
+    for key, part in (("trees", rows), ("stats", stats)):
+        out[f"{name}/{key}"] = hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def fingerprints(code, work, real):
@@ -60,7 +66,7 @@ def fingerprints(code, work, real):
         trees = os.path.join(work, name, "trees.jsonl")
         stage("mcts.py", "--model", os.path.join(work, "warmup"), "--data", data, "--out", trees, "--select-ratio", 1,
               "--iters", 3, "--max-new-tokens", 10, "--sim-max-tokens", 24, "--batch-trees", 4, *flags)
-        out[f"{name}/trees.jsonl"] = sha(trees, drop_seconds=True)
+        tree_shas(trees, name, out)
         pairs = os.path.join(work, name, "pairs.jsonl")
         stage("prefs.py", "--trees", trees, "--out", pairs, "--min-gap", 0, "--min-chosen", -1, "--max-overlap", 1,
               "--pairs-per-node", 3)
@@ -80,7 +86,7 @@ def fingerprints(code, work, real):
         trees = os.path.join(work, "real", "trees.jsonl")
         stage("mcts.py", "--data", os.path.join(work, "real", "train.jsonl"), "--out", trees, "--select-ratio", 1,
               "--iters", 2, "--batch-trees", 8, "--min-p", 0.05)
-        out["real/trees.jsonl"] = sha(trees, drop_seconds=True)
+        tree_shas(trees, "real", out)
         rows = os.path.join(work, "real", "rows.jsonl")
         stage("eval.py", "--data", "bfcl:simple_python,parallel_multiple,irrelevance", "--limit", 6, "--out", rows)
         out["real/eval-rows.jsonl"] = sha(rows)

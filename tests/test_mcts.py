@@ -25,6 +25,13 @@ SMALL = ["--iters", "3", "--max-new-tokens", "10", "--step-fragments", "1", "--s
 CALL = '[get_weather(city="Paris", unit="celsius")]'
 
 
+def kids_of(nodes):
+    kids = {n["id"]: [] for n in nodes}
+    for n in nodes[1:]:
+        kids[n["parent"]].append(n["id"])
+    return kids
+
+
 def weather_task(answer=None, category="simple"):
     task = dict(tiny.make_tiny_tasks(1)[0], category=category, tools=tiny.TOOLS)
     task["answer"] = [{"get_weather": {"city": ["Paris"], "unit": ["celsius", ""]}}] if answer is None else answer
@@ -74,9 +81,9 @@ def policy(tiny_model_dir):
 # Pure pieces
 
 def test_fragments():
-    assert mcts.fragments(CALL) == ['[get_weather(', 'city=', '"Paris", ', 'unit=', '"celsius")]']
-    assert mcts.fragments("It is sunny. Take a hat. ") == ["It is sunny. ", "Take a hat. "]
-    assert mcts.fragments("") == []
+    assert common.fragments(CALL) == ['[get_weather(', 'city=', '"Paris", ', 'unit=', '"celsius")]']
+    assert common.fragments("It is sunny. Take a hat. ") == ["It is sunny. ", "Take a hat. "]
+    assert common.fragments("") == []
 
 
 def token_texts(tok, ids):
@@ -142,7 +149,7 @@ def test_uct_selection_on_a_hand_built_tree():
              node(3, 0, 1, 0, -0.5, prior=0.9),  # -0.5 + 0.9 * sqrt(ln 10) = 0.8657
              node(4, 0, 1, 2, 2.4, prior=0.1),   # 0.8 + 0.1 * sqrt(ln 10 / 3) = 0.8876
              node(5, 2, 2, 0, 0.3), node(6, 2, 2, 0, 0.2), node(7, 2, 2, 0, 0.1), node(8, 2, 2, 0, 0.0)]
-    kids = mcts.kids_of(nodes)
+    kids = kids_of(nodes)
     assert mcts.uct(nodes[2], nodes[0], 1.0) == pytest.approx(0.5 + 0.5 * math.sqrt(math.log(10) / 2))
     assert mcts.select(nodes, kids, actions=3, depth=3, c=1.0) == 5  # root -> 2 (4 children > 3) -> 5
     assert mcts.select(nodes, kids, actions=3, depth=1, c=1.0) == 2  # node 2 is not above depth 1
@@ -265,7 +272,7 @@ def grow(policy, tasks, extra=(), batch=None):
 
 def check_structure(tree, tok, iters, walk=False):
     nodes = tree.nodes
-    kids = mcts.kids_of(nodes)
+    kids = kids_of(nodes)
     assert nodes[0]["parent"] is None and [n["depth"] for n in nodes].count(0) == 1  # one root
     assert nodes[0]["visits"] == iters if walk else nodes[0]["visits"] >= iters  # greedy: one score per sample
     for n in nodes[1:]:
@@ -330,7 +337,7 @@ def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
         for n in golds:
             assert gold.startswith(mcts.path_text(nodes, n["id"]))
         # the root's path is a gold prefix: the gold's first step is among its children
-        assert any(gold.startswith(nodes[k]["text"]) for k in mcts.kids_of(nodes)[0])
+        assert any(gold.startswith(nodes[k]["text"]) for k in kids_of(nodes)[0])
 
 
 def test_published_judge_and_fast_reward(policy):
