@@ -14,9 +14,12 @@ and irrelevance. The two splits use disjoint function names (about 80/20 of
 the catalogue, fixed by hashing the names), distractor tools included. The
 same --seed gives byte-identical files.
 
-The catalogue (domains, functions, value pools, enumerations, phrasings) is data:
-synth_catalogue.json beside this file; this file is the generator. A new domain is a new
-entry under "domains" there, checked by check_catalogue() on every run.
+The catalogue is data: synth_catalogue.json beside this file holds the domains and their
+functions, the kinds of value their parameters take (how each is made and said: pools,
+counts, stepped values with phrasing templates, identifiers), enumerations, booleans and
+the phrasings of requests and answers; this file is the generator, and reads nothing until
+main() loads the catalogue (load_catalogue). A new domain is a new entry under "domains"
+there, checked by check_catalogue() on every run.
 
     python synth.py --out data/ [--train 2000 --test 400 --seed 0]
 """
@@ -32,19 +35,6 @@ import sys
 from common import CATEGORIES, InputError, format_calls, parse_calls, run_main, task_problem, write_jsonl
 
 CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "synth_catalogue.json")
-
-
-def read_catalogue(path=CATALOGUE_PATH):
-    """The catalogue's JSON: domains, functions, value pools, enumerations, phrasings."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as e:
-        print(f"error: {path}:{e.lineno}: invalid JSON: {e.msg}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-CATALOGUE = read_catalogue()
 
 # Domains whose functions could stand in for each other; an irrelevance example never offers
 # a tool from the family of the function its request was written for.
@@ -113,26 +103,26 @@ def say_date(d):
                  f"{d.day} {MONTHS[d.month - 1]} {d.year}", f"{MONTHS[d.month - 1][:3]} {d.day}, {d.year}"]
 
 
-def g_date(rng, state):
+def g_date(cat, rng, state):
     d = datetime.date(rng.choice([2025, 2026]), rng.randint(1, 12), rng.randint(1, 28))
     state["date"] = d
     iso, says = say_date(d)
     return iso, says, []
 
 
-def g_date_after(rng, state):
+def g_date_after(cat, rng, state):
     d = state.get("date") or datetime.date(2025, rng.randint(1, 12), rng.randint(1, 20))
     d = d + datetime.timedelta(days=rng.randint(1, 14))
     iso, says = say_date(d)
     return iso, says, []
 
 
-def g_month(rng, state):
+def g_month(cat, rng, state):
     y, m = rng.choice([2024, 2025]), rng.randint(1, 12)
     return f"{y}-{m:02d}", [f"{y}-{m:02d}", f"{MONTHS[m - 1]} {y}"], []
 
 
-def g_time(rng, state):
+def g_time(cat, rng, state):
     h, m = rng.randint(7, 21), rng.choice([0, 15, 30, 45])
     h12, ampm = (h - 1) % 12 + 1, "am" if h < 12 else "pm"
     says = [f"{h:02d}:{m:02d}", f"{h12}:{m:02d} {ampm}"]
@@ -141,24 +131,6 @@ def g_time(rng, state):
     if m == 30:
         says.append(f"half past {words(h12)} in the {'morning' if h < 12 else 'afternoon' if h < 18 else 'evening'}")
     return f"{h:02d}:{m:02d}", says, []
-
-
-def counted(lo, hi, noun="", special=None):
-    """Integers written as digits or words, with a noun ('3 nights', 'three nights')."""
-    def make(rng, state):
-        n = rng.randint(lo, hi)
-        tail = f" {noun if n == 1 else noun + 's'}" if noun else ""
-        says = [f"{n}{tail}", f"{words(n)}{tail}"] + list((special or {}).get(n, []))
-        return n, says, []
-    return make
-
-
-def stepped(choices, fmt):
-    """A value from `choices`; `fmt(v)` lists its phrasings, plain first."""
-    def make(rng, state):
-        v = rng.choice(choices)
-        return v, fmt(v), []
-    return make
 
 
 def dur_says(m):
@@ -185,339 +157,195 @@ def amount_says(a):
     return s
 
 
-def g_phone(rng, state):
+def g_phone(cat, rng, state):
     a, b, c = rng.choice([415, 212, 646, 312, 617, 206]), rng.randint(200, 999), rng.randint(1000, 9999)
     v = f"+1{a}{b}{c}"
     return v, [v, f"+1 {a} {b} {c}", f"+1 ({a}) {b}-{c}"], []
 
 
-def g_coords(rng, state):
+def g_coords(cat, rng, state):
     lat, lon = round(rng.uniform(-60, 60), 4), round(rng.uniform(-150, 150), 4)
     return ({"lat": lat, "lon": lon},
             [f"{lat}, {lon}", f"latitude {lat} and longitude {lon}", f"lat {lat} / lon {lon}"], [])
 
 
-ADDRESSES = [tuple(a) for a in CATALOGUE["addresses"]]
-
-
-def g_address(rng, state):
-    street, city, code = rng.choice(ADDRESSES)
+def g_address(cat, rng, state):
+    street, city, code = rng.choice(cat["addresses"])
     return ({"street": street, "city": city, "postal_code": code},
             [f"{street}, {city} {code}", f"{street}, {code} {city}", f"{street} in {city}, postal code {code}"], [])
 
 
-def g_dims(rng, state):
+def g_dims(cat, rng, state):
     l, w, h = rng.choice([20, 30, 40, 50, 60]), rng.choice([15, 20, 25, 30]), rng.choice([5, 10, 15, 20])
     return ({"length_cm": l, "width_cm": w, "height_cm": h},
             [f"{l} x {w} x {h} cm", f"{l} cm long, {w} cm wide and {h} cm high",
              f"{num(l / 100)} m by {num(w / 100)} m by {num(h / 100)} m"], [])
 
 
-def g_ident(prefix, digits, noun):
-    """Identifiers such as order numbers: the phrase names the thing ('order ORD-48213')."""
-    def make(rng, state):
-        v = prefix + "".join(rng.choice("0123456789") for _ in range(digits))
-        return v, [f"{noun} {v}", f"{noun} #{v}" if noun else v], []
-    return make
-
-
-def g_pnr(rng, state):
+def g_pnr(cat, rng, state):
     v = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
     return v, [f"booking {v}", f"reservation {v}", f"booking reference {v}"], []
 
 
-AIRLINES = [tuple(a) for a in CATALOGUE["airlines"]]
-
-
-def g_flight(rng, state):
-    code, name = rng.choice(AIRLINES)
+def g_flight(cat, rng, state):
+    code, name = rng.choice(cat["airlines"])
     n = rng.randint(10, 2999)
     return f"{code}{n}", [f"{code}{n}", f"{code} {n}", f"{name} flight {n}"], []
 
 
-def g_username(rng, state):
-    v = rng.choice(FIRST).lower() + rng.choice(["_", ".", ""]) + rng.choice(LAST).lower()[:rng.randint(1, 5)]
+def g_username(cat, rng, state):
+    v = rng.choice(cat["first_names"]).lower() + rng.choice(["_", ".", ""]) + rng.choice(cat["last_names"]).lower()[:rng.randint(1, 5)]
     return v, [v, "@" + v], []
 
 
-def g_email(rng, state):
-    v = f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@{rng.choice(['example.com', 'mail.test', 'acme.org'])}"
+def g_email(cat, rng, state):
+    v = (f"{rng.choice(cat['first_names']).lower()}.{rng.choice(cat['last_names']).lower()}"
+         f"@{rng.choice(['example.com', 'mail.test', 'acme.org'])}")
     return v, [v], []
 
 
-def g_person(rng, state):
-    v = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+def g_person(cat, rng, state):
+    v = f"{rng.choice(cat['first_names'])} {rng.choice(cat['last_names'])}"
     return v, [v], []
 
 
-def g_path(rng, state):
-    v = f"/{rng.choice(['reports', 'photos', 'projects', 'invoices', 'notes'])}/{rng.choice(FILES)}"
+def g_path(cat, rng, state):
+    v = f"/{rng.choice(['reports', 'photos', 'projects', 'invoices', 'notes'])}/{rng.choice(cat['files'])}"
     return v, [v], []
 
 
-FIRST, LAST, FILES = CATALOGUE["first_names"], CATALOGUE["last_names"], CATALOGUE["files"]
-
-# Simple string pools: value -> phrasings (a bare string is its own only phrasing).
-POOLS = {k: [tuple(x) if isinstance(x, list) else x for x in v] for k, v in CATALOGUE["pools"].items()}
-
+# The value generators a kind may name ("fn"), and the phrasing functions ("says" as a name).
+FUNCTIONS = {"date": g_date, "date_after": g_date_after, "month": g_month, "time": g_time, "phone": g_phone,
+             "coords": g_coords, "address": g_address, "dims": g_dims, "pnr": g_pnr, "flight": g_flight,
+             "username": g_username, "email": g_email, "person": g_person, "path": g_path}
+SAYS = {"money": money_says, "amount": amount_says, "duration": dur_says}
 NAMED_CODES = {"language", "country"}  # users name these ("French"), never write the code ("fr")
+# A phrasing template's placeholder: {FORMAT OP ...}, the value taken through the ops (*N, /N, int,
+# round, round4), then written in the format (v as is, num, words, comma, fixed2, plural: "s" unless 1).
+SAY = re.compile(r"\{(\w+)((?: [^ {}]+)*)\}")
+FORMATS = {"v": str, "num": num, "words": words, "comma": lambda x: f"{x:,}", "fixed2": lambda x: f"{x:.2f}",
+           "plural": lambda x: "" if x == 1 else "s"}
 
 
-def g_pool(key):
-    """A value from POOLS[key]: an entry is the value itself or (value, other ways to say it)."""
-    def make(rng, state):
-        item = rng.choice(POOLS[key])
-        item = (item,) if isinstance(item, str) else item
-        value, says = item[0], list(item[1:] if key in NAMED_CODES else item)
-        # A city's other names ("NYC") are right too; for codes ("LHR") only the code is.
-        alts = list(item[1:]) if key == "city" else []
-        return value, says, alts
-    return make
+def say(template, value):
+    """A phrasing template written out for one value ("{num /1000}k km", 42000 -> "42k km")."""
+    def one(m):
+        x = value
+        for op in m.group(2).split():
+            if op[0] in "*/":
+                k = float(op[1:]) if "." in op else int(op[1:])
+                x = x * k if op[0] == "*" else x / k
+            else:
+                x = {"int": int, "round": round, "round4": lambda y: round(y, 4)}[op](x)
+        return FORMATS[m.group(1)](x)
+    return SAY.sub(one, template)
 
 
-def g_list(base, lo=2, hi=4):
-    """An array of distinct values from another generator, said as 'A, B and C'."""
-    def make(rng, state):
-        values, says, size = [], [], rng.randint(lo, hi)
-        for _ in range(50):
-            if len(values) == size:
-                break
-            v, s, _a = GEN[base]["make"](rng, state)
-            if v not in values:
-                values.append(v)
-                says.append(s)
-        plain = join_words([s[0] for s in says], rng)
-        other = join_words([rng.choice(s) for s in says], rng)
-        return values, [plain, other], []
-    return make
+def value_kind(cat, key, spec):
+    """A kind of value from its catalogue entry: {"type", "make" (rng, state) -> (value, phrasings,
+    other acceptable values), "hint" (added to descriptions), "ctx" (sentences that state the
+    value earlier, phrases that refer back to it), "schema" (extra JSON schema)}."""
+    special = spec.get("special", {})
+    if "pool" in spec:
+        entries = [(x,) if isinstance(x, str) else tuple(x) for x in cat["pools"][spec["pool"]]]
 
+        def make(rng, state):  # an entry is the value itself or (value, other ways to say it)
+            item = rng.choice(entries)
+            says = list(item[1:] if key in NAMED_CODES else item)
+            return item[0], says, list(item[1:]) if key == "city" else []  # a city's other names are right too
+    elif "counted" in spec:  # integers written as digits or words, with a noun ('3 nights', 'three nights')
+        lo, hi, noun = (spec["counted"] + [""])[:3]
 
-def g_int_list(lo, hi):
-    def make(rng, state):
-        vals = sorted(rng.sample(range(lo, hi + 1), rng.randint(2, 4)))
-        return vals, [join_words([str(v) for v in vals], rng), join_words([words(v) for v in vals], rng)], []
-    return make
+        def make(rng, state):
+            n = rng.randint(lo, hi)
+            tail = f" {noun if n == 1 else noun + 's'}" if noun else ""
+            return n, [f"{n}{tail}", f"{words(n)}{tail}"] + list(special.get(str(n), [])), []
+    elif "stepped" in spec:  # a value from a list, its phrasings from templates (plain first)
+        says = spec["says"]
 
+        def make(rng, state):
+            v = rng.choice(spec["stepped"])
+            phrasings = SAYS[says](v) if isinstance(says, str) else [say(t, v) for t in says]
+            return v, phrasings + list(special.get(str(v), [])), []
+    elif "ident" in spec:  # identifiers such as order numbers: the phrase names the thing ('order ORD-48213')
+        prefix, digits, noun = spec["ident"]
 
-# key -> {"type", "make", "schema" (extra JSON schema), "hint" (added to descriptions), "ctx"}
-GEN = {}
+        def make(rng, state):
+            v = prefix + "".join(rng.choice("0123456789") for _ in range(digits))
+            return v, [f"{noun} {v}", f"{noun} #{v}" if noun else v], []
+    elif "list" in spec:  # distinct values of another kind, said as 'A, B and C'
+        def make(rng, state):
+            values, says, size = [], [], rng.randint(2, 4)
+            for _ in range(50):
+                if len(values) == size:
+                    break
+                v, s, _a = cat["kinds"][spec["list"]]["make"](rng, state)
+                if v not in values:
+                    values.append(v)
+                    says.append(s)
+            return values, [join_words([s[0] for s in says], rng), join_words([rng.choice(s) for s in says], rng)], []
+    elif "int_list" in spec:
+        lo, hi = spec["int_list"]
 
+        def make(rng, state):
+            vals = sorted(rng.sample(range(lo, hi + 1), rng.randint(2, 4)))
+            return vals, [join_words([str(v) for v in vals], rng), join_words([words(v) for v in vals], rng)], []
+    elif "enum" in spec:  # value -> phrasings
+        table = cat["enums"][spec["enum"]]
 
-def gen(key, type_, make, hint="", ctx=None, **schema):
-    GEN[key] = {"type": type_, "make": make, "hint": hint, "ctx": ctx, "schema": schema}
+        def make(rng, state):
+            v = rng.choice(list(table))
+            return v, list(table[v]), []
+    elif "bool" in spec:  # (phrasings for True, phrasings for False)
+        pair = cat["bools"][spec["bool"]]
 
+        def make(rng, state):
+            v = rng.random() < 0.5
+            return v, list(pair[0] if v else pair[1]), []
+    else:
+        fn = FUNCTIONS[spec["fn"]]
 
-# ctx: (sentences that state the value earlier, phrases that refer back to it later).
-# In a sentence, {s} is the value as the user writes it and {v} is the value itself.
-gen("city", "string", g_pool("city"), ctx=(["I'm based in {s}.", "I live in {s}.", "FYI, my home city is {s}."],
-                                          ["my city", "my home city"]))
-gen("airport", "string", g_pool("airport"), "IATA airport code, e.g. 'LHR'.",
-    ctx=(["My home airport is {s}.", "I always fly out of {s}."], ["my home airport"]))
-gen("currency", "string", g_pool("currency"), "ISO 4217 code, e.g. 'EUR'.",
-    ctx=(["I keep my savings in {s}.", "My salary is paid in {s}."], ["my home currency"]))
-gen("language", "string", g_pool("language"), "ISO 639-1 code, e.g. 'fr'.",
-    ctx=(["My native language is {s}.", "I only read {s}."], ["my native language", "my language"]))
-gen("country", "string", g_pool("country"), "ISO 3166-1 alpha-2 code, e.g. 'JP'.",
-    ctx=(["I live in {s}.", "I'm based in {s}."], ["my country"]))
-gen("ticker", "string", g_pool("ticker"), "Stock ticker symbol, e.g. 'AAPL'.")
-gen("crypto", "string", g_pool("crypto"), "Coin symbol, e.g. 'BTC'.")
-gen("channel", "string", g_pool("channel"), "Channel name without the '#'.")
-gen("username", "string", g_username, "Handle without the leading '@'.")
-gen("hashtag", "string", g_pool("hashtag"), "Tag without the '#'.")
-gen("folder", "string", g_pool("folder"), "Folder name, e.g. 'Work'.")
-POOL_HINTS = CATALOGUE["pool_hints"]
-for _key in POOLS:
-    if _key not in GEN:
-        gen(_key, "string", g_pool(_key), POOL_HINTS.get(_key, ""))
-gen("date", "string", g_date, "Format YYYY-MM-DD.", ctx=(["I'm free on {s}.", "Let's plan around {s}.",
-                                                         "The date I have in mind is {s}."], ["that day", "that date"]))
-gen("date_after", "string", g_date_after, "Format YYYY-MM-DD.")
-gen("month", "string", g_month, "Format YYYY-MM.")
-gen("time", "string", g_time, "24-hour HH:MM.")
-gen("email", "string", g_email, ctx=(["My email address is {s}.", "You can reach me at {s}."],
-                                     ["my email address", "my email"]))
-gen("person", "string", g_person, "Full name.")
-gen("phone", "string", g_phone, "E.164 format, e.g. '+14155550132'.",
-    ctx=(["My phone number is {s}.", "My mobile is {s}."], ["my phone", "my mobile number"]))
-gen("path", "string", g_path, "Absolute path, e.g. '/reports/q3.pdf'.")
-gen("flight", "string", g_flight, "Airline code and number, e.g. 'BA283'.")
-gen("booking", "string", g_pnr, "Six-character booking reference.",
-    ctx=(["My booking reference is {v}.", "I have a reservation, reference {v}."], ["my booking", "that booking"]))
-gen("order_id", "string", g_ident("ORD-", 5, "order"), "Order id, e.g. 'ORD-48213'.",
-    ctx=(["My order number is {v}.", "I placed an order, number {v}."], ["my order", "that order"]))
-gen("account", "string", g_ident("ACC-", 6, "account"), "Account id, e.g. 'ACC-204918'.",
-    ctx=(["My account number is {v}.", "I bank with you, account {v}."], ["my account"]))
-gen("tracking", "string", g_ident("TRK", 9, "tracking number"), "Tracking number, e.g. 'TRK482019331'.",
-    ctx=(["My tracking number is {v}.", "The shipping email gave tracking number {v}."], ["my parcel", "that parcel"]))
-gen("invoice", "string", g_ident("INV-", 5, "invoice"), "Invoice id, e.g. 'INV-00418'.")
-gen("pet_id", "string", g_ident("PET-", 4, "pet profile"), "Pet profile id, e.g. 'PET-2231'.")
-gen("listing", "string", g_ident("LST-", 5, "listing"), "Listing id, e.g. 'LST-77120'.")
-gen("job_id", "string", g_ident("JOB-", 5, "job posting"), "Job posting id, e.g. 'JOB-30112'.")
-gen("rx", "string", g_ident("RX-", 6, "prescription"), "Prescription number, e.g. 'RX-448210'.")
-gen("count", "integer", counted(2, 9))
-gen("guests", "integer", counted(2, 8, "", {2: ["a couple of"]}))
-gen("nights", "integer", counted(1, 14, "night", {7: ["a week"], 14: ["two weeks", "a fortnight"]}), "Number of nights.")
-gen("days", "integer", counted(1, 14, "day", {7: ["a week"], 14: ["two weeks"]}), "In days.")
-gen("weeks", "integer", counted(1, 8, "week", {2: ["a fortnight"]}), "In weeks.")
-gen("bags", "integer", counted(1, 3, "checked bag"))
-gen("row", "integer", counted(1, 40))
-gen("meals", "integer", counted(2, 4))
-gen("bedrooms", "integer", counted(1, 5, "bedroom"))
-gen("years", "integer", counted(1, 30, "year", {10: ["a decade"]}), "In years.")
-gen("age", "integer", counted(18, 80))
-gen("body_kg", "number", stepped([52.5, 60.0, 64.0, 71.5, 78.0, 85.0, 92.0], lambda w: [f"{num(w)} kg", f"{num(w)} kilos"]),
-    "In kilograms.")
-gen("sleep_min", "integer", stepped([300, 360, 390, 420, 450, 480, 540],
-                                    lambda m: [f"{m} minutes", f"{num(m / 60)} hours"] + {360: ["six hours"], 420: ["seven hours"],
-                                                                                          450: ["seven and a half hours"],
-                                                                                          480: ["eight hours"]}.get(m, [])),
-    "In minutes.")
-gen("daily_kcal", "integer", stepped([1500, 1800, 2000, 2200, 2500, 2800],
-                                     lambda c: [f"{c} calories", f"{c:,} kcal", f"{num(c / 1000)}k calories"]))
-gen("systolic", "integer", stepped([110, 118, 122, 130, 135, 142], lambda v: [str(v)]))
-gen("diastolic", "integer", stepped([70, 75, 78, 82, 85, 90], lambda v: [str(v)]))
-gen("speed", "number", stepped([0.75, 1.0, 1.25, 1.5, 2.0],
-                               lambda v: [f"{num(v)}x", f"{num(v)}x speed"] + {1.0: ["normal speed"], 2.0: ["double speed"],
-                                                                               1.5: ["one and a half times speed"]}.get(v, [])),
-    "Playback rate, 1.0 is normal.")
-gen("mileage", "integer", stepped([15000, 42000, 60000, 85000, 120000],
-                                  lambda k: [f"{k} km", f"{k:,} km", f"{num(k / 1000)}k km", f"{num(k / 1000)} thousand kilometres"]),
-    "In kilometres.")
-gen("trip_km", "number", stepped([120.0, 250.0, 380.0, 450.0, 600.0, 1000.0],
-                                 lambda k: [f"{num(k)} km", f"{num(k)} kilometres"] + (["a thousand kilometres"] if k == 1000 else [])),
-    "In kilometres.")
-gen("consumption", "number", stepped([4.5, 5.0, 6.2, 7.0, 8.5], lambda v: [f"{num(v)} l/100km", f"{num(v)} litres per 100 km"]),
-    "Litres per 100 km.")
-gen("kw", "integer", stepped([22, 50, 150, 350], lambda v: [f"{v} kW", f"{v} kilowatts"]), "In kilowatts.")
-gen("capacity", "integer", stepped([50, 120, 200, 500, 1500], lambda v: [str(v), f"{v:,}", words(v)]))
-gen("home_usd", "number", stepped([150000.0, 250000.0, 320000.0, 450000.0, 600000.0, 875000.0],
-                                   lambda v: [f"${int(v):,}", f"{num(v / 1000)}k", f"{num(v / 1000)} thousand dollars"]),
-    "In US dollars.")
-gen("loan_usd", "number", stepped([5000.0, 8000.0, 12000.0, 25000.0, 40000.0],
-                                  lambda v: [f"${int(v):,}", f"{num(v / 1000)}k", f"{words(int(v))} dollars"]),
-    "In US dollars.")
-gen("rating", "integer", counted(2, 5, "star"), "From 1 to 5.")
-gen("limit", "integer", stepped([3, 5, 10, 15, 20, 25], lambda n: [str(n), words(n)] + (["a dozen"] if n == 12 else [])))
-gen("year", "integer", stepped(list(range(2015, 2025)), lambda y: [str(y)]))
-gen("pct", "number", stepped([0.05, 0.1, 0.12, 0.15, 0.18, 0.2, 0.25, 0.3],
-                             lambda v: [f"{round(v * 100)}%", f"{round(v * 100)} percent", f"{words(round(v * 100))} percent"]),
-    "A fraction, e.g. 0.15 for 15%.")
-gen("rate", "number", stepped([0.025, 0.0375, 0.045, 0.05, 0.0625, 0.07, 0.089],
-                              lambda v: [f"{num(round(v * 100, 4))}%", f"{num(round(v * 100, 4))} percent"]),
-    "A fraction, e.g. 0.05 for 5%.")
-gen("pin", "string", stepped(["2580", "1397", "0426", "8812", "5150"], lambda v: [v]))
-gen("card4", "string", stepped(["4821", "0937", "1150", "7702", "3398", "6014"], lambda v: [v]), "Last four digits.")
-gen("thread", "string", g_ident("THR-", 5, "thread"), "Thread id, e.g. 'THR-20931'.")
-gen("level", "integer", stepped([10, 20, 25, 30, 40, 50, 60, 75, 80, 100],
-                                lambda n: [f"{n}%", f"{n} percent"] + {50: ["half"], 25: ["a quarter"], 100: ["full"],
-                                                                       75: ["three quarters"]}.get(n, [])),
-    "Percentage from 0 to 100.")
-gen("usd", "number", stepped([15.0, 25.0, 40.0, 60.0, 75.0, 120.0, 250.0, 300.0, 500.0, 800.0, 1200.0, 12.5, 49.99],
-                             money_says), "In US dollars.")
-gen("amount", "number", stepped([20.0, 50.0, 75.0, 100.0, 150.0, 250.0, 400.0, 1000.0, 1500.0, 2500.0, 12000.0, 62.5],
-                                amount_says))
-gen("distance_m", "integer", stepped([200, 500, 800, 1000, 1500, 2000, 2500, 3000, 5000, 10000],
-                                     lambda m: [f"{m} metres", f"{num(m / 1000)} km",
-                                                f"{num(m / 1000)} kilometre{'' if m == 1000 else 's'}"]),
-    "In metres.")
-gen("distance_km", "number", stepped([3.0, 5.0, 8.0, 10.0, 12.5, 21.1, 42.2],
-                                     lambda k: [f"{num(k)} km", f"{num(k * 1000)} metres"]
-                                     + ({5.0: ["a 5K"], 10.0: ["a 10K"], 21.1: ["a half marathon"],
-                                         42.2: ["a marathon"]}.get(k, []))),
-    "In kilometres.")
-gen("weight_kg", "number", stepped([0.5, 1.0, 1.2, 2.5, 3.0, 4.5, 12.0, 20.0, 23.0],
-                                   lambda w: [f"{num(w)} kg", f"{num(w * 1000)} grams", f"{num(w * 1000)} g"]),
-    "In kilograms.")
-gen("bag_kg", "number", stepped([15.0, 20.0, 23.0, 32.0], lambda w: [f"{num(w)} kg", f"{num(w)} kilos", f"{num(w * 1000)} grams"]),
-    "In kilograms.")
-gen("weight_g", "integer", stepped([150, 250, 400, 500, 750, 1000, 1500, 2000],
-                                   lambda g: [f"{g} g", f"{num(g / 1000)} kg"] + (["half a kilo"] if g == 500 else [])),
-    "In grams.")
-gen("volume_ml", "integer", stepped([250, 330, 500, 750, 1000, 1500, 2000],
-                                    lambda ml: [f"{ml} ml", f"{num(ml / 1000)} litre{'' if ml == 1000 else 's'}"]
-                                    + {500: ["half a litre"], 1000: ["a litre"], 250: ["a quarter litre"]}.get(ml, [])),
-    "In millilitres.")
-gen("temp_c", "number", stepped([16.0, 18.0, 19.5, 20.0, 21.0, 22.0, 23.5, 25.0],
-                                lambda t: [f"{num(t)} degrees", f"{num(t)}°C"] + ([f"{words(int(t))} degrees"] if t == int(t) else [])),
-    "In degrees Celsius.")
-gen("height_cm", "integer", stepped(list(range(150, 200, 3)), lambda c: [f"{c} cm", f"{c / 100:.2f} m"]), "In centimetres.")
-gen("steps", "integer", stepped([5000, 6500, 8000, 10000, 12000, 15000],
-                                lambda s: [f"{s} steps", f"{s:,} steps", f"{num(s / 1000)}k steps", f"{words(s)} steps"]))
-gen("minutes", "integer", stepped([15, 20, 30, 45, 60, 90, 120, 150, 180, 240], dur_says), "In minutes.")
-gen("seconds", "integer", stepped([30, 45, 60, 90, 120, 180, 300, 600],
-                                  lambda s: [f"{s} seconds"] + {60: ["a minute"], 90: ["a minute and a half"],
-                                                                120: ["two minutes"], 180: ["three minutes"],
-                                                                300: ["five minutes"], 600: ["ten minutes"],
-                                                                30: ["half a minute"]}.get(s, [])),
-    "In seconds.")
-gen("coords", "object", g_coords, "Latitude and longitude in decimal degrees.",
-    properties={"lat": {"type": "number", "description": "Latitude."},
-                "lon": {"type": "number", "description": "Longitude."}}, required=["lat", "lon"])
-gen("address", "object", g_address, "Street address split into parts.",
-    properties={"street": {"type": "string", "description": "Street and number."},
-                "city": {"type": "string", "description": "City."},
-                "postal_code": {"type": "string", "description": "Postal code."}},
-    required=["street", "city", "postal_code"])
-gen("dims", "object", g_dims, "Package size in whole centimetres.",
-    properties={"length_cm": {"type": "integer", "description": "Length."},
-                "width_cm": {"type": "integer", "description": "Width."},
-                "height_cm": {"type": "integer", "description": "Height."}},
-    required=["length_cm", "width_cm", "height_cm"])
-LIST_HINTS = CATALOGUE["list_hints"]
-for _key in ["word", "username", "path", "brand", "room", "place", "movie_t", "menu_item", "ticker", "email", "ingredient",
-             "skill", "person", "hashtag", "symptom", "song"]:
-    gen("list:" + _key, "array", g_list(_key), LIST_HINTS.get(_key, ""), items={"type": "string"})
-gen("zones", "array", g_int_list(1, 8), "Zone numbers.", items={"type": "integer"})
-
-# Enumerations: value -> phrasings. Booleans: (phrasings for True, phrasings for False).
-ENUMS = CATALOGUE["enums"]
-BOOLS = {k: tuple(v) for k, v in CATALOGUE["bools"].items()}
-
-
-def enum_gen(table):
-    def make(rng, state):
-        v = rng.choice(list(table))
-        return v, list(table[v]), []
-    return make
-
-
-def bool_gen(pair):
-    def make(rng, state):
-        v = rng.random() < 0.5
-        return v, list(pair[0] if v else pair[1]), []
-    return make
-
-
-for _key, _table in ENUMS.items():
-    gen(_key, "string", enum_gen(_table), enum=list(_table))
-for _key, _pair in BOOLS.items():
-    gen(_key, "boolean", bool_gen(_pair))
+        def make(rng, state):
+            return fn(cat, rng, state)
+    return {"type": spec["type"], "make": make, "hint": spec.get("hint", ""), "ctx": spec.get("ctx"),
+            "schema": spec.get("schema", {})}
 
 
 # ---------------------------------------------------------------------------
-# The catalogue (synth_catalogue.json): domains of invented functions. A parameter names its value
-# generator; a template writes {param} where the value goes, [ ... ] around the
-# words of an optional parameter (kept only when that parameter is mentioned),
-# and < ... > around words that an irrelevance example may drop to leave a
-# required value missing. `vary` names the parameter a parallel request may list
-# several values of ("weather in Paris and Rome").
+# The catalogue (synth_catalogue.json): domains of invented functions, each parameter naming its
+# kind of value ("kinds"; every enumeration, boolean and "list_kinds" entry is a kind too). A template
+# writes {param} where the value goes, [ ... ] around the words of an optional parameter (kept only
+# when that parameter is mentioned), and < ... > around words that an irrelevance example may drop
+# to leave a required value missing. `vary` names the parameter a parallel request may list several
+# values of ("weather in Paris and Rome").
 
 NO_DEFAULT = object()
 
 
-def P(name, gen_key, desc, default=NO_DEFAULT, opt=False):
-    return {"name": name, "gen": gen_key, "desc": desc, "default": default,
-            "required": default is NO_DEFAULT and not opt}
-
-
-def F(name, desc, params, templates, vary=None):
-    return {"name": name, "description": desc, "params": params, "templates": templates, "vary": vary}
-
-
-DOMAINS = [(domain, [F(f["name"], f["description"],
-                        [P(p["name"], p["gen"], p["desc"], p.get("default", NO_DEFAULT), p.get("optional", False))
-                         for p in f["params"]], f["templates"], f.get("vary")) for f in fs])
-           for domain, fs in CATALOGUE["domains"].items()]
+def load_catalogue(path=CATALOGUE_PATH):
+    """The catalogue as the generator uses it: its tables, "kinds" (key -> value_kind) and "functions"
+    (every function with its domain, parameters resolved: `kind`, `default`, `required`)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            cat = json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(path, e.lineno, f"invalid JSON: {e.msg}") from None
+    cat["addresses"], cat["airlines"] = [tuple(a) for a in cat["addresses"]], [tuple(a) for a in cat["airlines"]]
+    specs = dict(cat["kinds"])
+    specs.update({"list:" + base: {"type": "array", "list": base, "hint": hint, "schema": {"items": {"type": "string"}}}
+                  for base, hint in cat["list_kinds"].items()})
+    specs.update({k: {"type": "string", "enum": k, "schema": {"enum": list(t)}} for k, t in cat["enums"].items()})
+    specs.update({k: {"type": "boolean", "bool": k} for k in cat["bools"]})
+    cat["kinds"] = {key: value_kind(cat, key, spec) for key, spec in specs.items()}
+    cat["functions"] = []
+    for domain, fs in cat["domains"].items():
+        for f in fs:
+            params = [{"name": p["name"], "gen": p["gen"], "kind": cat["kinds"].get(p["gen"]), "desc": p["desc"],
+                       "default": p.get("default", NO_DEFAULT),
+                       "required": "default" not in p and not p.get("optional", False)} for p in f["params"]]
+            cat["functions"].append({"name": f["name"], "description": f["description"], "params": params,
+                                     "templates": f["templates"], "vary": f.get("vary"), "domain": domain})
+    return cat
 
 
 # ---------------------------------------------------------------------------
@@ -528,20 +356,13 @@ OPTIONAL = re.compile(r"\[([^\[\]<>]*)\]")
 OMISSIBLE = re.compile(r"<([^<>\[\]]*)>")
 # A value stated earlier may be referred back to ("in my city") only after a preposition.
 REFERABLE = r"\b(?:in|to|from|for|on|into|at|of|with|under|near|by|about|around|within|over|is) \{%s\}"
-CONNECTORS, ACKS = CATALOGUE["connectors"], CATALOGUE["acks"]
-NO_TOOL, NO_VALUE = CATALOGUE["no_tool"], CATALOGUE["no_value"]
-
-
-def functions():
-    """Every catalogue function, with its domain, in catalogue order."""
-    return [dict(f, domain=d) for d, fs in DOMAINS for f in fs]
 
 
 def tool_schema(f):
     """The function as a JSON-schema tool (what the prompt shows)."""
     props = {}
     for p in f["params"]:
-        g = GEN[p["gen"]]
+        g = p["kind"]
         # the generator's hint ("Order id, e.g. 'ORD-48213'.") replaces a description it already covers ("Order.")
         covered = g["hint"] and p["desc"].rstrip(".").lower() in g["hint"].lower()
         desc = g["hint"] if covered else " ".join(x for x in (p["desc"], g["hint"]) if x)
@@ -553,9 +374,9 @@ def tool_schema(f):
                            "required": [p["name"] for p in f["params"] if p["required"]]}}
 
 
-def split_catalogue():
+def split_catalogue(cat):
     """(train functions, test functions): a fixed ~80/20 split of the names by hash."""
-    fns = functions()
+    fns = cat["functions"]
     ranked = sorted(fns, key=lambda f: hashlib.sha256(f["name"].encode()).hexdigest())
     test_names = {f["name"] for f in ranked[:round(len(fns) * TEST_SHARE)]}
     return [f for f in fns if f["name"] not in test_names], [f for f in fns if f["name"] in test_names]
@@ -571,7 +392,7 @@ def plan_call(rng, f, template):
     state, vals = {}, {}
     for p in f["params"]:
         for _ in range(20):  # two parameters of one kind (origin, destination) get different values
-            vals[p["name"]] = GEN[p["gen"]]["make"](rng, state)
+            vals[p["name"]] = p["kind"]["make"](rng, state)
             if not clash(f, vals, p["name"], vals[p["name"]][0]):
                 break
     in_template = PLACEHOLDER.findall(template)
@@ -626,12 +447,12 @@ def articles(text):
     return re.sub(r"\b([Aa]n?) ([\w-]+)", pick, text)
 
 
-def request(rng, f, k=1, context=False):
+def request(rng, cat, f, k=1, context=False):
     """User text asking for k calls of f: (messages, calls, answers)."""
     if k > 1 and f["vary"] and rng.random() < 0.6:
         template = rng.choice(f["templates"])
         vals, mentioned = plan_call(rng, f, template)
-        options, make = [vals[f["vary"]]], GEN[param(f, f["vary"])["gen"]]["make"]
+        options, make = [vals[f["vary"]]], param(f, f["vary"])["kind"]["make"]
         for _ in range(30):
             if len(options) == k:
                 break
@@ -644,7 +465,7 @@ def request(rng, f, k=1, context=False):
             pairs = [gold(f, dict(vals, **{f["vary"]: o}), mentioned) for o in options]
             return [{"role": "user", "content": fill(template, said, mentioned)}], [c for c, _ in pairs], [a for _, a in pairs]
     texts, calls, answers = [], [], []
-    referable = [t for t in f["templates"] if any(GEN[p["gen"]]["ctx"] and re.search(REFERABLE % p["name"], t)
+    referable = [t for t in f["templates"] if any(p["kind"]["ctx"] and re.search(REFERABLE % p["name"], t)
                                                   for p in f["params"])]
     for _ in range(20 * k):  # a function with few possible values may allow fewer than k distinct calls
         if len(calls) == k:
@@ -657,24 +478,24 @@ def request(rng, f, k=1, context=False):
         said = {n: pick_say(rng, v[1]) for n, v in vals.items()}
         intro = None
         if context:
-            known = [n for n in mentioned if GEN[param(f, n)["gen"]]["ctx"] and re.search(REFERABLE % n, template)]
+            known = [n for n in mentioned if param(f, n)["kind"]["ctx"] and re.search(REFERABLE % n, template)]
             if known:
                 n = rng.choice(known)
-                intros, refs = GEN[param(f, n)["gen"]]["ctx"]
+                intros, refs = param(f, n)["kind"]["ctx"]
                 intro = rng.choice(intros).format(s=said[n], v=vals[n][0])
                 said[n] = rng.choice(refs)
         texts.append(fill(template, said, mentioned))
         calls.append(call)
         answers.append(answer)
-    messages = [{"role": "user", "content": intro}, {"role": "assistant", "content": rng.choice(ACKS)}] if intro else []
-    return messages + [{"role": "user", "content": join_requests(rng, texts)}], calls, answers
+    messages = [{"role": "user", "content": intro}, {"role": "assistant", "content": rng.choice(cat["acks"])}] if intro else []
+    return messages + [{"role": "user", "content": join_requests(rng, cat, texts)}], calls, answers
 
 
-def join_requests(rng, texts):
+def join_requests(rng, cat, texts):
     """Several requests in one message, linked the way people write them."""
     out = texts[0]
     for text in texts[1:]:
-        link = rng.choice(CONNECTORS)
+        link = rng.choice(cat["connectors"])
         first = re.match(r"[A-Za-z]+", text)
         if link and first and first.group() != "I" and first.group()[1:].islower():
             text = text[0].lower() + text[1:]
@@ -719,29 +540,29 @@ def others(rng, fns, exclude, n, domain=None, same_share=0.0, unrelated=False):
     return rng.sample(same, k_same) + rng.sample(rest, min(len(rest), n - k_same))
 
 
-def ex_simple(rng, fns):
+def ex_simple(rng, cat, fns):
     f = rng.choice(fns)
-    messages, calls, answers = request(rng, f, context=rng.random() < 0.25)
+    messages, calls, answers = request(rng, cat, f, context=rng.random() < 0.25)
     return [f], messages, answers, format_calls(calls)
 
 
-def ex_multiple(rng, fns):
+def ex_multiple(rng, cat, fns):
     f = rng.choice(fns)
-    messages, calls, answers = request(rng, f, context=rng.random() < 0.2)
+    messages, calls, answers = request(rng, cat, f, context=rng.random() < 0.2)
     tools = [f] + others(rng, fns, [f], rng.randint(1, 5), f["domain"], same_share=0.5)
     rng.shuffle(tools)
     return tools, messages, answers, format_calls(calls)
 
 
-def ex_parallel(rng, fns):
+def ex_parallel(rng, cat, fns):
     while True:
         f = rng.choice(fns)
-        messages, calls, answers = request(rng, f, k=rng.randint(2, 4))
+        messages, calls, answers = request(rng, cat, f, k=rng.randint(2, 4))
         if len(calls) >= 2:
             return [f], messages, answers, format_calls(calls)
 
 
-def ex_parallel_multiple(rng, fns):
+def ex_parallel_multiple(rng, cat, fns):
     first = rng.choice(fns)
     used = [first] + others(rng, fns, [first], rng.randint(1, 2), first["domain"], same_share=0.7)
     ks = [1] * len(used)
@@ -749,16 +570,16 @@ def ex_parallel_multiple(rng, fns):
         ks[rng.randrange(len(used))] = 2
     texts, calls, answers = [], [], []
     for f, k in zip(used, ks):
-        m, c, a = request(rng, f, k)
+        m, c, a = request(rng, cat, f, k)
         texts.append(m[-1]["content"])
         calls += c
         answers += a
     tools = used + others(rng, fns, used, rng.randint(0, 2))
     rng.shuffle(tools)
-    return tools, [{"role": "user", "content": join_requests(rng, texts)}], answers, format_calls(calls)
+    return tools, [{"role": "user", "content": join_requests(rng, cat, texts)}], answers, format_calls(calls)
 
 
-def ex_irrelevance(rng, fns):
+def ex_irrelevance(rng, cat, fns):
     f = rng.choice(fns)
     gappy = [t for t in f["templates"] if OMISSIBLE.search(t)]
     if gappy and rng.random() < 0.5:
@@ -769,11 +590,11 @@ def ex_irrelevance(rng, fns):
         tools = [f] + others(rng, fns, [f], rng.randint(0, 2), f["domain"], unrelated=True)
         rng.shuffle(tools)
         text = fill(template, said, mentioned, drop=drop)
-        return tools, [{"role": "user", "content": text}], [], rng.choice(NO_VALUE).format(param=drop, fname=f["name"])
-    messages, _calls, _answers = request(rng, f)
+        return tools, [{"role": "user", "content": text}], [], rng.choice(cat["no_value"]).format(param=drop, fname=f["name"])
+    messages, _calls, _answers = request(rng, cat, f)
     tools = others(rng, fns, [f], rng.randint(1, 3), f["domain"], unrelated=True)
     gist = f["description"][0].lower() + f["description"][1:].rstrip(".")
-    return tools, messages, [], rng.choice(NO_TOOL).format(gist=gist)
+    return tools, messages, [], rng.choice(cat["no_tool"]).format(gist=gist)
 
 
 BUILDERS = {"simple": ex_simple, "multiple": ex_multiple, "parallel": ex_parallel,
@@ -790,21 +611,21 @@ def category_counts(n):
     return counts
 
 
-def generate(split, fns, n, rng):
+def generate(split, cat, fns, n, rng):
     """n task rows for one split, built only from that split's functions."""
     counts = category_counts(n)
-    cats = [c for c in CATEGORIES for _ in range(counts[c])]
-    rng.shuffle(cats)
+    categories = [c for c in CATEGORIES for _ in range(counts[c])]
+    rng.shuffle(categories)
     schemas = {f["name"]: tool_schema(f) for f in fns}
     rows, seen = [], set()
-    for i, cat in enumerate(cats):
+    for i, category in enumerate(categories):
         for _ in range(20):
-            tools, messages, answer, response = BUILDERS[cat](rng, fns)
+            tools, messages, answer, response = BUILDERS[category](rng, cat, fns)
             key = (messages[-1]["content"], tuple(f["name"] for f in tools))
             if key not in seen:
                 break
         seen.add(key)
-        row = {"id": f"{split}-{cat}-{i:05d}", "category": cat, "tools": [schemas[f["name"]] for f in tools],
+        row = {"id": f"{split}-{category}-{i:05d}", "category": category, "tools": [schemas[f["name"]] for f in tools],
                "messages": messages, "answer": answer, "response": response}
         check_row(row)
         rows.append(row)
@@ -826,12 +647,12 @@ def check_row(row):
         raise ValueError(f"{row['id']}: gold response {row['response']!r} does not match its answer")
 
 
-def check_catalogue():
+def check_catalogue(cat, path=CATALOGUE_PATH):
     """Raise ValueError naming the first malformed function or template."""
     types = {"string": str, "integer": int, "number": float, "boolean": bool}
     seen = set()
-    for f in functions():
-        where = f"{os.path.basename(CATALOGUE_PATH)}: {f['name']}"
+    for f in cat["functions"]:
+        where = f"{os.path.basename(path)}: {f['name']}"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", f["name"]) or f["name"] in seen:
             raise ValueError(f"{where}: name must be unique snake_case")
         seen.add(f["name"])
@@ -839,7 +660,7 @@ def check_catalogue():
             raise ValueError(f"{where}: needs a description sentence and at least 4 templates")
         names = [p["name"] for p in f["params"]]
         for p in f["params"]:
-            g = GEN.get(p["gen"])
+            g = p["kind"]
             if g is None or not p["desc"]:
                 raise ValueError(f"{where}.{p['name']}: unknown generator {p['gen']!r} or no description")
             d = p["default"]
@@ -857,8 +678,8 @@ def check_catalogue():
             for seg in OMISSIBLE.findall(t):
                 if len(PLACEHOLDER.findall(seg)) != 1:
                     raise ValueError(f"{where}: < > segment {seg!r} must hold exactly one required parameter")
-        if f["vary"] and (f["vary"] not in required or GEN[param(f, f["vary"])["gen"]]["type"] == "boolean"
-                          or "enum" in GEN[param(f, f["vary"])["gen"]]["schema"]):
+        if f["vary"] and (f["vary"] not in required or param(f, f["vary"])["kind"]["type"] == "boolean"
+                          or "enum" in param(f, f["vary"])["kind"]["schema"]):
             raise ValueError(f"{where}: vary must name a required, non-enum parameter")
         problem = task_problem({"id": 0, "tools": [tool_schema(f)], "messages": [{"role": "user", "content": "x"}]})
         if problem:
@@ -870,15 +691,16 @@ def main():
     for flag in ("train", "test"):
         if getattr(args, flag) < 0:
             raise InputError(f"--{flag}", None, "must be a count >= 0")
-    check_catalogue()
-    train_fns, test_fns = split_catalogue()
+    cat = load_catalogue()
+    check_catalogue(cat)
+    train_fns, test_fns = split_catalogue(cat)
     for split, fns, n in (("train", train_fns, args.train), ("test", test_fns, args.test)):
-        rows = generate(split, fns, n, random.Random(f"{args.seed}:{split}"))
+        rows = generate(split, cat, fns, n, random.Random(f"{args.seed}:{split}"))
         write_jsonl(f"{args.out}/{split}.jsonl", rows)
         counts = category_counts(n)
         print(f"{split}: {len(rows)} examples ({', '.join(f'{c} {counts[c]}' for c in CATEGORIES)}), "
               f"{len(fns)} functions")
-    print(f"catalogue: {len(DOMAINS)} domains, {len(train_fns) + len(test_fns)} functions "
+    print(f"catalogue: {len(cat['domains'])} domains, {len(train_fns) + len(test_fns)} functions "
           f"(train {len(train_fns)}, test {len(test_fns)}); wrote {args.out}/train.jsonl and {args.out}/test.jsonl")
 
 

@@ -37,9 +37,10 @@ def data(tmp_path_factory):
 
 
 def test_catalogue_size_and_shape():
-    synth.check_catalogue()
-    fns = synth.functions()
-    assert len(synth.DOMAINS) >= 25
+    cat = synth.load_catalogue()
+    synth.check_catalogue(cat)
+    fns = cat["functions"]
+    assert len(cat["domains"]) >= 25
     assert len(fns) >= 200
     assert len({f["name"] for f in fns}) == len(fns)
     seen_types = set()
@@ -162,7 +163,7 @@ def test_values_take_thought(data):
 
 def test_splits_share_no_function_names(data):
     rows, _ = data
-    train_fns, test_fns = synth.split_catalogue()
+    train_fns, test_fns = synth.split_catalogue(synth.load_catalogue())
     assert {f["name"] for f in train_fns}.isdisjoint(f["name"] for f in test_fns)
     assert 0.15 <= len(test_fns) / (len(train_fns) + len(test_fns)) <= 0.25
     seen = {split: {t["name"] for r in rows[split] for t in r["tools"]} for split in rows}
@@ -231,7 +232,7 @@ def test_no_bfcl_function_names():
                 funcs = item.get("function") or ([item] if "name" in item else [])
                 bfcl.update(fn["name"] for fn in funcs if isinstance(fn, dict) and "name" in fn)
     assert len(bfcl) > 500
-    clashes = sorted(f["name"] for f in synth.functions() if f["name"] in bfcl)
+    clashes = sorted(f["name"] for f in synth.load_catalogue()["functions"] if f["name"] in bfcl)
     assert clashes == []
 
 
