@@ -13,7 +13,7 @@ BFCL_CATEGORIES = {
     "simple_python": "simple", "multiple": "multiple", "parallel": "parallel",
     "parallel_multiple": "parallel_multiple", "irrelevance": "irrelevance",
     "live_simple": "simple", "live_multiple": "multiple", "live_parallel": "parallel",
-    "live_parallel_multiple": "parallel_multiple", "live_irrelevance": "irrelevance",
+    "live_parallel_multiple": "parallel_multiple", "live_irrelevance": "irrelevance", "live_relevance": "relevance",
 }
 ERROR_CLASSES = ("parse_error", "wrong_count", "wrong_function", "missing_param",
                  "unexpected_param", "wrong_type", "wrong_value", "spurious_call")
@@ -167,13 +167,17 @@ def check_calls(category, docs, answer, calls):
 
 def score(case, output):
     """One results row. Irrelevance passes when no call comes out (text that does not parse
-    included); elsewhere text that does not parse is a parse_error."""
+    included), relevance when at least one does (BFCL's live_relevance has no answer to check);
+    elsewhere text that does not parse is a parse_error."""
     try:
         calls = common.parse_calls(output)
     except ValueError:
         calls = None
-    if BFCL_CATEGORIES.get(case["category"], case["category"]) == "irrelevance":
+    kind = BFCL_CATEGORIES.get(case["category"], case["category"])
+    if kind == "irrelevance":
         error = "spurious_call" if calls else None
+    elif kind == "relevance":
+        error = None if calls else "parse_error" if calls is None else "wrong_count"
     elif calls is None:
         error = "parse_error"
     else:

@@ -37,9 +37,14 @@ import time
 
 import checker
 import common
+import multiturn
 
 ALIASES = {"simple": "simple_python"}
 LIVE_AST = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
+NON_LIVE = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
+SHORTHANDS = {"non_live": NON_LIVE, "live": LIVE_AST + ("live_irrelevance", "live_relevance"),
+              "multi_turn": multiturn.CATEGORIES}
+SHORTHANDS["all"] = SHORTHANDS["non_live"] + SHORTHANDS["live"] + SHORTHANDS["multi_turn"]
 # Rows cost a cache of their own tokens only (the prompts' shared prefix is kept once), and a
 # decode step of 32 rows takes little longer than one of 16 on a CPU: more rows, fewer steps.
 ROWS, PADDED_BATCH = 32, 16  # --batch-size defaults of --generate rows and padded
@@ -93,17 +98,27 @@ def bfcl_data_dir(bfcl_dir):
     return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
-def load_bfcl(spec, bfcl_dir=None):
-    names = list(dict.fromkeys(ALIASES.get(c.strip(), c.strip()) for c in spec[5:].split(",") if c.strip()))
+def bfcl_categories(spec):
+    """The categories `bfcl:CAT[,CAT...]` names, shorthands (non_live, live, multi_turn, all) expanded."""
+    names = [ALIASES.get(c.strip(), c.strip()) for c in spec[5:].split(",") if c.strip()]
+    names = list(dict.fromkeys(n for name in names for n in SHORTHANDS.get(name, (name,))))
+    known = list(checker.BFCL_CATEGORIES) + list(multiturn.CATEGORIES)
     for name in names or [""]:
-        if name not in checker.BFCL_CATEGORIES:
+        if name not in known:
             raise common.InputError(spec, None, f"unknown BFCL category {name!r} "
-                                    f"(known: {', '.join(checker.BFCL_CATEGORIES)})")
+                                    f"(known: {', '.join(known + list(SHORTHANDS))})")
+    return names
+
+
+def load_bfcl(spec, bfcl_dir=None):
     folder = bfcl_data_dir(bfcl_dir)
     cases = []
-    for cat in names:
+    for cat in bfcl_categories(spec):
+        if cat in multiturn.CATEGORIES:
+            cases += [{"id": c["id"], "category": cat, "multi": c} for c in multiturn.load(folder, cat)]
+            continue
         answers = {}
-        if checker.BFCL_CATEGORIES[cat] != "irrelevance":
+        if checker.BFCL_CATEGORIES[cat] not in ("irrelevance", "relevance"):
             path = os.path.join(folder, "possible_answer", f"BFCL_v4_{cat}.json")
             for n, row in common.iter_jsonl(path):
                 if not isinstance(row.get("ground_truth"), list):
@@ -124,12 +139,13 @@ def load_bfcl(spec, bfcl_dir=None):
 
 
 def bfcl_case(row, cat, answers):
-    if checker.BFCL_CATEGORIES[cat] != "irrelevance" and row["id"] not in answers:
+    if checker.BFCL_CATEGORIES[cat] not in ("irrelevance", "relevance") and row["id"] not in answers:
         raise KeyError(f"no possible answer for {row['id']!r}")
     docs = row["function"]
     tools = [dict(d, description=d.get("description", "") + PYTHON_HINT,
                   parameters=common.to_json_schema(d["parameters"])) for d in docs]
-    task = {"id": row["id"], "category": checker.BFCL_CATEGORIES[cat], "tools": tools,
+    kind = checker.BFCL_CATEGORIES[cat]
+    task = {"id": row["id"], "category": "simple" if kind == "relevance" else kind, "tools": tools,
             "messages": row["question"][0], "answer": answers.get(row["id"], [])}
     return {"id": row["id"], "category": cat, "task": task, "docs": docs}
 
@@ -241,20 +257,102 @@ def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=PA
 # ---------------------------------------------------------------------------
 # Predictions, summary, main
 
+def conversations(model, tokenizer, cases, max_new_tokens=128, rows=None, cache=True, progress=True, on_done=None):
+    """Every multi-turn case's conversation (multiturn.converse), greedy, up to `rows` at once in one
+    engine.RowBatch. A conversation is an engine.Context whose nodes are its steps: each step renders
+    the whole conversation, as BFCL does, and asks below the deepest node whose tokens begin it, so
+    only new tokens are fed and what a step generated keeps its KV (cache=False: every step encodes
+    the whole conversation again). A conversation that outgrows the model's context ends there.
+    on_done(case, transcript, error) as each one ends; returns {id: (transcript, error)}."""
+    import engine
+    from tqdm import tqdm
+    limit = getattr(model.config.get_text_config(), "max_position_embeddings", None) or 1 << 30
+    render = lambda messages: tokenizer(tokenizer.apply_chat_template(  # noqa: E731
+        messages, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+    firsts = [render([multiturn.system_message(c)] + multiturn.turn_messages(c, 0)) for c in cases]
+    shared = engine.shared_prefix(model, firsts)  # BFCL's system prompt up to the docs: its KV once
+    out = {}
+
+    def conversation(case):
+        ctx = None
+
+        def generate(messages):
+            nonlocal ctx
+            ids = render(messages)
+            if len(ids) + max_new_tokens > limit:
+                return None
+            if not cache or ctx is None:
+                ctx = engine.Context(ids)
+                ctx.kv, ctx.same = engine.encode_prompt(model, ids, ctx.stats, shared)
+                node = 0
+            else:
+                path = ids[len(ctx.prompt_ids):]
+                node = max(j for j, have in enumerate(ctx.ids) if path[:len(have)] == have)
+                if ctx.ids[node] != path:
+                    node = grow(ctx, node, path)
+            req = engine.Request(ctx, node, 1, max_new=max_new_tokens, keep_kv=cache)
+            yield [req]
+            tokens, _, _, kv = req.rows[0]
+            if cache and tokens:  # the step it generated, with its KV: the next render begins with it
+                ctx.node_kv[grow(ctx, node, ctx.ids[node] + tokens)] = kv
+            return tokenizer.decode(tokens, skip_special_tokens=True)
+        return case, multiturn.converse(case, generate)
+
+    def grow(ctx, parent, ids):
+        ctx.parents.append(parent)
+        ctx.ids.append(ids)
+        return len(ctx.ids) - 1
+
+    before = model.config._attn_implementation
+    model.set_attn_implementation("itool_cascade")
+    model.eval()
+    with tqdm(total=len(cases), desc="conversations", unit="case", disable=not progress, file=sys.stderr) as bar:
+        def end(case, result):
+            out[case["id"]] = result
+            if on_done is not None:
+                on_done(case, *result)
+            bar.update()
+        try:
+            engine.drive(engine.RowBatch(model, engine.Sampling(), {tokenizer.eos_token_id}, shared),
+                         (conversation(c) for c in cases), rows or ROWS, end)
+        finally:
+            model.set_attn_implementation(before)
+    return out
+
+
 def read_predictions(path, cases, known_ids):
     """{id: output}; ids outside the data are an error, ids cut by --limit are ignored."""
     wanted = {c["id"] for c in cases}
     out = {}
+    multi = {c["id"] for c in cases if "multi" in c}
     for n, row in common.iter_jsonl(path):
-        if not isinstance(row.get("id"), (str, int)) or not isinstance(row.get("output"), str):
+        if not isinstance(row.get("id"), (str, int)):
             raise common.InputError(path, n, 'expected {"id": ..., "output": "<model text>"}')
         if row["id"] not in known_ids:
             raise common.InputError(path, n, f"id {row['id']!r} is not in the data")
+        if row["id"] in multi and not transcript_shape(row.get("output")):
+            raise common.InputError(path, n, f"{row['id']!r} is a multi-turn case: expected \"output\": "
+                                             '[["step text", ...], ...] (per turn, the text of each step)')
+        if row["id"] not in multi and not isinstance(row.get("output"), str):
+            raise common.InputError(path, n, 'expected {"id": ..., "output": "<model text>"}')
         if row["id"] in out:
             raise common.InputError(path, n, f"duplicate id {row['id']!r}")
         if row["id"] in wanted:
             out[row["id"]] = row["output"]
     return out
+
+
+def transcript_shape(output):
+    return isinstance(output, list) and all(isinstance(t, list) and all(isinstance(x, str) for x in t) for t in output)
+
+
+def score(case, output, error=None):
+    """A results row: single-turn cases by checker.score; a multi-turn case's transcript by
+    multiturn.check, or failed with `error` (context_overflow) when its conversation did not fit."""
+    if "multi" not in case:
+        return checker.score(case, output)
+    valid, error = (False, error) if error else multiturn.check(case["multi"], output)
+    return {"id": case["id"], "category": case["category"], "valid": valid, "error_type": error, "output": output}
 
 
 def _acc(rows):
@@ -265,17 +363,18 @@ def summarize(rows):
     by_cat = {}
     for r in rows:
         by_cat.setdefault(r["category"], []).append(r)
-    order = ["simple_python", "simple"] + list(checker.BFCL_CATEGORIES)[1:]
+    order = ["simple_python", "simple"] + list(checker.BFCL_CATEGORIES)[1:] + list(multiturn.CATEGORIES)
     by_cat = dict(sorted(by_cat.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     cats = {c: {"n": len(rs), "correct": sum(r["valid"] for r in rs), "accuracy": _acc(rs)} for c, rs in by_cat.items()}
     simple = "simple_python" if "simple_python" in cats else "simple"
     non_live = [simple, "multiple", "parallel", "parallel_multiple"]
     live = [c for c in LIVE_AST if c in cats]
-    errors = {e: 0 for e in checker.ERROR_CLASSES}
+    classes = checker.ERROR_CLASSES + (multiturn.ERROR_CLASSES if any(c in cats for c in multiturn.CATEGORIES) else ())
+    errors = {e: 0 for e in classes}
     for r in rows:
         if r["error_type"]:
             errors[r["error_type"]] += 1
-    return {
+    out = {
         "n": len(rows), "accuracy": _acc(rows), "categories": cats,
         # BFCL: unweighted mean of the four; N/A (null) unless all four were run.
         "non_live": (sum(cats[c]["accuracy"] for c in non_live) / 4) if all(c in cats for c in non_live) else None,
@@ -284,6 +383,22 @@ def summarize(rows):
         "irrelevance": cats.get("irrelevance", {}).get("accuracy"),
         "errors": errors,
     }
+    if any(c in cats for c in SHORTHANDS["all"]):
+        out["bfcl"] = bfcl_summary(out, cats)
+    return out
+
+
+def bfcl_summary(summary, cats):
+    """BFCL's summary: non-live, live, irrelevance (the mean of irrelevance and live_irrelevance),
+    multi-turn (the mean of its four) and the overall score as BFCL v3 combines them (SPEC.md: the
+    mean of non-live, live and multi-turn; v4 adds agentic categories that need the web). A figure
+    is null while one of its categories was not run, and `not_run` names those."""
+    mean = lambda names: sum(cats[c]["accuracy"] for c in names) / len(names) if all(c in cats for c in names) else None  # noqa: E731
+    parts = {"non_live": summary["non_live"], "live": summary["live"], "irrelevance": mean(["irrelevance", "live_irrelevance"]),
+             "multi_turn": mean(multiturn.CATEGORIES)}
+    overall = [parts[k] for k in ("non_live", "live", "multi_turn")]
+    return dict(parts, overall=None if None in overall else sum(overall) / 3,
+                not_run=[c for c in SHORTHANDS["all"] if c not in cats])
 
 
 def print_table(summary, file=sys.stdout):
@@ -296,6 +411,11 @@ def print_table(summary, file=sys.stdout):
     print(f"{'non-live (mean of 4)':<30}  {pct(summary['non_live'])}", file=file)
     print(f"{'live (weighted)':<30}  {pct(summary['live'])}", file=file)
     print(f"{'irrelevance':<30}  {pct(summary['irrelevance'])}", file=file)
+    if "bfcl" in summary:
+        b = summary["bfcl"]
+        print(f"BFCL summary: non-live {pct(b['non_live']).strip()}, live {pct(b['live']).strip()}, irrelevance "
+              f"{pct(b['irrelevance']).strip()}, multi-turn {pct(b['multi_turn']).strip()}, overall (v3) "
+              f"{pct(b['overall']).strip()}" + (f"; not run: {', '.join(b['not_run'])}" if b["not_run"] else ""), file=file)
     print("errors: " + ", ".join(f"{e} {n}" for e, n in summary["errors"].items()), file=file)
     if summary.get("missing_predictions"):
         print(f"({summary['missing_predictions']} cases had no prediction: counted as parse_error)", file=file)
@@ -373,14 +493,15 @@ def read_partial(path, cases, header):
     if os.path.exists(path):
         lines = common.cut_torn_tail(path).decode("utf-8", errors="replace").splitlines()
         if lines and lines[0] == json.dumps(header, sort_keys=True):
-            wanted = {c["id"] for c in cases}
+            wanted, multi = {c["id"] for c in cases}, {c["id"] for c in cases if "multi" in c}
             for line in lines[1:]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                if isinstance(row, dict) and row.get("id") in wanted and isinstance(row.get("output"), str):
-                    done[row["id"]] = row["output"]
+                if isinstance(row, dict) and row.get("id") in wanted and (
+                        isinstance(row.get("output"), str) if row["id"] not in multi else transcript_shape(row.get("output"))):
+                    done[row["id"]] = (row["output"], row.get("error"))
             return done
         print(f"{path}: made with another model or settings; generating afresh", file=sys.stderr)
     with common.atomic_write(path) as f:
@@ -398,36 +519,11 @@ def main(argv=None):
     meta = {"data": args.data, "limit": args.limit}
     if args.predictions:
         given = read_predictions(args.predictions, cases, {c["id"] for c in all_cases})
-        outputs = [given.get(c["id"], "") for c in cases]  # missing: scored as parse_error below
+        outputs = {c["id"]: (given.get(c["id"], [] if "multi" in c else ""), None) for c in cases}
         meta.update(predictions=args.predictions, missing_predictions=sum(c["id"] not in given for c in cases))
     else:
-        import training  # torch only where a model runs: --predictions and --report start fast
-        model_dir = training.resolve_model(args.model)
-        model, tokenizer = training.load_model(model_dir)
-        # Outputs are appended to <out>.partial as each batch ends: running again with the
-        # same --out generates only what is missing, and the file goes once rows are written.
-        partial = partial_path(args.out)
-        os.makedirs(os.path.dirname(os.path.abspath(partial)), exist_ok=True)
-        done = read_partial(partial, cases, partial_header(model_dir, args.max_new_tokens))
-        todo = [c for c in cases if c["id"] not in done]
-        if done:
-            print(f"{partial}: {len(done)} outputs from an earlier run reused, {len(todo)} to generate", file=sys.stderr)
-        prompts = [common.render_prompt(tokenizer, c["task"]) for c in todo]
-        with open(partial, "a", encoding="utf-8") as log:
-            def save(indices, texts):
-                for i, text in zip(indices, texts):
-                    log.write(json.dumps({"id": todo[i]["id"], "output": text}, ensure_ascii=False) + "\n")
-                log.flush()
-            start = time.time()
-            new = generate(model, tokenizer, prompts, args.max_new_tokens, args.batch_size, on_batch=save,
-                           mode=args.generate)
-            seconds = time.time() - start
-        done.update({c["id"]: o for c, o in zip(todo, new)})
-        outputs = [done[c["id"]] for c in cases]
-        meta.update(model=model_dir, device=str(model.device), batch_size=args.batch_size,
-                    max_new_tokens=args.max_new_tokens, generate_seconds=round(seconds, 1),
-                    generated=len(todo), cases_per_second=round(len(todo) / seconds, 3) if seconds and todo else None)
-    rows = [checker.score(c, o) for c, o in zip(cases, outputs)]
+        outputs = answer(args, cases, meta)
+    rows = [score(c, *outputs[c["id"]]) for c in cases]
     if args.predictions:  # no answer is a failure, even where BFCL would pass empty text
         for row in rows:
             if row["id"] not in given:
@@ -440,6 +536,43 @@ def main(argv=None):
     print_table(summary)
     sys.stdout.flush()
     print(f"wrote {args.out} and {summary_path(args.out)}", file=sys.stderr)
+
+
+def answer(args, cases, meta):
+    """The model's answers {id: (output, error)}: single-turn cases by generate, multi-turn ones by
+    conversations. Outputs are appended to <out>.partial as each case ends: running again with the
+    same --out generates only what is missing, and the file goes once rows are written."""
+    import training  # torch only where a model runs: --predictions and --report start fast
+    model_dir = training.resolve_model(args.model)
+    model, tokenizer = training.load_model(model_dir)
+    partial = partial_path(args.out)
+    os.makedirs(os.path.dirname(os.path.abspath(partial)), exist_ok=True)
+    done = read_partial(partial, cases, partial_header(model_dir, args.max_new_tokens))
+    single = [c for c in cases if c["id"] not in done and "multi" not in c]
+    multi = [c for c in cases if c["id"] not in done and "multi" in c]
+    if done:
+        print(f"{partial}: {len(done)} outputs from an earlier run reused, {len(single) + len(multi)} to generate",
+              file=sys.stderr)
+    with open(partial, "a", encoding="utf-8") as log:
+        def save(case_id, output, error=None):
+            done[case_id] = (output, error)
+            log.write(json.dumps({"id": case_id, "output": output, **({"error": error} if error else {})},
+                                 ensure_ascii=False) + "\n")
+            log.flush()
+        start = time.time()
+        if single:
+            prompts = [common.render_prompt(tokenizer, c["task"]) for c in single]
+            generate(model, tokenizer, prompts, args.max_new_tokens, args.batch_size, mode=args.generate,
+                     on_batch=lambda idx, texts: [save(single[i]["id"], t) for i, t in zip(idx, texts)])
+        if multi:
+            conversations(model, tokenizer, [c["multi"] for c in multi], args.max_new_tokens, args.batch_size,
+                          on_done=lambda case, transcript, error: save(case["id"], transcript, error))
+        seconds = time.time() - start
+    todo = len(single) + len(multi)
+    meta.update(model=model_dir, device=str(model.device), batch_size=args.batch_size,
+                max_new_tokens=args.max_new_tokens, generate_seconds=round(seconds, 1),
+                generated=todo, cases_per_second=round(todo / seconds, 3) if seconds and todo else None)
+    return done
 
 
 if __name__ == "__main__":

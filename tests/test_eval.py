@@ -28,44 +28,6 @@ CATEGORIES = list(checker.BFCL_CATEGORIES)
 # ---------------------------------------------------------------------------
 # BFCL's own pieces, imported with stand-ins for what needs its heavy dependencies
 
-@pytest.fixture(scope="module")
-def bfcl():
-    """BFCL's decoder and checker. model_config (imports every API client), the Java/JS
-    tree-sitter parsers and tenacity are replaced by stand-ins for the import only;
-    sys.modules is restored afterwards, the functions keep their own globals."""
-    if not HAVE_BFCL:
-        pytest.skip("bfcl-eval not installed")
-    before = dict(sys.modules)
-
-    def stub(name, **attrs):
-        sys.modules[name] = types.ModuleType(name)
-        sys.modules[name].__dict__.update(attrs)
-
-    def unavailable(*args, **kwargs):
-        raise NotImplementedError("stand-in")
-
-    stub("bfcl_eval.constants.model_config",
-         MODEL_CONFIG_MAPPING={"itool": types.SimpleNamespace(underscore_to_dot=False)})
-    stub("bfcl_eval.model_handler.parser.java_parser", parse_java_function_call=unavailable)
-    stub("bfcl_eval.model_handler.parser.js_parser", parse_javascript_function_call=unavailable)
-    if importlib.util.find_spec("tenacity") is None:
-        stub("tenacity", retry=unavailable, retry_if_exception_message=unavailable,
-             retry_if_exception_type=unavailable, wait_random_exponential=unavailable)
-    try:
-        checker = importlib.import_module("bfcl_eval.eval_checker.ast_eval.ast_checker")
-        handler_utils = importlib.import_module("bfcl_eval.model_handler.utils")
-        utils = importlib.import_module("bfcl_eval.utils")
-        enums = importlib.import_module("bfcl_eval.constants.enums")
-    finally:
-        for name in set(sys.modules) - set(before):
-            del sys.modules[name]
-        sys.modules.update(before)
-    return types.SimpleNamespace(ast_checker=checker.ast_checker, decode=handler_utils.default_decode_ast_prompting,
-                                 is_empty_output=utils.is_empty_output,
-                                 is_format=utils.is_function_calling_format_output,
-                                 python=enums.Language.PYTHON)
-
-
 BFCL_CLASS = {"wrong_count": "wrong_count", "wrong_func_name": "wrong_function", "missing_required": "missing_param",
               "missing_optional": "missing_param", "unexpected_param": "unexpected_param"}
 
@@ -94,6 +56,8 @@ def bfcl_verdict(b, category, functions, answer, text):
         decoded = None
     if checker.BFCL_CATEGORIES[category] == "irrelevance":
         return None if decoded is None or b.is_empty_output(decoded) else "spurious_call"
+    if checker.BFCL_CATEGORIES[category] == "relevance":  # BFCL: a decoded, non-empty list of calls passes
+        return "parse_error" if decoded is None else "wrong_count" if b.is_empty_output(decoded) else None
     if decoded is None or not b.is_format(decoded):
         return "parse_error"
     result = b.ast_checker(functions, decoded, answer, b.python, category, "itool")
@@ -219,7 +183,7 @@ def outputs_for(case_id, docs, answer):
 def raw_rows(folder, cat):
     rows = [json.loads(line) for line in open(folder / f"BFCL_v4_{cat}.json", encoding="utf-8")]
     answers = {}
-    if checker.BFCL_CATEGORIES[cat] != "irrelevance":
+    if checker.BFCL_CATEGORIES[cat] not in ("irrelevance", "relevance"):
         for line in open(folder / "possible_answer" / f"BFCL_v4_{cat}.json", encoding="utf-8"):
             row = json.loads(line)
             answers[row["id"]] = row["ground_truth"]
