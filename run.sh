@@ -66,7 +66,7 @@ fi
 K=${K:-2}                             # iTool iterations after the warm-up
 NPROC=${NPROC:-1}                     # processes per training stage (torchrun; GPUs on a GPU machine)
 WARMUP=${WARMUP:-1}                   # 0: start the iterations from MODEL (the no-warm-up ablation)
-BFCL=${BFCL:-bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance}
+BFCL=${BFCL:-bfcl:non_live,live}     # eval.py --data: categories or shorthands (non_live, live, multi_turn, all)
 # The default budget finishes in about 40 minutes on a 2-core CPU (README has the measured
 # time): a task is ~700 tokens (BFCL's prompt and tool docs), training runs at ~200 tokens/s
 # and generation at ~20 tokens/s there. It shows the loop working, not final accuracy:

@@ -108,9 +108,10 @@ def arm_env(args, name):
     """run.sh's environment for one arm; a value starting with + is appended to run.sh's default."""
     start = os.path.join(args.runs, args.start)
     env = dict(os.environ, RUNS=args.runs, NAME=f"{args.start}-{name}", MODEL=os.path.realpath(os.path.join(start, "plateau")),
-               DATA=os.path.join(start, "data"), WARMUP="0", K=str(K), EVAL_ITERS="last", EVAL_LIMIT="all")
+               DATA=os.path.join(start, "data"), WARMUP="0", K=str(K), EVAL_ITERS="last", EVAL_LIMIT="all",
+               BFCL=results.BFCL_GOAL)  # the goal score's five categories, whatever run.sh's default
     if args.smoke:
-        env.update(SMOKE="1", EVAL_LIMIT="1", BFCL=results.BFCL_GOAL)
+        env.update(SMOKE="1", EVAL_LIMIT="1")
     defaults = run_sh_defaults(env)
     for key, value in ARMS[name][1].items():
         env[key] = (defaults[key] + " " + value[1:]).strip() if value.startswith("+") else value

@@ -161,6 +161,7 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     assert "--limit" not in env["MCTS_ARGS"] and "--gold-sibling" in env["MCTS_ARGS"]
     assert env["PREF_ARGS"].endswith("--lora-rank 0 --lr 2e-5 --max-steps 100 --sft-weight 1")
     assert (env["WARMUP"], env["K"], env["EVAL_LIMIT"]) == ("0", "2", "all")
+    assert env["BFCL"] == "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"  # the goal's five
     control = experiments.arm_env(args, "sft_continued")
     assert (control["WARMUP"], control["K"]) == ("1", "0") and "--max-steps 200" in control["WARMUP_ARGS"]
     published = experiments.arm_env(args, "published")
