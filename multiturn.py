@@ -14,7 +14,7 @@ argument must be data, not a call to make; anything else is an execution error, 
 unknown function is in BFCL. A result becomes text as BFCL makes it (a str as is, a dict as
 JSON, else str(); an exception as `Error during execution: ...`).
 
-The conversation (converse) is BFCL's prompting loop: the system prompt with the involved
+The conversation (converse) is BFCL's prompting loop, held by a model in conversations: the system prompt with the involved
 classes' docs; per turn the user message, then steps: generate, decode as a list of calls,
 execute them, one tool message per result, generate again; the turn ends when a step
 decodes to no call, and a case with more than MAX_STEPS steps with calls in a turn is
@@ -35,6 +35,7 @@ import importlib
 import inspect
 import json
 import os
+import sys
 
 import common
 
@@ -253,3 +254,67 @@ def converse(case, generate):
             if len(steps) > MAX_STEPS:
                 return transcript, None  # force-terminated: the turns left are never reached
     return transcript, None
+
+
+def conversations(model, tokenizer, cases, max_new_tokens=128, rows=32, cache=True, progress=True, on_done=None):
+    """Every multi-turn case's conversation (converse), greedy, up to `rows` at once in one
+    engine.RowBatch. A conversation is an engine.Context whose nodes are its steps: each step renders
+    the whole conversation, as BFCL does, and asks below the deepest node whose tokens begin it, so
+    only new tokens are fed and what a step generated keeps its KV (cache=False: every step encodes
+    the whole conversation again). A conversation that outgrows the model's context ends there.
+    The model's side (torch, engine) is imported here only: the rest of this module is torch-free.
+    on_done(case, transcript, error) as each one ends; returns {id: (transcript, error)}."""
+    import engine
+    from tqdm import tqdm
+    limit = getattr(model.config.get_text_config(), "max_position_embeddings", None) or 1 << 30
+    render = lambda messages: tokenizer(tokenizer.apply_chat_template(  # noqa: E731
+        messages, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"]
+    firsts = [render([system_message(c)] + turn_messages(c, 0)) for c in cases]
+    shared = engine.shared_prefix(model, firsts)  # BFCL's system prompt up to the docs: its KV once
+    out = {}
+
+    def conversation(case):
+        ctx = None
+
+        def generate(messages):
+            nonlocal ctx
+            ids = render(messages)
+            if len(ids) + max_new_tokens > limit:
+                return None
+            if not cache or ctx is None:
+                ctx = engine.Context(ids)
+                ctx.kv, ctx.same = engine.encode_prompt(model, ids, ctx.stats, shared)
+                node = 0
+            else:
+                path = ids[len(ctx.prompt_ids):]
+                node = max(j for j, have in enumerate(ctx.ids) if path[:len(have)] == have)
+                if ctx.ids[node] != path:
+                    node = grow(ctx, node, path)
+            req = engine.Request(ctx, node, 1, max_new=max_new_tokens, keep_kv=cache)
+            yield [req]
+            tokens, _, _, kv = req.rows[0]
+            if cache and tokens:  # the step it generated, with its KV: the next render begins with it
+                ctx.node_kv[grow(ctx, node, ctx.ids[node] + tokens)] = kv
+            return tokenizer.decode(tokens, skip_special_tokens=True)
+        return case, converse(case, generate)
+
+    def grow(ctx, parent, ids):
+        ctx.parents.append(parent)
+        ctx.ids.append(ids)
+        return len(ctx.ids) - 1
+
+    before = model.config._attn_implementation
+    model.set_attn_implementation("itool_cascade")
+    model.eval()
+    with tqdm(total=len(cases), desc="conversations", unit="case", disable=not progress, file=sys.stderr) as bar:
+        def end(case, result):
+            out[case["id"]] = result
+            if on_done is not None:
+                on_done(case, *result)
+            bar.update()
+        try:
+            engine.drive(engine.RowBatch(model, engine.Sampling(), {tokenizer.eos_token_id}, shared),
+                         (conversation(c) for c in cases), rows, end)
+        finally:
+            model.set_attn_implementation(before)
+    return out

@@ -48,13 +48,13 @@ def main():
     lengths = {c["id"]: first_prompt(c) for c in all_cases}
     cases = sorted(all_cases, key=lambda c: (lengths[c["id"]], c["id"]))[:args.cases]
     for cache in (True, False):  # warm-up
-        itool_eval.conversations(model, tok, cases[:1], 4, 1, cache=cache, progress=False)
+        multiturn.conversations(model, tok, cases[:1], 4, 1, cache=cache, progress=False)
 
     load_before, before = os.getloadavg()[0], competing()
     out, seconds = {}, {}
     for cache in (True, False):
         t0 = time.perf_counter()
-        out[cache] = itool_eval.conversations(model, tok, cases, args.max_new_tokens, args.rows, cache=cache)
+        out[cache] = multiturn.conversations(model, tok, cases, args.max_new_tokens, args.rows, cache=cache)
         seconds[cache] = time.perf_counter() - t0
     load_after, after = os.getloadavg()[0], competing()
 

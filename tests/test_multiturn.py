@@ -178,12 +178,12 @@ def test_conversation_cache_against_encoding_it_again(tiny_model_dir, monkeypatc
     monkeypatch.setattr(multiturn, "MAX_STEPS", 2)
     for calls, turns, steps in (([], 3, 1), ([("mean", (), {"numbers": [1.0, 2.0]})], 1, 3)):
         monkeypatch.setattr(multiturn, "decode", lambda text: calls)
-        kept = itool_eval.conversations(model, tok, cases, max_new_tokens=5, rows=2, progress=False)
-        again = itool_eval.conversations(model, tok, cases, max_new_tokens=5, rows=1, cache=False, progress=False)
+        kept = multiturn.conversations(model, tok, cases, max_new_tokens=5, rows=2, progress=False)
+        again = multiturn.conversations(model, tok, cases, max_new_tokens=5, rows=1, cache=False, progress=False)
         assert kept == again and all(err is None for _, err in kept.values())
         assert all([len(s) for s in t] == [steps] * turns for t, _ in kept.values())
     model.config.max_position_embeddings = 64
-    small = itool_eval.conversations(model, tok, cases[:1], max_new_tokens=5, progress=False)
+    small = multiturn.conversations(model, tok, cases[:1], max_new_tokens=5, progress=False)
     assert small["tiny_0"] == ([[]], "context_overflow")
 
 

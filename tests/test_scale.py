@@ -139,7 +139,7 @@ def test_warmup_sharded_resumes_and_matches_one_process(tmp_path, tiny_model_dir
 
 
 def test_core_imports_no_torch():
-    code = "import sys, common, prefs, convert, synth, eval; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, common, checker, prefs, convert, synth, eval, multiturn; assert 'torch' not in sys.modules, 'torch imported'"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env=dict(ENV, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stderr
