@@ -1,6 +1,7 @@
 """The SFT curve: where plain SFT on synthetic data stops gaining, the model iTool starts from.
 
     python bench/sft_curve.py                      # runs/plateau/ (hours on 2 CPU cores; resumes)
+    python bench/sft_curve.py --curriculum         # and the curriculum warm-up beside the plateau
     python bench/sft_curve.py --report-only        # the section and the record from what is on disk
 
 Plain SFT (warmup.py --buckets 1, full fine-tune, lr 5e-5, batches of 4, --max-length 2048, --schedule constant:
@@ -15,8 +16,10 @@ the last, and the report says the curve did not flatten. Then:
 
 - the plateau model on the whole of both test sets (400 synthetic cases, BFCL's 1240
   non-live python cases): the figures every arm is compared with;
-- the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per bucket) at the
-  plateau's step count, read on the curve's cases, beside it.
+- with --curriculum, the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per
+  bucket) at the plateau's step count, read on the curve's cases, beside it (a separate
+  call, so that the arms of bench/experiments.py, which start from the plateau, need not
+  wait for it).
 
 Layout: RUNS/NAME/data (synth.py), sft/ (the warmup.py run, sft/step-N/ its models),
 curriculum/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
@@ -66,6 +69,8 @@ def parse_args(argv=None):
     p.add_argument("--record", default=RECORD)
     p.add_argument("--results", default=RESULTS, help="RESULTS.md whose section is replaced ('' = none)")
     p.add_argument("--report-only", action="store_true")
+    p.add_argument("--curriculum", action="store_true",
+                   help="after the plateau (made first if it is not there), the curriculum warm-up at its step count")
     return p.parse_args(argv)
 
 
@@ -212,6 +217,11 @@ def run(args, at):
     record_row(args, at, "plateau", steps=plateau, start=f"{args.name}/sft-step-{plateau}",
                examples_seen=seen[plateau - 1], epoch=round(plateau / per_epoch, 4), flattened=flattened,
                model=os.path.relpath(model, ROOT))
+    if args.curriculum:
+        curriculum(args, at, plateau, per_epoch, seen)
+
+
+def curriculum(args, at, plateau, per_epoch, seen):
     # the curriculum warm-up at the plateau's step count: as many epochs of each bucket as the plateau
     # has of the whole set (a bucket's epoch is a third of the steps), cut at the plateau's step
     sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
