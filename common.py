@@ -320,8 +320,9 @@ def _fold(node):
     raise ValueError(f"unsupported expression {ast.unparse(node)!r}")
 
 
-def _value(node):
-    """One argument value, with BFCL's decoding rules (names become strings, etc.)."""
+def decode_value(node):
+    """One argument value, with BFCL's decoding rules (names become strings, etc.); nothing is
+    evaluated (literal arithmetic is folded)."""
     if isinstance(node, ast.Constant):
         return "..." if node.value is Ellipsis else node.value
     if isinstance(node, ast.UnaryOp):
@@ -330,13 +331,13 @@ def _value(node):
             raise ValueError("unsupported unary operand")
         return -node.operand.value
     if isinstance(node, ast.List):
-        return [_value(v) for v in node.elts]
+        return [decode_value(v) for v in node.elts]
     if isinstance(node, ast.Tuple):
-        return tuple(_value(v) for v in node.elts)
+        return tuple(decode_value(v) for v in node.elts)
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise ValueError("dict unpacking is not a value")
-        return {_value(k): _value(v) for k, v in zip(node.keys, node.values)}
+        return {decode_value(k): decode_value(v) for k, v in zip(node.keys, node.values)}
     if isinstance(node, ast.BinOp):
         return _fold(node)
     if isinstance(node, ast.Name):
@@ -348,14 +349,19 @@ def _value(node):
     raise ValueError(f"unsupported value {type(node).__name__}")
 
 
-def _call(node):
+def call_name(node):
+    """The dotted name a call node calls (`a.b.f` for `a.b.f(...)`), as BFCL reads it."""
     parts, f = [], node.func
     while isinstance(f, ast.Attribute):
         parts.append(f.attr)
         f = f.value
     if isinstance(f, ast.Name):
         parts.append(f.id)
-    return {".".join(reversed(parts)): {kw.arg: _value(kw.value) for kw in node.keywords}}
+    return ".".join(reversed(parts))
+
+
+def _call(node):
+    return {call_name(node): {kw.arg: decode_value(kw.value) for kw in node.keywords}}
 
 
 def parse_calls(text):

@@ -150,7 +150,7 @@ def data(node):
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and sub.keywords:
             raise ValueError(f"argument {ast.unparse(node)!r} is a call, not data")
-    return common._value(node)
+    return common.decode_value(node)
 
 
 def decode(text):
@@ -166,7 +166,7 @@ def decode(text):
     calls = []
     for node in [tree] if isinstance(tree, ast.Call) else tree.elts:
         try:
-            calls.append((call_name(node), (), {k.arg: data(k.value) for k in node.keywords}))
+            calls.append((common.call_name(node), (), {k.arg: data(k.value) for k in node.keywords}))
         except ValueError as e:
             calls.append(str(e))
     return calls
@@ -177,16 +177,7 @@ def answer_call(text):
     node = ast.parse(text.strip(), mode="eval").body
     if not isinstance(node, ast.Call):
         raise ValueError(f"answer call {text!r} is not a call")
-    return call_name(node), tuple(data(a) for a in node.args), {k.arg: data(k.value) for k in node.keywords}
-
-
-def call_name(node):
-    parts, f = [], node.func
-    while isinstance(f, ast.Attribute):
-        parts.append(f.attr)
-        f = f.value
-    parts.append(f.id if isinstance(f, ast.Name) else ast.unparse(f))
-    return ".".join(reversed(parts))
+    return common.call_name(node), tuple(data(a) for a in node.args), {k.arg: data(k.value) for k in node.keywords}
 
 
 # ---------------------------------------------------------------------------
