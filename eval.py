@@ -257,11 +257,11 @@ def generate_padded(model, tokenizer, prompts, max_new_tokens=128, batch_size=PA
 # ---------------------------------------------------------------------------
 # Predictions, summary, main
 
-def read_predictions(path, cases, known_ids):
+def read_predictions(path, cases, all_cases):
     """{id: output}; ids outside the data are an error, ids cut by --limit are ignored."""
-    wanted = {c["id"] for c in cases}
+    wanted, known_ids = {c["id"] for c in cases}, {c["id"] for c in all_cases}
     out = {}
-    multi = {c["id"] for c in cases if "multi" in c}
+    multi = {c["id"] for c in all_cases if "multi" in c}
     for n, row in common.iter_jsonl(path):
         if not isinstance(row.get("id"), (str, int)):
             raise common.InputError(path, n, 'expected {"id": ..., "output": "<model text>"}')
@@ -296,7 +296,7 @@ def _acc(rows):
     return sum(r["valid"] for r in rows) / len(rows) if rows else None
 
 
-def summarize(rows):
+def summarize(rows, bfcl=False):
     by_cat = {}
     for r in rows:
         by_cat.setdefault(r["category"], []).append(r)
@@ -320,7 +320,7 @@ def summarize(rows):
         "irrelevance": cats.get("irrelevance", {}).get("accuracy"),
         "errors": errors,
     }
-    if any(c in cats for c in SHORTHANDS["all"]):
+    if bfcl:
         out["bfcl"] = bfcl_summary(out, cats)
     return out
 
@@ -455,7 +455,7 @@ def main(argv=None):
     cases = limit_cases(all_cases, args.limit)
     meta = {"data": args.data, "limit": args.limit}
     if args.predictions:
-        given = read_predictions(args.predictions, cases, {c["id"] for c in all_cases})
+        given = read_predictions(args.predictions, cases, all_cases)
         outputs = {c["id"]: (given.get(c["id"], [] if "multi" in c else ""), None) for c in cases}
         meta.update(predictions=args.predictions, missing_predictions=sum(c["id"] not in given for c in cases))
     else:
@@ -465,7 +465,7 @@ def main(argv=None):
         for row in rows:
             if row["id"] not in given:
                 row.update(valid=False, error_type="parse_error")
-    summary = {**summarize(rows), **meta}
+    summary = {**summarize(rows, bfcl=args.data.startswith("bfcl:")), **meta}
     common.write_jsonl(args.out, rows)
     common.write_json(summary_path(args.out), summary)
     if not args.predictions and os.path.exists(partial_path(args.out)):

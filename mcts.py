@@ -442,8 +442,9 @@ def outcome(t, i, text, completions, score):
 def sample_answers(tok, t, args, score, device):
     """--search sample, the paper's ablation of MCTS: no tree. --samples whole answers (as many as a
     tree samples in its expansions) are drawn at the root in one request, each scored as a final
-    answer and kept as a terminal child of the root (identical answers merge, their visits add up),
-    so that prefs.py pairs the best answer against the worst."""
+    answer and kept as a child of the root (terminal when it ended, not when its token budget cut
+    it; identical answers merge, their visits add up), so that prefs.py pairs the best answer
+    against the worst."""
     _, final, _ = score
     req = Request(t.ctx, 0, args.samples, torch.Generator(device=device).manual_seed(t.base), args.sim_max_tokens)
     yield [req]

@@ -126,16 +126,16 @@ class World:
             return f"Error during execution: name '{name.split('.')[0]}' is not defined"
         try:
             result = self.methods[name](*args, **kwargs)
-        except Exception as e:  # a simulated API's own error: BFCL reports it the same way
-            return f"Error during execution: {e}"
-        if isinstance(result, str):
-            return result
-        if isinstance(result, dict):
-            try:
-                return json.dumps(result)
-            except (TypeError, ValueError):
-                return str(result)
-        return str(result)
+            if isinstance(result, str):
+                return result
+            if isinstance(result, dict):
+                try:
+                    return json.dumps(result)
+                except (TypeError, ValueError):
+                    pass
+            return str(result)
+        except Exception as e:  # a simulated API's own error, or a result that cannot become text (an int
+            return f"Error during execution: {e}"  # of 5,000 digits): BFCL reports both the same way
 
     def same_state(self, gold):
         """BFCL's state check: every public attribute of each of gold's instances equals this World's."""
@@ -272,7 +272,8 @@ def conversations(model, tokenizer, cases, max_new_tokens=128, rows=32, cache=Tr
             ids = render(messages)
             if len(ids) + max_new_tokens > limit:
                 return None
-            if not cache or ctx is None:
+            # a new Context: without the cache, at the start, or when a template rewrote the past
+            if not cache or ctx is None or ids[:len(ctx.prompt_ids)] != ctx.prompt_ids:
                 ctx = engine.Context(ids)
                 ctx.kv, ctx.same = engine.encode_prompt(model, ids, ctx.stats, shared)
                 node = 0

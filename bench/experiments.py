@@ -52,8 +52,9 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                         "PREF_ARGS": TRAINING + " --sft-weight 1"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of itool_fragment, so that only the tree differs
+    # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
     "sampling": ("sampling pairs, no tree (--search sample), as itool_fragment",
-                 {"MCTS_ARGS": MCTS + " --search sample", "PREFS_ARGS": "--rejected worst --compare fragment",
+                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4", "PREFS_ARGS": "--rejected worst --compare fragment",
                   "PREF_ARGS": TRAINING + " --sft-weight 1"}),
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with
@@ -157,6 +158,8 @@ def measure(args, name, run, env, record):
     got = {s: os.path.join(folder, s + ".jsonl") for s in ("synth", "bfcl")}
     key = f"{os.path.basename(run)}/{stage}"
     if not all(os.path.isfile(p) for p in got.values()):
+        print(f"== {name}: no evaluation of {stage} in {run} (no pair in any iteration leaves the start model, "
+              "whose evaluation is the plateau's): nothing recorded", file=sys.stderr)
         return
     rows = {s: common.read_jsonl(p) for s, p in got.items()}
     if record.get(key, {}).get("cases") == {s: case_results(r) for s, r in rows.items()}:

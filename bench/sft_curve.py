@@ -17,9 +17,9 @@ the last, and the report says the curve did not flatten. Then:
 - the plateau model on the whole of both test sets (400 synthetic cases, BFCL's 1240
   non-live python cases): the figures every arm is compared with;
 - with --curriculum, the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per
-  bucket) at the plateau's step count, read on the curve's cases, beside it (a separate
-  call, so that the arms of bench/experiments.py, which start from the plateau, need not
-  wait for it).
+  bucket) at the plateau's step count, read on the curve's cases, beside it (a call of its
+  own, made after the arms of bench/experiments.py, which start from the plateau and need
+  not wait for it; never at the same time as them: both rewrite bench/experiments.json).
 
 Layout: RUNS/NAME/data (synth.py), sft/ (the warmup.py run, sft/step-N/ its models),
 curriculum/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
@@ -150,16 +150,21 @@ def read_eval(at, stage):
 
 
 def record_row(args, at, stage, **fields):
-    """The record's row of one evaluated stage (its figures, its per-case results), kept as it is
-    once written so that its date and commit stay those of the measurement."""
+    """The record's row of one evaluated stage (its figures, its per-case results); a row whose
+    per-case results are those on disk is kept as it is, so that its date and commit stay those
+    of the measurement."""
     record = read_record(args.record)
     key = f"{args.name}/{stage}"
     got = read_eval(at, stage)
-    if key not in record and got:
+    if got:
         cases = {s: case_results(common.read_jsonl(os.path.join(at.eval(stage), s + ".jsonl"))) for s in got}
-        record[key] = dict(fields, date=time.strftime("%Y-%m-%d"), commit=commit(),
-                           goal=goal_score(got["synth"], got["bfcl"]), synth=got["synth"], bfcl=got["bfcl"], cases=cases)
-        common.write_json(args.record, dict(sorted(record.items())))
+        goal = goal_score(got["synth"], got["bfcl"])
+        if goal is None:
+            raise common.InputError(at.eval(stage), None, "the goal score needs the five categories of both test sets")
+        if record.get(key, {}).get("cases") != cases:
+            record[key] = dict(fields, date=time.strftime("%Y-%m-%d"), commit=commit(), goal=goal, synth=got["synth"],
+                               bfcl=got["bfcl"], cases=cases)
+            common.write_json(args.record, dict(sorted(record.items())))
     return record.get(key)
 
 

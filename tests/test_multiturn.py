@@ -132,6 +132,13 @@ def test_hostile_text_runs_nothing_outside_the_instances(tmp_path):
     assert world.run([("cd", (), {"folder": "document"})]) == ['{"current_working_directory": "document"}']
 
 
+@needs_bfcl
+def test_a_result_that_cannot_become_text_is_an_execution_error():
+    world = multiturn.World({"classes": ["MathAPI"], "config": {}, "category": "multi_turn_base"})
+    got = world.run(multiturn.decode("[power(base=2, exponent=20000), add(a=1, b=2)]"))
+    assert got[0].startswith("Error during execution:") and got[1] == '{"result": 3}'
+
+
 def test_step_limit_force_terminates_the_case():
     case = {"id": "x_0", "category": "multi_turn_base", "classes": ["MathAPI"], "config": {}, "held_out": {},
             "docs": [], "turns": [[{"role": "user", "content": "add"}], [{"role": "user", "content": "again"}]],
@@ -203,6 +210,8 @@ def test_predictions_for_multi_turn(tmp_path):
     summary = json.load(open(tmp_path / "r.summary.json"))
     assert summary["bfcl"]["multi_turn"] is None and "multi_turn_miss_func" in summary["bfcl"]["not_run"]
     assert summary["categories"]["live_relevance"]["accuracy"] == 0.0  # no prediction: not a call
+    limited = run_eval("--predictions", preds, "--data", "bfcl:multi_turn_base", "--limit", 2, "--out", out)
+    assert limited.returncode == 0, limited.stderr  # predictions for cases past --limit are ignored, not refused
     for bad, message in (({"id": cases[0]["id"], "output": "[cd(folder='a')]"}, "is a multi-turn case"),
                          ({"id": cases[0]["id"], "output": [["a", 1]]}, "is a multi-turn case"),
                          ({"id": "multi_turn_base_9999", "output": [[]]}, "is not in the data")):
@@ -232,7 +241,8 @@ def test_shorthands_and_bfcl_summary():
     for cat, acc in accuracy.items():
         n = counts.get(cat, 10)
         rows += [{"id": f"{cat}_{i}", "category": cat, "valid": i < round(acc * n), "error_type": None} for i in range(n)]
-    b = itool_eval.summarize(rows)["bfcl"]
+    assert "bfcl" not in itool_eval.summarize(rows)  # a task file's summary has no BFCL block
+    b = itool_eval.summarize(rows, bfcl=True)["bfcl"]
     assert b["non_live"] == pytest.approx(0.5) and b["live"] == pytest.approx(0.4)  # live: weighted by cases
     assert b["irrelevance"] == pytest.approx(0.8) and b["multi_turn"] == pytest.approx(0.05)
     assert b["overall"] == pytest.approx((0.5 + 0.4 + 0.05) / 3) and b["not_run"] == []
