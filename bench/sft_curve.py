@@ -239,6 +239,22 @@ def curriculum(args, at, plateau, per_epoch, seen):
                epoch=round(plateau / per_epoch, 4), model=os.path.relpath(at.curriculum, ROOT))
 
 
+def pct(x):
+    return "" if x is None else f"{100 * x:.1f}"
+
+
+def curve_table(curve, curriculum=None):
+    """The curve's rows (and the curriculum warm-up's) as a markdown table."""
+    lines = ["| step | epoch | examples seen | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) "
+             "| measured | commit |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in curve + [x for x in (curriculum,) if x]:
+        label = "curriculum warm-up, " + str(r["steps"]) if r is curriculum else str(r["steps"])
+        lines.append(f"| {label} | {r['epoch']:g} | {r['examples_seen']} | {r['goal']:.1f} | {pct(r['synth']['accuracy'])} | "
+                     f"{pct(r['bfcl']['non_live'])} | {pct(r['synth']['irrelevance'])}, {pct(r['bfcl']['irrelevance'])} "
+                     f"| {r['date']} | {r.get('commit') or ''} |")
+    return lines
+
+
 def report(args):
     """The section of RESULTS.md from the record's rows of this run."""
     record = read_record(args.record)
@@ -247,21 +263,13 @@ def report(args):
     if not curve:
         raise common.InputError(args.record, None, f"no row {prefix}sft-step-* yet")
     plateau, curriculum = record.get(prefix + "plateau"), record.get(prefix + "curriculum")
-    pct = lambda x: "" if x is None else f"{100 * x:.1f}"  # noqa: E731
     lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
              f"Command: `python bench/sft_curve.py` (runs in runs/{args.name}/; rows `{prefix}*` of "
              "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
              "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split, read at each point on the "
              f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets. "
              "Goal score: the mean over the ten categories (bench/results.py).", "",
-             "| step | epoch | examples seen | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) "
-             "| measured | commit |", "|---|---|---|---|---|---|---|---|---|"]
-    for r in curve + [x for x in (curriculum,) if x]:
-        label = "curriculum warm-up, " + str(r["steps"]) if r is curriculum else str(r["steps"])
-        lines.append(f"| {label} | {r['epoch']:g} | {r['examples_seen']} | {r['goal']:.1f} | {pct(r['synth']['accuracy'])} | "
-                     f"{pct(r['bfcl']['non_live'])} | {pct(r['synth']['irrelevance'])}, {pct(r['bfcl']['irrelevance'])} "
-                     f"| {r['date']} | {r.get('commit') or ''} |")
-    lines.append("")
+             *curve_table(curve, curriculum), ""]
     if plateau:
         lines.append(f"- Plateau: step {plateau['steps']} (epoch {plateau['epoch']:g}); " + (
             f"the next epoch adds less than {args.min_gain:g} point." if plateau.get("flattened") else

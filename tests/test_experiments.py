@@ -89,7 +89,7 @@ def row(valid_of, **fields):
 def fake_record(path):
     """A curve of three reads, the plateau on every case and three arms."""
     record = {}
-    for step, k in ((25, 1), (50, 2), (100, 3)):  # 1, 2 and 3 categories right: goal 10, 20, 30
+    for step, k in ((25, 1), (50, 2), (100, 3)):  # 1, 3 and 3 categories right: goal 10, 30, 30
         record[f"plateau/sft-step-{step}"] = row(lambda s, c, i, k=k: list(CATS[s]).index(c) < k // 2 + (s == "synth"),
                                                  steps=step, start="base", examples_seen=4 * step, epoch=step / 100)
     record["plateau/plateau"] = row(lambda s, c, i: c == "simple", steps=100, start="plateau/sft-step-100",
@@ -152,6 +152,21 @@ def test_report_refuses_a_broken_record_or_readme_in_one_line(tmp_path):
     text = readme.read_text()
     assert text.startswith("# x\n\nbefore\n<!-- experiments table: start -->") and text.endswith("end -->\nafter\n")
     assert "\nold\n" not in text and "| the plateau model | 2026-12-05 | abc1234 | 100 | 10.0 |" in text
+    assert "| 50 | 0.5 | 200 | 30.0 |" in text  # the curve's rows beside the arms
+
+
+def test_report_of_a_curve_without_arms(tmp_path):
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    (tmp_path / "record.json").write_text(json.dumps({k: v for k, v in record.items() if "sft-step" in k}))
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- experiments table: start -->\n<!-- experiments table: end -->\n")
+    report(tmp_path, "--readme", str(readme))
+    text = readme.read_text()
+    assert "| 100 | 1 | 400 | 30.0 |" in text and "No arm from the plateau model is measured yet" in text
+    assert "the plateau model |" not in text
+    svg = (tmp_path / "scaling.svg").read_text()
+    assert svg.count("<circle") == 6 and "<path transform" not in svg  # the curve alone
 
 
 def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
