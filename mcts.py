@@ -2,56 +2,47 @@
 Deficiency calibration and Monte Carlo Tree Search over answer fragments: steps 1-3 of an
 iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
 
-1. Deficiency calibration (select_examples): the policy scores the perplexity of every
-   training example's gold response; the top --select-ratio of the examples that call a
-   tool and of those that do not are kept, hardest first (--select random: the ablation),
-   interleaved in proportion so that a --limit budget keeps their mix; stored in
-   <out>.selected.json and reused on resume.
+1. Deficiency calibration (select_examples): the policy's perplexity of every training
+   example's gold response; the top --select-ratio of the examples that call a tool and of
+   those that do not, hardest first (--select random: the ablation), interleaved so that a
+   --limit budget keeps their mix; stored in <out>.selected.json and reused on resume.
 2. One tree per selected example (search); a node holds one step of assistant text. Each of
    --iters rounds:
    - Selection (SPEC): from the root, while a node has more than --actions children and is
-     above --depth, go to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
-   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature and
-     --repetition-penalty, published 0.75: vLLM's, which favours tokens of the prompt and the
-     text so far; ours: --top-p, --min-p), split after "(", "=", ", " and ". ",
-     --step-fragments fragments a step, the step at --depth takes the rest; each sample is a
-     chain of children, identical siblings merge; a step's prior is exp(mean log-prob of its
-     tokens). Token-true steps (ours, token_steps): a cut moves to a token boundary at which
-     the text so far, tokenized alone, gives back the tokens the policy wrote, so every child
-     continues from tokens the policy itself produced. --gold-sibling (ours): wherever a
+     above --depth, to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
+   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature, vLLM's
+     --repetition-penalty, published 0.75; ours: --top-p, --min-p), cut after "(", "=", ", "
+     and ". ", --step-fragments fragments a step, the step at --depth taking the rest; a sample
+     becomes a chain of children, identical siblings merge; prior = exp(mean log-prob of the
+     step's tokens). Cuts sit at token boundaries where the text so far, tokenized alone,
+     gives back the policy's own tokens (ours, token_steps). --gold-sibling (ours): wherever a
      node's path is a token prefix of the gold response, the gold's next step joins its
      children, so a pair exists wherever a sample leaves the gold.
-   - Simulation. Ours (--simulate greedy): every sample is played out, one that ended scored
-     as a final answer, an unfinished one after a greedy completion (cached per node).
-     Published (--simulate walk): from the expanded node down the highest-valued child for
-     --sim-steps steps (sampling past the edge), the text reached scored once.
-   - Backup (SPEC): every score adds one visit and itself to each node up to the root; a new
+   - Simulation. Ours (--simulate greedy): every sample is scored, one that ended as a final
+     answer, an unfinished one after a greedy completion (cached per node). Published
+     (--simulate walk): from the expanded node down the highest-valued child for --sim-steps
+     steps (sampling past the edge), the text reached scored once.
+   - Backup (SPEC): every score adds a visit and itself to each node up to the root; a new
      node's value starts at its fast reward (values are sums; prefs.py compares means).
-3. Rewards. --reward ast (ours): checker.ast_reward, verifiable, in [-1, 1]; each node also
-   records its text's error class, with which prefs.py picks and labels the rejected side.
-   --reward judge (published, SPEC.md): the policy grades the text against the gold (A
-   Excellent .. D Poor, a fragment of the gold counting as excellent), sampled at 0.6 for
-   up to 7 tokens; reward = sum of p(letter) x weight (A 1.0, B 0.1, C -1.0, D -2.0, each
-   / 4), p(letter) summed over the top-4 log-probs of the tokens where it appears; fast
-   reward checker.published_fast_reward.
+3. Rewards. --reward ast (ours): checker.ast_reward, in [-1, 1], and each node's error class,
+   with which prefs.py picks and labels the rejected side. --reward judge (published): the
+   policy grades the text against the gold (JUDGE_PROMPT; judge_reward), fast reward
+   checker.published_fast_reward.
 --search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
---iters x --actions, what a tree samples) drawn at the root, each scored as a final answer
-and kept as a terminal child of the root, so prefs.py pairs the best against the worst.
+--iters x --actions, what a tree samples) drawn at the root, each scored as a final answer and
+kept as a terminal child of the root, so prefs.py pairs the best against the worst.
 
-Batched trees (ours, --batch-trees N): N trees grow at once, each a coroutine that only asks
-for generations (engine.Request); their requests share one engine.RowBatch (rows join as
-others finish; a tree's prompt KV and every step's KV are computed once, the prompt text all
-trees share once). Each request samples with its own generator, seeded by (seed, tree,
-round, phase): reruns grow the same trees, batched ones differ from unbatched ones only by
-float rounding. --no-kv-reuse runs the prompt again for every request.
+Batched (ours): --batch-trees trees grow at once, each a coroutine that only asks for
+generations (engine.Request) of one shared engine.RowBatch; a tree's prompt KV and each
+step's KV are computed once, the prompt text all trees share once (--no-kv-reuse: the prompt
+again for every request). Each request samples with its own generator, seeded by (seed,
+tree, round, phase): reruns grow the same trees. Simplified against the published code:
+identical sibling steps merge (an equal pair teaches nothing); a terminal node or one at
+--depth is simulated, not expanded.
 
-Simplified against the published code: identical sibling steps are merged (an equal pair
-teaches nothing); a terminal node or one at --depth is simulated, not expanded.
-
-Output: one tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where
-scored, `outcome`, `outcome_error`, `gold`; rows `category`, `response` and `stats`), appended
-and fsynced in the selection's order; running again with the same --out resumes after the
-last tree written.
+Output: a tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where scored,
+`outcome`, `outcome_error`, `gold`; rows `category`, `response`, `stats`), appended and fsynced
+in the selection's order; the same --out resumes after the last tree written.
 
 Launch:
   python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --min-p 0.05
