@@ -369,8 +369,12 @@ def stage_summaries(folder, stage):
     return got
 
 
-def table_cells(got, cats):
-    """One stage's Markdown cells: synthetic-test accuracy, BFCL `cats`, non-live, error classes."""
+SUMMARY_NAMES = {"live": "live", "irrelevance": "irrelevance", "multi_turn": "multi-turn", "overall": "overall (v3)"}
+
+
+def table_cells(got, cats, extra=()):
+    """One stage's Markdown cells: synthetic-test accuracy, BFCL `cats`, non-live, the `extra`
+    figures of BFCL's summary, error classes."""
     def pct(x):
         return "" if x is None else f"{100 * x:.1f}"
     synth, bfcl = got.get("synth", {}), got.get("bfcl", {})
@@ -380,7 +384,8 @@ def table_cells(got, cats):
             errors[e] = errors.get(e, 0) + n
     return ([pct(synth.get("accuracy")) + (f" (n={synth['n']})" if synth else "")]
             + [pct(bfcl.get("categories", {}).get(c, {}).get("accuracy")) for c in cats]
-            + [pct(bfcl.get("non_live")), ", ".join(f"{e} {n}" for e, n in errors.items() if n) or "none"])
+            + [pct(bfcl.get("non_live"))] + [pct(bfcl.get("bfcl", {}).get(k)) for k in extra]
+            + [", ".join(f"{e} {n}" for e, n in errors.items() if n) or "none"])
 
 
 def report(folder):
@@ -398,10 +403,13 @@ def report(folder):
         cats += [c for c in got.get("bfcl", {}).get("categories", {}) if c not in cats]
     counts = {c: max(g.get("bfcl", {}).get("categories", {}).get(c, {}).get("n", 0) for g in stages.values())
               for c in cats}
-    head = ["stage", "synthetic test"] + [f"{c} (n={counts[c]})" for c in cats] + ["BFCL non-live",
-                                                                                   "errors (synthetic + BFCL)"]
+    # BFCL's summary figures beyond non-live, where some stage ran all of their categories
+    extra = [k for k in ("live", "irrelevance", "multi_turn", "overall")
+             if any(g.get("bfcl", {}).get("bfcl", {}).get(k) is not None for g in stages.values())]
+    head = (["stage", "synthetic test"] + [f"{c} (n={counts[c]})" for c in cats] + ["BFCL non-live"]
+            + [f"BFCL {SUMMARY_NAMES[k]}" for k in extra] + ["errors (synthetic + BFCL)"])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join([name] + table_cells(got, cats)) + " |" for name, got in stages.items()]
+    lines += ["| " + " | ".join([name] + table_cells(got, cats, extra)) + " |" for name, got in stages.items()]
     return "\n".join(lines)
 
 

@@ -246,3 +246,22 @@ def test_shorthands_and_bfcl_summary():
     assert b["non_live"] == pytest.approx(0.5) and b["live"] == pytest.approx(0.4)  # live: weighted by cases
     assert b["irrelevance"] == pytest.approx(0.8) and b["multi_turn"] == pytest.approx(0.05)
     assert b["overall"] == pytest.approx((0.5 + 0.4 + 0.05) / 3) and b["not_run"] == []
+
+
+def test_stage_table_shows_bfcl_summary_figures_where_run(tmp_path):
+    """run.sh's report (eval.py --report): a stage that ran live and multi-turn categories shows
+    BFCL's live, irrelevance, multi-turn and overall figures beside non-live; others leave them blank."""
+    def rows(cats):
+        return [{"id": f"{c}_{i}", "category": c, "valid": i == 0, "error_type": None if i == 0 else "wrong_value"}
+                for c in cats for i in range(2)]
+    every = itool_eval.SHORTHANDS["all"]
+    for stage, cats in (("base", itool_eval.SHORTHANDS["non_live"]), ("warmup", every)):
+        (tmp_path / stage).mkdir()
+        with open(tmp_path / stage / "bfcl.summary.json", "w") as f:
+            json.dump(itool_eval.summarize(rows(cats), bfcl=True), f)
+    table = itool_eval.report(str(tmp_path)).splitlines()
+    head = [c.strip() for c in table[0].strip("|").split("|")]
+    assert head[-6:] == ["BFCL non-live", "BFCL live", "BFCL irrelevance", "BFCL multi-turn", "BFCL overall (v3)",
+                         "errors (synthetic + BFCL)"]
+    base, warmup = ([c.strip() for c in line.strip("|").split("|")] for line in table[2:])
+    assert base[-6:-1] == ["50.0", "", "", "", ""] and warmup[-6:-1] == ["50.0"] * 5
