@@ -261,7 +261,8 @@ def conversations(model, tokenizer, cases, max_new_tokens=128, rows=32, cache=Tr
     render = lambda messages: tokenizer(tokenizer.apply_chat_template(  # noqa: E731
         messages, tokenize=False, add_generation_prompt=True), add_special_tokens=False)["input_ids"]
     firsts = [render([system_message(c)] + turn_messages(c, 0)) for c in cases]
-    shared = engine.shared_prefix(model, firsts)  # BFCL's system prompt up to the docs: its KV once
+    # BFCL's system prompt up to the docs: its KV once (cache=False: none, every step encodes it all)
+    shared = engine.shared_prefix(model, firsts) if cache else {}
     out = {}
 
     def conversation(case):

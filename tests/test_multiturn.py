@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import eval as itool_eval
+import engine
 import multiturn
 import training
 
@@ -183,10 +184,23 @@ def test_conversation_cache_against_encoding_it_again(tiny_model_dir, monkeypatc
               "turns": [[{"role": "user", "content": f"Question {i}.{t}: the mean of 1 and {t + 2}?"}] for t in range(3)]}
              for i in range(3)]
     monkeypatch.setattr(multiturn, "MAX_STEPS", 2)
+    reused = []  # per encoded prompt: how many of its tokens came from the prefix all prompts share
+    encode = engine.encode_prompt
+
+    def spy(model, ids, stats, shared=None):  # a conversation's step (shared_prefix's own call passes none)
+        got = encode(model, ids, stats, shared)
+        if shared is not None:
+            reused.append(got[1])
+        return got
+    monkeypatch.setattr(engine, "encode_prompt", spy)
     for calls, turns, steps in (([], 3, 1), ([("mean", (), {"numbers": [1.0, 2.0]})], 1, 3)):
         monkeypatch.setattr(multiturn, "decode", lambda text: calls)
+        reused.clear()
         kept = multiturn.conversations(model, tok, cases, max_new_tokens=5, rows=2, progress=False)
+        assert len(reused) == 3 and all(reused)  # one encoding a conversation, past the shared system prompt
+        reused.clear()
         again = multiturn.conversations(model, tok, cases, max_new_tokens=5, rows=1, cache=False, progress=False)
+        assert len(reused) == 3 * turns * steps and not any(reused)  # every step encodes it all
         assert kept == again and all(err is None for _, err in kept.values())
         assert all([len(s) for s in t] == [steps] * turns for t, _ in kept.values())
     model.config.max_position_embeddings = 64
