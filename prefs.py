@@ -182,22 +182,22 @@ def right(node):
     return "error" in node and node["error"] is None
 
 
-def label(node, kids):
+def label(node, children):
     """The error of a side: its own text's, else that of the weakest answer played out below it."""
     while True:
         if node.get("error"):
             return node["error"]
-        if not kids[node["id"]]:
+        if not children[node["id"]]:
             return node.get("outcome_error") or "none"
-        node = min(kids[node["id"]], key=mean_value)
+        node = min(children[node["id"]], key=mean_value)
 
 
 def tree_pairs(tree, args, counts):
     """The kept pairs of one tree; counts gets candidates and drops per filter."""
     nodes = tree["nodes"]
-    kids = {n["id"]: [] for n in nodes}
+    children = {n["id"]: [] for n in nodes}  # node id -> child nodes (mcts.py's `kids` holds ids)
     for n in nodes[1:]:
-        kids[n["parent"]].append(n)
+        children[n["parent"]].append(n)
     texts = [""] * len(nodes)  # the assistant text from the root to each node
     for n in nodes[1:]:
         texts[n["id"]] = texts[n["parent"]] + n["text"]
@@ -205,17 +205,17 @@ def tree_pairs(tree, args, counts):
     fragment, refusal = args.compare == "fragment", not tree.get("answer")
     pairs = []
     for node in nodes:
-        if len(kids[node["id"]]) < 2:
+        if len(children[node["id"]]) < 2:
             continue
         counts["candidates"] += 1
-        pool = kids[node["id"]]
+        pool = children[node["id"]]
         if fragment and refusal:  # the chosen side must be an answer a user would accept
             pool = [k for k in pool if acceptable(texts[k["id"]], k, tree.get("response", ""))]
             if not pool:
                 counts["refusal"] = counts.get("refusal", 0) + 1
                 continue
         chosen = max(pool, key=value)
-        others = sorted((k for k in kids[node["id"]] if k is not chosen), key=value)  # stable: two even on a tie
+        others = sorted((k for k in children[node["id"]] if k is not chosen), key=value)  # stable: two even on a tie
         if args.rejected == "attempt":
             others = [k for k in others if k.get("error") != "unparseable"]
             if not others:
@@ -241,7 +241,7 @@ def tree_pairs(tree, args, counts):
                           "chosen": chosen["text"] if args.span == "step" else prefix + chosen["text"],
                           "rejected": rejected["text"] if args.span == "step" else prefix + rejected["text"],
                           "chosen_value": round(cv, 6), "rejected_value": round(rv, 6),
-                          "error": label(rejected, kids), "depth": node["depth"]})
+                          "error": label(rejected, children), "depth": node["depth"]})
             if kept == args.pairs_per_node:
                 break
         if not kept:
