@@ -369,9 +369,6 @@ def stage_summaries(folder, stage):
     return got
 
 
-SUMMARY_NAMES = {"live": "live", "irrelevance": "irrelevance", "multi_turn": "multi-turn", "overall": "overall (v3)"}
-
-
 def table_cells(got, cats, extra=()):
     """One stage's Markdown cells: synthetic-test accuracy, BFCL `cats`, non-live, the `extra`
     figures of BFCL's summary, error classes."""
@@ -404,10 +401,11 @@ def report(folder):
     counts = {c: max(g.get("bfcl", {}).get("categories", {}).get(c, {}).get("n", 0) for g in stages.values())
               for c in cats}
     # BFCL's summary figures beyond non-live, where some stage ran all of their categories
+    names = {"multi_turn": "multi-turn", "overall": "overall (v3)"}
     extra = [k for k in ("live", "irrelevance", "multi_turn", "overall")
              if any(g.get("bfcl", {}).get("bfcl", {}).get(k) is not None for g in stages.values())]
     head = (["stage", "synthetic test"] + [f"{c} (n={counts[c]})" for c in cats] + ["BFCL non-live"]
-            + [f"BFCL {SUMMARY_NAMES[k]}" for k in extra] + ["errors (synthetic + BFCL)"])
+            + [f"BFCL {names.get(k, k)}" for k in extra] + ["errors (synthetic + BFCL)"])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join([name] + table_cells(got, cats, extra)) + " |" for name, got in stages.items()]
     return "\n".join(lines)

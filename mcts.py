@@ -30,7 +30,7 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
    checker.published_fast_reward.
 --search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
 --iters x --actions, what a tree samples) drawn at the root, each scored as a final answer and
-kept as a terminal child of the root, so prefs.py pairs the best against the worst.
+kept as a child of the root, so prefs.py pairs the best against the worst.
 
 Batched (ours): --batch-trees trees grow at once, each a coroutine that only asks for
 generations (engine.Request) of one shared engine.RowBatch; a tree's prompt KV and each
