@@ -174,7 +174,7 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     env = experiments.arm_env(args, "itool_fragment")
     assert env["PREFS_ARGS"] == "--pairs-per-node 3 --compare fragment"  # run.sh's default, then the arm's flag
     assert "--limit" not in env["MCTS_ARGS"] and "--gold-sibling" in env["MCTS_ARGS"]
-    assert env["PREF_ARGS"].endswith("--lora-rank 0 --lr 2e-5 --max-steps 100 --sft-weight 1")
+    assert env["PREF_ARGS"].endswith("--lora-rank 0 --lr 2e-5 --max-steps 100 --save-every 10 --sft-weight 1")
     assert (env["WARMUP"], env["K"], env["EVAL_LIMIT"]) == ("0", "2", "all")
     assert env["BFCL"] == "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"  # the goal's five
     control = experiments.arm_env(args, "sft_continued")
