@@ -515,7 +515,8 @@ def shared_prefix(model, prompts):
 def drive(batch, starts, width, on_end):
     """Run coroutines that ask for generations over one RowBatch: each yields lists of Requests
     and is resumed once all of them are done. `starts` gives (key, coroutine) pairs, pulled as
-    room frees up (at most `width` alive); on_end(key, what the coroutine returned) as each ends."""
+    room frees up (at most `width` alive); on_end(key, what the coroutine returned) as each ends.
+    The model attends through cascade_attention meanwhile, through its own attention afterwards."""
     starts, live = iter(starts), 0
 
     def advance(owner):
@@ -531,14 +532,19 @@ def drive(batch, starts, width, on_end):
                 batch.submit(Ticket(reqs, owner=owner))
                 return True
 
-    while True:
-        while live < width and (owner := next(starts, None)) is not None:
-            live += advance(owner)
-        if not live:
-            return
-        for ticket in batch.step():
-            live -= 1
-            live += advance(ticket.owner)
+    before = batch.model.config._attn_implementation
+    batch.model.set_attn_implementation("itool_cascade")
+    try:
+        while True:
+            while live < width and (owner := next(starts, None)) is not None:
+                live += advance(owner)
+            if not live:
+                return
+            for ticket in batch.step():
+                live -= 1
+                live += advance(ticket.owner)
+    finally:
+        batch.model.set_attn_implementation(before)
 
 
 def greedy(model, prompts, max_new_tokens, stop_ids, rows=16, on_done=None):
@@ -559,10 +565,5 @@ def greedy(model, prompts, max_new_tokens, stop_ids, rows=16, on_done=None):
         out[i] = tokens
         if on_done is not None:
             on_done(i, tokens)
-    before = model.config._attn_implementation
-    model.set_attn_implementation("itool_cascade")
-    try:
-        drive(RowBatch(model, Sampling(), stop_ids, shared), ((i, answer(i)) for i in range(len(prompts))), rows, end)
-    finally:
-        model.set_attn_implementation(before)
+    drive(RowBatch(model, Sampling(), stop_ids, shared), ((i, answer(i)) for i in range(len(prompts))), rows, end)
     return out

@@ -464,13 +464,8 @@ def grow(model, tok, tasks, args, stop_ids, on_tree):
         k, t = key
         t.stats["seconds"] = round(time.time() - t.t0, 3)
         on_tree(k, t)
-    before = model.config._attn_implementation
-    model.set_attn_implementation("itool_cascade")
-    try:
-        engine.drive(engine.RowBatch(model, sampling, stop_ids, shared), (start(k, task) for k, task in enumerate(tasks)),
-                     args.batch_trees, end)
-    finally:
-        model.set_attn_implementation(before)
+    engine.drive(engine.RowBatch(model, sampling, stop_ids, shared), (start(k, task) for k, task in enumerate(tasks)),
+                 args.batch_trees, end)
 
 
 def tree_row(t, selected, args):

@@ -296,8 +296,6 @@ def conversations(model, tokenizer, cases, max_new_tokens=128, rows=32, cache=Tr
         ctx.ids.append(ids)
         return len(ctx.ids) - 1
 
-    before = model.config._attn_implementation
-    model.set_attn_implementation("itool_cascade")
     model.eval()
     with tqdm(total=len(cases), desc="conversations", unit="case", disable=not progress, file=sys.stderr) as bar:
         def end(case, result):
@@ -305,9 +303,6 @@ def conversations(model, tokenizer, cases, max_new_tokens=128, rows=32, cache=Tr
             if on_done is not None:
                 on_done(case, *result)
             bar.update()
-        try:
-            engine.drive(engine.RowBatch(model, engine.Sampling(), {tokenizer.eos_token_id}, shared),
-                         (conversation(c) for c in cases), rows, end)
-        finally:
-            model.set_attn_implementation(before)
+        engine.drive(engine.RowBatch(model, engine.Sampling(), {tokenizer.eos_token_id}, shared),
+                     (conversation(c) for c in cases), rows, end)
     return out

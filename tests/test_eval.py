@@ -403,6 +403,28 @@ def test_batched_generation_equals_one_at_a_time(tiny_model_dir):
     assert engine.greedy(model, ids, 12, {tok.eos_token_id, stop}, rows=2) == cut
 
 
+def test_drive_restores_the_models_attention_after_a_run_and_an_error(tiny_model_dir):
+    """engine.drive switches the model to cascade attention for its run only: a later plain forward
+    (perplexity, training) must not get it, whether the run ended or raised."""
+    import engine
+    model, tok = training.load_model(tiny_model_dir, device="cpu")
+    before = model.config._attn_implementation
+    assert before != "itool_cascade"
+    ids = [tok("hello there", add_special_tokens=False)["input_ids"], tok("a b c d", add_special_tokens=False)["input_ids"]]
+    assert len(engine.greedy(model, ids, 4, {tok.eos_token_id})) == 2
+    assert model.config._attn_implementation == before
+
+    def failing():
+        ctx = engine.Context(ids[0])
+        yield [engine.Request(ctx, 0, 1, max_new=4)]
+        assert model.config._attn_implementation == "itool_cascade"  # the run's rows attend through it
+        raise RuntimeError("a stage's own error")
+    batch = engine.RowBatch(model, engine.Sampling(), {tok.eos_token_id}, {})
+    with pytest.raises(RuntimeError, match="own error"):
+        engine.drive(batch, [("k", failing())], 1, lambda key, value: None)
+    assert model.config._attn_implementation == before
+
+
 def test_shared_prefix_is_the_one_every_prompt_starts_with(tiny_model_dir):
     import engine
     model, _ = training.load_model(tiny_model_dir, device="cpu")
