@@ -30,7 +30,6 @@ The global batch is --batch-size x --grad-accum x the number of processes.
 """
 import argparse
 import math
-import sys
 import time
 
 import torch
@@ -416,14 +415,7 @@ def main():
     if args.plan:
         training.print_plan(args, rows_per_example=2)  # a packed row holds prompt, chosen and rejected
         return
-    rank, _, world, device = training.dist_setup(args.device)
-    try:
-        train(args, rank, world, device)
-    except training.TrainingDiverged as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        training.dist_cleanup()
+    training.launch(train, args)
 
 
 if __name__ == "__main__":

@@ -202,6 +202,19 @@ def dist_cleanup():
         dist.destroy_process_group()
 
 
+def launch(train, args):
+    """train(args, rank, world, device) on every process torchrun started (or this one alone);
+    a diverged run exits 1 with its one-line reason; the process group is destroyed either way."""
+    rank, _, world, device = dist_setup(args.device)
+    try:
+        train(args, rank, world, device)
+    except TrainingDiverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        dist_cleanup()
+
+
 def all_reduce_sum(values, device):
     """Sum a list of floats over ranks (identity in a single process)."""
     if not dist.is_initialized():

@@ -31,7 +31,6 @@ The global batch is --batch-size x --grad-accum x the number of processes.
 import argparse
 import math
 import os
-import sys
 import time
 
 import common
@@ -263,14 +262,7 @@ def main():
     if args.plan:
         training.print_plan(args)
         return
-    rank, _, world, device = training.dist_setup(args.device)
-    try:
-        train(args, rank, world, device)
-    except training.TrainingDiverged as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        training.dist_cleanup()
+    training.launch(train, args)
 
 
 if __name__ == "__main__":
