@@ -282,7 +282,11 @@ def report(args):
                          f"{s} {c} {pct(v['accuracy'])}" for s in ("synth", "bfcl")
                          for c, v in plateau[s]["categories"].items()) + ".")
     else:
-        lines.append("- No plateau yet: the curve is still being read.")
+        epoch_one = next((r for r in curve if r["epoch"] == 1), None)
+        found = epoch_one and find_plateau({r["steps"]: r["goal"] for r in curve}, epoch_one["steps"], args.min_gain)
+        lines.append(f"- Plateau: step {found} (epoch {found // epoch_one['steps']}); the next epoch adds less than "
+                     f"{args.min_gain:g} point. Its evaluation on every case is not in the record yet." if found else
+                     "- No plateau yet: the curve is still being read.")
     section = "\n".join(lines) + "\n"
     print(section)
     if args.results:

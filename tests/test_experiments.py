@@ -169,6 +169,28 @@ def test_report_of_a_curve_without_arms(tmp_path):
     assert svg.count("<circle") == 6 and "<path transform" not in svg  # the curve alone
 
 
+def test_curve_report_names_the_plateau_before_its_full_evaluation(tmp_path):
+    """Epochs 1 -> 2 add 0 points: the curve has flattened at step 100 though the plateau model's
+    evaluation on every case (row plateau/plateau) is not in the record yet."""
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    curve = {k: v for k, v in record.items() if "sft-step" in k}
+    curve["plateau/sft-step-200"] = dict(curve["plateau/sft-step-100"], steps=200, epoch=2)
+
+    def section(rows):
+        (tmp_path / "record.json").write_text(json.dumps(rows))
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "sft_curve.py"), "--report-only",
+                              "--record", str(tmp_path / "record.json"), "--results", ""],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+    text = section(curve)
+    assert "- Plateau: step 100 (epoch 1)" in text and "not in the record yet" in text
+    assert "No plateau yet" not in text
+    del curve["plateau/sft-step-200"]  # one epoch read: nothing to compare it with
+    assert "No plateau yet" in section(curve)
+
+
 def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
     env = experiments.arm_env(args, "itool_fragment")
