@@ -41,14 +41,16 @@ RECORD = os.path.join(ROOT, "bench", "experiments.json")
 K, STEPS, BATCH = 2, 100, 4
 PLATEAU = "plateau/plateau"  # the record's row of the plateau model on every case (bench/sft_curve.py)
 CONTROL = "sft_continued"
-# every preference stage: a full fine-tune, as SFT continued trains, capped for equal steps; checkpoints
-# every 10 steps, so that a stopped arm loses little (resuming is exact: the weights do not depend on it)
-TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} --save-every 10"
+# every training stage checkpoints every 10 steps, so that a stopped arm loses little (resuming is
+# exact: the weights do not depend on it)
+SAVE = "--save-every 10"
+# every preference stage: a full fine-tune, as SFT continued trains, capped for equal steps
+TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued from the plateau", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
-              f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} --save-every 10"}),
+              f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
     "itool_fragment": ("iTool, --gold-sibling, --compare fragment, --sft-weight 1",
                        {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment",
                         "PREF_ARGS": TRAINING + " --sft-weight 1"}),
