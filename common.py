@@ -14,6 +14,7 @@ Conventions kept by every stage:
 """
 import ast
 import contextlib
+import hashlib
 import json
 import math
 import operator
@@ -118,6 +119,21 @@ def write_json(path, obj):
     with atomic_write(path) as f:
         json.dump(obj, f, ensure_ascii=False, indent=2)
         f.write("\n")
+
+
+def run_settings(args, keys, data_path, **more):
+    """What a stored result depends on, kept beside it so that a resumed run can check it: the
+    arguments named in `keys`, the data file's sha256 and `more` (the model's path)."""
+    with open(data_path, "rb") as f:
+        data_hash = hashlib.sha256(f.read()).hexdigest()
+    return dict({k: getattr(args, k) for k in keys}, data_sha256=data_hash, **more)
+
+
+def check_settings(saved, settings, path, what):
+    """InputError at `path` when a stored result (`saved`) was made with other settings, naming them."""
+    if saved != settings:
+        changed = sorted(k for k in settings if (saved or {}).get(k) != settings[k])
+        raise InputError(path, None, f"{what} other settings ({', '.join(changed)}); use a new --out")
 
 
 def iter_jsonl(path):

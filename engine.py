@@ -7,8 +7,8 @@ every row's context comes from caches instead of being computed again:
 - a Context is a prompt and the tree of token steps below it (mcts.py's search tree; a lone
   root for eval.py); it keeps the KV of every step once some row has computed it, so a
   request for a node feeds only the path tokens without one;
-- cascade_attention lets a row attend to those shared caches where they are, merged with
-  its own columns by their log-sum-exp, instead of copying them into every row.
+- cascade.py's attention lets a row attend to those shared caches where they are, merged
+  with its own columns by their log-sum-exp, instead of copying them into every row.
 
 The state is small dataclasses: Sampling (how sampled rows pick tokens), Context, Request (a
 generation asked below one node, filled in with its rows' results), Ticket (requests that
@@ -18,10 +18,9 @@ import math
 from dataclasses import dataclass, field, replace
 
 import torch
-from transformers import AttentionInterface, AttentionMaskInterface, DynamicCache
-from transformers.cache_utils import DynamicLayer
-from transformers.integrations.sdpa_attention import sdpa_attention_forward
-from transformers.masking_utils import sdpa_mask
+from transformers import DynamicCache
+
+import cascade
 
 
 @dataclass
@@ -135,79 +134,6 @@ def encode_prompt(model, prompt_ids, stats, shared=None):
     return [(layer.keys[0, :, same:], layer.values[0, :, same:]) for layer in out.past_key_values.layers], same
 
 
-def attend(q, k, v):
-    """Softmax attention of grouped queries [kv heads, m, d] (scaled) over k, v [kv heads, L, d]:
-    (output, log-sum-exp of the scores), so that parts over other keys can be merged. On CPU,
-    PyTorch's flash kernel returns both (twice as fast as the matmuls here)."""
-    if q.device.type == "cpu" and k.dtype == torch.float32:
-        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q[None], k[None], v[None], scale=1.0)
-        return out[0], lse[0, ..., None]
-    p = q @ k.float().transpose(-1, -2)
-    lse = p.logsumexp(-1, keepdim=True)
-    return torch.exp(p - lse) @ v.float(), lse
-
-
-def cascade_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
-    """Attention of a RowBatch step (kwarg `itool_rows`): each row attends to three parts, merged
-    by their log-sum-exp: its own columns (path and samples), its tree's prompt (read once for
-    the tree's rows) and the prompt text all trees share (read once for all). Every other call
-    goes to PyTorch's SDPA."""
-    ctx = kwargs.pop("itool_rows", None)
-    if ctx is None:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling, dropout=dropout,
-                                      **kwargs)
-    n, hq, _, d = query.shape
-    hkv, li = key.shape[1], module.layer_idx
-    g = hq // hkv
-    q = query.float().view(n, hkv, g, d) * scaling  # query heads grouped by the kv head they share
-    s = (q @ key.float().transpose(-1, -2)).masked_fill(~ctx["mask"][:, None, None, :], -math.inf)
-    lse = s.logsumexp(-1, keepdim=True)
-    parts = [(torch.exp(s - lse) @ value.float(), lse)]
-    flat = lambda idx: q[idx].transpose(0, 1).reshape(hkv, -1, d)
-    back = lambda x, r: x.view(hkv, r, g, x.shape[-1]).transpose(0, 1)
-    outs, lses = [], []
-    for idx, prefix in ctx["groups"]:
-        o, l = attend(flat(idx), *prefix[li])
-        outs.append(back(o, len(idx)))
-        lses.append(back(l, len(idx)))
-    o_t, l_t = torch.empty_like(parts[0][0]), torch.empty_like(lse)
-    o_t[ctx["order"]], l_t[ctx["order"]] = torch.cat(outs), torch.cat(lses)
-    parts.append((o_t, l_t))
-    if ctx["shared"] is not None:
-        idx, prefix = ctx["shared"]
-        o, l = attend(flat(idx), *prefix[li])
-        o_s, l_s = torch.zeros_like(o_t), torch.full_like(l_t, -math.inf)
-        o_s[idx], l_s[idx] = back(o, len(idx)), back(l, len(idx))
-        parts.append((o_s, l_s))
-    total = torch.logsumexp(torch.stack([l for _, l in parts]), 0)
-    out = sum(o * torch.exp(l - total) for o, l in parts)
-    return out.to(query.dtype).view(n, hq, 1, d).transpose(1, 2), None
-
-
-AttentionInterface.register("itool_cascade", cascade_attention)
-AttentionMaskInterface.register("itool_cascade", sdpa_mask)
-
-
-class SlotLayer(DynamicLayer):
-    """One layer's view of a RowBatch: a step writes its column at the batch's `end` for the live
-    rows and attends over [lo, end] of their own columns; nothing is concatenated."""
-
-    def __init__(self, rows, li):
-        super().__init__()
-        self.rows, self.li, self.is_initialized = rows, li, True
-        self.dtype, self.device = rows.keys[li].dtype, rows.keys[li].device
-
-    def update(self, key_states, value_states, *args, **kwargs):
-        r, e, n = self.rows, self.rows.end, self.rows.n
-        r.keys[self.li][:n, :, e:e + 1] = key_states
-        r.values[self.li][:n, :, e:e + 1] = value_states
-        self.keys, self.values = r.keys[self.li][:n, :, r.lo:e + 1], r.values[self.li][:n, :, r.lo:e + 1]
-        return self.keys, self.values
-
-    def get_seq_length(self):
-        return self.rows.end - self.rows.lo
-
-
 def span(ctx, j):
     """Where node j's step sits in its rows' own tokens ([last prompt token] + path ids): the root
     holds the last prompt token."""
@@ -221,7 +147,7 @@ class RowBatch:
       rows (a step writes one column for every row); `lo` is the smallest start; `mask[s]` marks the
       columns row s attends to, `pos[s]` the position of its next token, `last[s]` its last logits;
     - the prompt's KV stays with the Context and the run's shared prefix with the batch
-      (cascade_attention reads them where they are);
+      (cascade.cascade_attention reads them where they are);
     - a request starts as one row holding the cached KV of the steps on its path; it feeds the path
       tokens that have none, one a step, keeping their KV for their nodes, then forks into its n rows;
     - a finished row's slot takes the last live row; each request samples its rows, in row order,
@@ -329,15 +255,9 @@ class RowBatch:
             pieces, used, feed, complete = self.context(req)
             self._room(1, used)
             s, c = self.n, self.end
-            col = c - used
-            for li in range(self.n_layers):
-                for piece in pieces:
-                    k, v = piece[li]
-                    take = min(k.shape[1], c - col)
-                    if take > 0:
-                        self.keys[li][s, :, col:col + take], self.values[li][s, :, col:col + take] = k[:, :take], v[:, :take]
-                    col += take
-                col = c - used
+            for li in range(self.n_layers if used else 0):  # the cached steps, in path order, fill [c - used, c)
+                self.keys[li][s, :, c - used:c] = torch.cat([piece[li][0] for piece in pieces], 1)[:, :used]
+                self.values[li][s, :, c - used:c] = torch.cat([piece[li][1] for piece in pieces], 1)[:, :used]
             self.mask[s] = False
             self.mask[s, c - used:c] = True
             self.pos[s] = len(ctx.prompt_ids) - 1 + used
@@ -458,7 +378,7 @@ class RowBatch:
         return inputs, leaving, fed_out, done
 
     def _forward(self, inputs):
-        """The model on one new column for every live row, attending through cascade_attention."""
+        """The model on one new column for every live row, attending through cascade.cascade_attention."""
         self._room(0, 0)
         groups, common_rows = {}, []  # rows by the prompt whose KV they share; rows with the shared prefix
         for s in range(self.n):
@@ -469,7 +389,7 @@ class RowBatch:
         dev = self.pos.device
         self.mask[:self.n, self.end] = True
         cache = DynamicCache()
-        cache.layers = [SlotLayer(self, li) for li in range(self.n_layers)]
+        cache.layers = [cascade.SlotLayer(self, li) for li in range(self.n_layers)]
         ctx = {"mask": self.mask[:self.n, self.lo:self.end + 1],
                "groups": [(torch.tensor(rows, device=dev), prefix) for prefix, rows in groups.values()],
                "order": torch.tensor([s for _, rows in groups.values() for s in rows], device=dev),
@@ -516,7 +436,7 @@ def drive(batch, starts, width, on_end):
     """Run coroutines that ask for generations over one RowBatch: each yields lists of Requests
     and is resumed once all of them are done. `starts` gives (key, coroutine) pairs, pulled as
     room frees up (at most `width` alive); on_end(key, what the coroutine returned) as each ends.
-    The model attends through cascade_attention meanwhile, through its own attention afterwards."""
+    The model attends through cascade.py's attention meanwhile, through its own attention afterwards."""
     starts, live = iter(starts), 0
 
     def advance(owner):
@@ -532,9 +452,7 @@ def drive(batch, starts, width, on_end):
                 batch.submit(Ticket(reqs, owner=owner))
                 return True
 
-    before = batch.model.config._attn_implementation
-    batch.model.set_attn_implementation("itool_cascade")
-    try:
+    with cascade.attention(batch.model):
         while True:
             while live < width and (owner := next(starts, None)) is not None:
                 live += advance(owner)
@@ -543,8 +461,6 @@ def drive(batch, starts, width, on_end):
             for ticket in batch.step():
                 live -= 1
                 live += advance(ticket.owner)
-    finally:
-        batch.model.set_attn_implementation(before)
 
 
 def greedy(model, prompts, max_new_tokens, stop_ids, rows=16, on_done=None):

@@ -26,8 +26,7 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      node's value starts at its fast reward (values are sums; prefs.py compares means).
 3. Rewards. --reward ast (ours): checker.ast_reward, in [-1, 1], and each node's error class,
    with which prefs.py picks and labels the rejected side. --reward judge (published): the
-   policy grades the text against the gold (JUDGE_PROMPT; judge_reward), fast reward
-   checker.published_fast_reward.
+   policy grades the text against the gold (judge.py), fast reward checker.published_fast_reward.
 --search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
 --iters x --actions, what a tree samples) drawn at the root, each scored as a final answer and
 kept as a child of the root, so prefs.py pairs the best against the worst.
@@ -49,7 +48,6 @@ Launch:
   python mcts.py --data data/train.jsonl --out trees.jsonl --reward judge --simulate walk --repetition-penalty 0.75  # published
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -66,8 +64,8 @@ from tqdm import tqdm
 import checker
 import common
 import engine
+import judge
 import training
-from common import InputError
 from engine import Request
 
 
@@ -156,46 +154,6 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
 
 
 # ---------------------------------------------------------------------------
-# The published judge reward (the AST reward is checker.py's)
-
-# Published: A 1.0, B 0.1, C -1.0, D -2.0, each divided by 4; the grade is sampled at 0.6 for up to
-# 7 tokens and a letter's probability summed over the top-4 log-probs of the tokens where it appears.
-JUDGE_WEIGHTS = {"A": 1.0 / 4, "B": 0.1 / 4, "C": -1.0 / 4, "D": -2.0 / 4}
-JUDGE_TEMPERATURE, JUDGE_TOKENS, JUDGE_TOP = 0.6, 7, 4
-JUDGE_PROMPT = ("Compare a generated function-calling response with the ground-truth response.\n\n"
-                "Ground-truth response:\n{gold}\n\nGenerated response:\n{text}\n\n"
-                "A generated response that is a fragment of the ground truth also counts as excellent. Judge the "
-                "function names, the number of parameters, the parameter names, the values and their types, and "
-                "how close the meaning is.\nAnswer with one option: (A) Excellent (B) Acceptable (C) Fair (D) Poor")
-
-
-@torch.no_grad()
-def judge_reward(model, tok, text, task, stats, generator, stop_ids):
-    """The published rollout reward: the policy grades the text against the gold (JUDGE_PROMPT); the
-    grade is sampled token by token and each letter's probability is summed over the top log-probs
-    of the tokens where it appears; reward = sum over letters of p(letter) x its weight."""
-    prompt = tok.apply_chat_template([{"role": "user", "content": JUDGE_PROMPT.format(gold=task["response"], text=text)}],
-                                     tokenize=False, add_generation_prompt=True)
-    ids = tok(prompt, add_special_tokens=False)["input_ids"]
-    stats["judge_tokens"] += len(ids)
-    out = model(input_ids=torch.tensor([ids], device=model.device), use_cache=True, logits_to_keep=1)
-    mass = dict.fromkeys(JUDGE_WEIGHTS, 0.0)
-    for _ in range(JUDGE_TOKENS):
-        logits = out.logits[0, -1].float()
-        top = torch.softmax(logits, -1).topk(JUDGE_TOP)
-        for p, i in zip(top.values.tolist(), top.indices.tolist()):
-            letter = tok.decode([i]).strip(" ()*.:")
-            if letter in mass:
-                mass[letter] += p
-        token = torch.multinomial(torch.softmax(logits / JUDGE_TEMPERATURE, -1), 1, generator=generator).item()
-        if token in stop_ids:
-            break
-        out = model(input_ids=torch.tensor([[token]], device=model.device), past_key_values=out.past_key_values,
-                    use_cache=True)
-    return sum(mass[k] * w for k, w in JUDGE_WEIGHTS.items())
-
-
-# ---------------------------------------------------------------------------
 # The tree
 
 @dataclass
@@ -268,7 +226,7 @@ def scorers(model, tok, t, args, stop_ids):
         return (lambda text: checker.ast_reward(text, task, docs)[0]), (lambda text: checker.ast_reward(text, task, docs, True)[0]), error
     grades = torch.Generator(device=model.device).manual_seed(t.base + 7)  # the judge's own samples, in tree order
     return ((lambda text: checker.published_fast_reward(text, task)),
-            (lambda text: judge_reward(model, tok, text, task, t.stats, grades, stop_ids)), error)
+            (lambda text: judge.reward(model, tok, text, task, t.stats, grades, stop_ids)), error)
 
 
 def add_node(t, parent, text, ids, prior, terminal, score, gold=False):
@@ -488,13 +446,10 @@ def tree_row(t, selected, args):
 
 def settings(args):
     """What a stored selection and the trees beside it depend on (not --limit, --batch-trees, --no-kv-reuse)."""
-    with open(args.data, "rb") as f:
-        data_hash = hashlib.sha256(f.read()).hexdigest()
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
             "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed",
             "repetition_penalty", "search", "samples")
-    return dict({k: getattr(args, k) for k in keep}, data_sha256=data_hash,
-                model=os.path.abspath(training.resolve_model(args.model)))
+    return common.run_settings(args, keep, args.data, model=os.path.abspath(training.resolve_model(args.model)))
 
 
 def select_examples(model, tok, tasks, args, config):
@@ -503,15 +458,9 @@ def select_examples(model, tok, tasks, args, config):
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as f:
             saved = json.load(f)
-        if saved.get("config") != config:
-            changed = sorted(k for k in config if saved.get("config", {}).get(k) != config[k])
-            raise InputError(path, None, f"made with other settings ({', '.join(changed)}); use a new --out")
+        common.check_settings(saved.get("config"), config, path, "made with")
         return saved["selected"]
-    for (n, _), task in zip(common.iter_jsonl(args.data), tasks):
-        try:
-            training.encode_example(tok, task, task["response"])
-        except training.BoundaryError as e:
-            raise InputError(args.data, n, str(e)) from None
+    training.encode_tasks(tok, tasks, args.data)  # a broken prompt/response boundary names its line
     ppl = training.perplexity(model, tok, tasks, args.batch_size)
     rng = random.Random(args.seed)
     groups = []

@@ -11,7 +11,6 @@ Conventions:
 - checkpoints load without pickle (safetensors, torch.load(weights_only=True), JSON).
 """
 import gc
-import hashlib
 import json
 import math
 import os
@@ -26,8 +25,8 @@ import torch.distributed as dist
 from torch import nn
 from tqdm import tqdm
 
-from common import CHATML_TEMPLATE, DEFAULT_MODEL_NAME, InputError, end_of_turn, fault, read_jsonl, render_prompt, \
-    write_json, write_jsonl
+from common import CHATML_TEMPLATE, DEFAULT_MODEL_NAME, InputError, check_settings, end_of_turn, fault, iter_jsonl, \
+    read_jsonl, render_prompt, run_settings, write_json, write_jsonl
 
 CHECKPOINT_DIR = "checkpoint"
 RUN_RECORD = "run.json"  # OUT/run.json: the settings of the run and whether it finished
@@ -300,6 +299,19 @@ def encode_example(tokenizer, task, response, max_length=None):
     if max_length and len(ids) > max_length:
         return None
     return {"input_ids": ids, "n_prompt": len(prompt_ids)}
+
+
+def encode_tasks(tokenizer, tasks, path, max_length=None):
+    """encode_example of every task's gold response (None where longer than max_length); a broken
+    prompt/response boundary is an InputError naming the task's line of `path` (read by read_tasks)."""
+    encoded = []
+    for i, task in enumerate(tasks):
+        try:
+            encoded.append(encode_example(tokenizer, task, task["response"], max_length))
+        except BoundaryError as e:
+            line = [n for n, _ in iter_jsonl(path)][i]
+            raise InputError(path, line, str(e)) from None
+    return encoded
 
 
 def pad_batch(examples, pad_id):
@@ -733,18 +745,14 @@ class Run:
     def __init__(self, args, keys, data_path, world):
         self.args, self.world = args, world
         os.makedirs(args.out, exist_ok=True)
-        with open(data_path, "rb") as f:
-            data_hash = hashlib.sha256(f.read()).hexdigest()
-        self.config = dict({k: getattr(args, k) for k in keys}, model=os.path.abspath(resolve_model(args.model)),
-                           data_sha256=data_hash, world_size=world)
+        self.config = run_settings(args, keys, data_path, model=os.path.abspath(resolve_model(args.model)),
+                                   world_size=world)
         _, self.saved = checkpoint_state(args.out)
         self.finished = not self.saved and self._finished()
         if self.finished and is_main():
             print(f"{args.out} already holds this finished run; nothing to do")
-        if self.saved and self.saved["config"] != self.config:
-            changed = sorted(k for k in self.config if self.saved["config"].get(k) != self.config[k])
-            raise InputError(os.path.join(args.out, CHECKPOINT_DIR), None,
-                             f"written by a run with other settings ({', '.join(changed)}); use a new --out")
+        if self.saved:
+            check_settings(self.saved["config"], self.config, os.path.join(args.out, CHECKPOINT_DIR), "written by a run with")
 
     def _finished(self):
         path = os.path.join(self.args.out, RUN_RECORD)
@@ -754,8 +762,7 @@ class Run:
             done = json.load(f)
         if not done.get("completed"):
             return False
-        if done.get("config") != self.config:
-            raise InputError(self.args.out, None, "holds a finished run with other settings; use a new --out")
+        check_settings(done.get("config"), self.config, self.args.out, "holds a finished run with")
         return os.path.isfile(os.path.join(self.args.out, "config.json"))
 
     @contextmanager

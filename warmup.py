@@ -88,18 +88,6 @@ RESUME_KEYS = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accu
                "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps", "dtype", "shard")
 
 
-def encode_tasks(tokenizer, tasks, path, max_length):
-    """Encoded examples (None where longer than max_length); a broken prompt/response boundary names its line."""
-    encoded = []
-    for i, task in enumerate(tasks):
-        try:
-            encoded.append(training.encode_example(tokenizer, task, task["response"], max_length))
-        except training.BoundaryError as e:
-            line = [n for n, _ in common.iter_jsonl(path)][i]
-            raise InputError(path, line, str(e)) from None
-    return encoded
-
-
 def make_buckets(perplexities, indices, n_buckets):
     """indices sorted by perplexity (easy first) and cut into n_buckets equal parts (sizes differ by at most 1)."""
     order = sorted(indices, key=lambda i: (perplexities[i], i))
@@ -212,7 +200,7 @@ def train(args, rank, world, device):
     training.set_seed(args.seed)
     model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    encoded = encode_tasks(tokenizer, tasks, args.data, args.max_length)
+    encoded = training.encode_tasks(tokenizer, tasks, args.data, args.max_length)
     perplexities, buckets, steps, curriculum = build_curriculum(args, model, tokenizer, tasks, encoded, run.saved, world)
     if training.is_main():
         common.write_json(os.path.join(args.out, "curriculum.json"), curriculum)

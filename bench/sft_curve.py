@@ -114,7 +114,7 @@ def plan(args, at):
     wargs = warmup.parse_args([str(a) for a in sft_command(args, at)])
     tokenizer = training.load_tokenizer(training.resolve_model(wargs.model))
     tasks = common.read_tasks(at.train, need_response=True)
-    encoded = warmup.encode_tasks(tokenizer, tasks, at.train, wargs.max_length)
+    encoded = training.encode_tasks(tokenizer, tasks, at.train, wargs.max_length)
     kept = [i for i, e in enumerate(encoded) if e is not None]
     steps = warmup.plan_steps([kept], [len(e["input_ids"]) if e else 0 for e in encoded], wargs, 1)
     seen = []

@@ -425,6 +425,14 @@ def test_drive_restores_the_models_attention_after_a_run_and_an_error(tiny_model
     assert model.config._attn_implementation == before
 
 
+def test_importing_the_engine_changes_no_attention_registry():
+    """cascade.py's attention is registered when a run starts it, not as a side effect of import."""
+    code = ("import engine, cascade; from transformers import AttentionInterface; "
+            "print(cascade.NAME in AttentionInterface._global_mapping)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_shared_prefix_is_the_one_every_prompt_starts_with(tiny_model_dir):
     import engine
     model, _ = training.load_model(tiny_model_dir, device="cpu")

@@ -16,6 +16,7 @@ import checker
 import common
 import training
 import engine
+import judge
 import mcts
 import tiny
 
@@ -347,13 +348,13 @@ def test_published_judge_and_fast_reward(policy):
     check_structure(tree, policy[1], 2)
     assert tree.stats["judge_tokens"] > 0
     model, tok = policy
-    rewards = [mcts.judge_reward(model, tok, text, task, dict(judge_tokens=0), torch.Generator().manual_seed(0),
+    rewards = [judge.reward(model, tok, text, task, dict(judge_tokens=0), torch.Generator().manual_seed(0),
                                  {tok.eos_token_id}) for text in (task["response"], "zzz")]
     # at most 7 tokens, each a letter's probability at most once: within 7 x the weights' range
     assert all(-7 * 0.5 <= r <= 7 * 0.25 for r in rewards)
     # the judge grades what the tokenizer reads as letters: a model that always answers "(A)" earns A's weight
     letter_a = tok("A", add_special_tokens=False)["input_ids"]
-    assert mcts.JUDGE_WEIGHTS == {"A": 0.25, "B": 0.025, "C": -0.25, "D": -0.5}
+    assert judge.WEIGHTS == {"A": 0.25, "B": 0.025, "C": -0.25, "D": -0.5}
     assert len(letter_a) == 1
     # published fast reward: `)]` agreement +-0.1, plus word overlap - 0.5
     gold = task["response"]

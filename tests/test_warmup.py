@@ -84,7 +84,7 @@ def test_boundary_assertion_fires_when_response_merges_with_prompt(fixture, tmp_
     data = tmp_path / "t.jsonl"
     data.write_text("\n" + json.dumps(task) + "\n")  # the blank line still counts
     with pytest.raises(common.InputError, match=r"t\.jsonl:2: task 'tiny-0': the tokens of prompt\+response"):
-        warmup.encode_tasks(broken, common.read_tasks(data, need_response=True), data, 1024)
+        training.encode_tasks(broken, common.read_tasks(data, need_response=True), data, 1024)
 
 
 def test_buckets_easy_to_hard_and_cumulative():
