@@ -349,7 +349,7 @@ def test_published_judge_and_fast_reward(policy):
     assert tree.stats["judge_tokens"] > 0
     model, tok = policy
     rewards = [judge.reward(model, tok, text, task, dict(judge_tokens=0), torch.Generator().manual_seed(0),
-                                 {tok.eos_token_id}) for text in (task["response"], "zzz")]
+                            {tok.eos_token_id}) for text in (task["response"], "zzz")]
     # at most 7 tokens, each a letter's probability at most once: within 7 x the weights' range
     assert all(-7 * 0.5 <= r <= 7 * 0.25 for r in rewards)
     # the judge grades what the tokenizer reads as letters: a model that always answers "(A)" earns A's weight
