@@ -54,6 +54,11 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     "itool_fragment": ("iTool, --gold-sibling, --compare fragment, --sft-weight 1",
                        {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment",
                         "PREF_ARGS": TRAINING + " --sft-weight 1"}),
+    # the lever itool_fragment's outputs argue for: its refusal-against-refusal pairs were nearly all the
+    # pairs at the answer's first step, and it refused 47 of 340 synthetic call cases
+    "itool_decision": ("iTool, as itool_fragment, --irrelevance decision",
+                       {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment --irrelevance decision",
+                        "PREF_ARGS": TRAINING + " --sft-weight 1"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of itool_fragment, so that only the tree differs
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)

@@ -259,3 +259,24 @@ def test_compare_fragment_keeps_irrelevance_pairs_to_their_share(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sum(p["id"].startswith("irr") for p in common.read_jsonl(out)) == 1  # 1/5 of the trees: 1 of 4 call pairs
     assert "irrelevance pairs over their trees' share 0" in proc.stdout
+
+
+def test_irrelevance_decision_sets_a_refusal_against_a_call_never_two_refusals(tmp_path):
+    gold = "I can't do that: none of the given tools can book a table."
+    refusals = fragment_tree("words", [("I can't do that: none of the given tools can book it.", 1, 0.9, True, None),
+                                       ("None of the provided functions can book it.", 1, 0.2, True, None)],
+                             answer=[], response=gold)
+    decision = fragment_tree("decision", [("I can't do that: none of the given tools can book it.", 1, 0.9, True, None),
+                                          ("None of the provided functions can book it.", 1, 0.2, True, None),
+                                          ("[]", 1, 0.5, True, None),
+                                          ('[get_weather(city="Paris")]', 1, 0.6, True, "spurious_call")],
+                             answer=[], response=gold)
+    call = fragment_tree("call", [('[get_weather(city="Paris")]', 1, 0.9, True, None),
+                                  ("I can't do that.", 1, -0.8, True, "wrong_count")])
+    pairs, counts = run([refusals, decision, call], tmp_path, "--compare", "fragment")
+    assert [p["id"] for p in pairs] == ["words-n0-r2", "decision-n0-r2", "call-n0-r2"]  # refusal against refusal
+    pairs, counts = run([refusals, decision, call], tmp_path, "--compare", "fragment", "--irrelevance", "decision")
+    assert [(p["id"], p["rejected"]) for p in pairs] == [("decision-n0-r4", '[get_weather(city="Paris")]'),
+                                                        ("call-n0-r2", "I can't do that.")]  # trees of calls: as before
+    assert counts["wording"] == 1  # the tree whose only other side is a refusal
+    assert prefs.calls(' [get_weather(city=') and not prefs.calls("[]") and not prefs.calls("I can't [x]")
