@@ -22,10 +22,11 @@ are kept to at most their trees' share of all pairs, those of the largest value 
 (`irrelevance_share`). Prints what each rule dropped.
 
 --irrelevance decision (ours): an irrelevance pair must set the chosen refusal against a call
-(the decision to call), not against another refusal (`wording`). Two refusals differ in
-wording only, and from trees of calls few pairs reach the answer's first step, so such pairs
-teach that step to refuse: from the plateau model they were 51 of the 55 pairs at the first
-step, and the model went on to refuse 47 of 340 synthetic call cases (bench/RESULTS.md).
+(the decision to call: mcts.py's `error` of the rejected side is `spurious_call`), not against
+another refusal (`wording`). Two refusals differ in wording only, and from trees of calls few
+pairs reach the answer's first step, so such pairs teach that step to refuse: from the plateau
+model they were 51 of the 55 pairs at the first step, and the model went on to refuse 47 of 340
+synthetic call cases (README, Experiments).
 
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
@@ -185,11 +186,6 @@ def acceptable(text, node, gold):
     return bool(words) and words[:len(opening)] == opening[:len(words)]
 
 
-def calls(text):
-    """Does an answer so far open a list of calls (`[` and a name), rather than prose or `[]`?"""
-    return re.match(r"\s*\[\s*[A-Za-z_]", text) is not None
-
-
 def right(node):
     """Is the node's text right so far (mcts.py found no error in it)? Trees without `error` say no."""
     return "error" in node and node["error"] is None
@@ -240,7 +236,7 @@ def tree_pairs(tree, args, counts):
             cv, rv = value(chosen), value(rejected)
             ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, rejected)}
             failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"}) else
-                       "wording" if decision and not calls(texts[rejected["id"]]) else
+                       "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected["text"], args.overlap) > args.max_overlap else
                        "min_chosen" if cv < args.min_chosen and not (args.chosen == "right" and right(chosen)) else None)

@@ -279,4 +279,3 @@ def test_irrelevance_decision_sets_a_refusal_against_a_call_never_two_refusals(t
     assert [(p["id"], p["rejected"]) for p in pairs] == [("decision-n0-r4", '[get_weather(city="Paris")]'),
                                                         ("call-n0-r2", "I can't do that.")]  # trees of calls: as before
     assert counts["wording"] == 1  # the tree whose only other side is a refusal
-    assert prefs.calls(' [get_weather(city=') and not prefs.calls("[]") and not prefs.calls("I can't [x]")
