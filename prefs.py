@@ -28,6 +28,11 @@ pairs reach the answer's first step, so such pairs teach that step to refuse: fr
 model they were 51 of the 55 pairs at the first step, and the model went on to refuse 47 of 340
 synthetic call cases (README, Experiments).
 
+--irrelevance answer (ours): as decision, with the call carried down its subtree to the
+lowest-valued answer below it that ran to its end (the pair's id names that node), so that both
+sides run to the answer's end. Under --compare fragment, decision keeps no irrelevance pair at
+all: a finished refusal never ends where a call's first fragment (`[name(arg=`) does.
+
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
 [-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
@@ -91,8 +96,9 @@ def parse_args(argv=None):
     p.add_argument("--compare", default="any", choices=["any", "fragment"],
                    help="fragment: ours, both sides end at the same point of the answer, an irrelevance tree's chosen "
                         "side is `[]` or a refusal worded as its gold, irrelevance pairs at most their trees' share")
-    p.add_argument("--irrelevance", default="any", choices=["any", "decision"],
-                   help="decision: ours, an irrelevance pair sets a refusal against a call, never two refusals")
+    p.add_argument("--irrelevance", default="any", choices=["any", "decision", "answer"],
+                   help="decision: ours, an irrelevance pair sets a refusal against a call, never two refusals; "
+                        "answer: ours, as decision, the call carried down its subtree to a finished answer")
     args = p.parse_args(argv)
     if args.pairs_per_node < 1:
         p.error("--pairs-per-node must be at least 1")
@@ -201,6 +207,17 @@ def label(node, children):
         node = min(children[node["id"]], key=mean_value)
 
 
+def finished_below(node, children, texts, value):
+    """The lowest-valued node at or below `node` whose answer ran to its end, or None."""
+    finished, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if end_kind(texts[n["id"]], n["terminal"]) == "end":
+            finished.append(n)
+        stack += children[n["id"]]
+    return min(finished, key=lambda n: (value(n), n["id"]), default=None)
+
+
 def tree_pairs(tree, args, counts):
     """The kept pairs of one tree; counts gets candidates and drops per filter."""
     nodes = tree["nodes"]
@@ -212,7 +229,8 @@ def tree_pairs(tree, args, counts):
         texts[n["id"]] = texts[n["parent"]] + n["text"]
     value = mean_value if args.values == "mean" else (lambda n: n["value"])
     fragment, refusal = args.compare == "fragment", not tree.get("answer")
-    decision = refusal and args.irrelevance == "decision"
+    decision = refusal and args.irrelevance in ("decision", "answer")
+    carry = refusal and args.irrelevance == "answer"  # a call is compared as the answer it became
     pairs = []
     for node in nodes:
         if len(children[node["id"]]) < 2:
@@ -234,11 +252,15 @@ def tree_pairs(tree, args, counts):
         kept, first_failure = 0, None
         for rejected in others:
             cv, rv = value(chosen), value(rejected)
-            ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, rejected)}
+            side = rejected  # the node whose text ends the rejected side
+            if carry and rejected.get("error") == "spurious_call":
+                side = finished_below(rejected, children, texts, value) or rejected
+            rejected_text = texts[side["id"]][len(texts[node["id"]]):]
+            ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, side)}
             failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"}) else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
-                       "overlap" if overlap(chosen["text"], rejected["text"], args.overlap) > args.max_overlap else
+                       "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else
                        "min_chosen" if cv < args.min_chosen and not (args.chosen == "right" and right(chosen)) else None)
             first_failure = first_failure or failure
             if failure in ("gap", "min_chosen") or (failure and args.rejected == "worst"):
@@ -247,10 +269,12 @@ def tree_pairs(tree, args, counts):
                 continue
             kept += 1
             prefix = texts[node["id"]]
-            pairs.append({"id": f"{tree['id']}-n{node['id']}-r{rejected['id']}", "messages": tree["messages"],
+            if side is not rejected:
+                counts["carried"] = counts.get("carried", 0) + 1
+            pairs.append({"id": f"{tree['id']}-n{node['id']}-r{side['id']}", "messages": tree["messages"],
                           "tools": tree["tools"], "prefix": prefix if args.span == "step" else "",
                           "chosen": chosen["text"] if args.span == "step" else prefix + chosen["text"],
-                          "rejected": rejected["text"] if args.span == "step" else prefix + rejected["text"],
+                          "rejected": rejected_text if args.span == "step" else prefix + rejected_text,
                           "chosen_value": round(cv, 6), "rejected_value": round(rv, 6),
                           "error": label(rejected, children), "depth": node["depth"]})
             if kept == args.pairs_per_node:
@@ -291,8 +315,9 @@ def main(argv=None):
         print(f"--compare fragment dropped: nodes whose sides end at different points {counts['end']}, irrelevance "
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
               f"share {counts['irrelevance_share']}")
-    if args.irrelevance == "decision":
-        print(f"--irrelevance decision dropped: irrelevance nodes whose sides are both refusals {counts['wording']}")
+    if args.irrelevance != "any":
+        print(f"--irrelevance {args.irrelevance} dropped: irrelevance nodes whose sides are both refusals {counts['wording']}"
+              + (f"; calls carried to a finished answer {counts.get('carried', 0)}" if args.irrelevance == "answer" else ""))
     print("kept pairs per depth of the shared node: "
           + (", ".join(f"{d}: {n}" for d, n in sorted(per_depth.items())) or "none"))
     print("kept pairs per error of the rejected side: "

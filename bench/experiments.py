@@ -59,6 +59,12 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     "itool_decision": ("iTool, as itool_fragment, --irrelevance decision",
                        {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment --irrelevance decision",
                         "PREF_ARGS": TRAINING + " --sft-weight 1"}),
+    # decision gives no irrelevance pair under --compare fragment (a finished refusal never ends where a
+    # call's first fragment does), so irrelevance is left to the warm-up; answer carries the call down
+    # its tree to a finished answer, a refusal against a whole call
+    "itool_answer": ("iTool, as itool_fragment, --irrelevance answer",
+                     {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment --irrelevance answer",
+                      "PREF_ARGS": TRAINING + " --sft-weight 1"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of itool_fragment, so that only the tree differs
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)

@@ -279,3 +279,32 @@ def test_irrelevance_decision_sets_a_refusal_against_a_call_never_two_refusals(t
     assert [(p["id"], p["rejected"]) for p in pairs] == [("decision-n0-r4", '[get_weather(city="Paris")]'),
                                                         ("call-n0-r2", "I can't do that.")]  # trees of calls: as before
     assert counts["wording"] == 1  # the tree whose only other side is a refusal
+
+
+def test_irrelevance_answer_carries_the_call_down_to_a_finished_answer(tmp_path):
+    gold = "I can't do that: none of the given tools can book a table."
+    tree = fragment_tree("carry", [("I can't do that: none of the given tools can book it.", 3, 2.4, True, None),
+                                   ('[get_weather(city=', 4, -2.0, False, "spurious_call"),
+                                   ("None of the provided functions can book it.", 1, 0.2, True, None)],
+                         answer=[], response=gold)
+    for text, visits, value, terminal in [('"Paris")]', 1, -0.6, True), ('"Rome", ', 2, -1.4, False),
+                                          ('"Oslo")]', 1, -0.9, True)]:
+        parent = 2 if len(tree["nodes"]) < 6 else 5  # two finished answers below node 2, a third below node 5
+        tree["nodes"].append(dict(node(len(tree["nodes"]), parent, text, visits, value, tree["nodes"][parent]["depth"] + 1),
+                                  terminal=terminal, error="spurious_call"))
+    pairs, counts = run([tree], tmp_path, "--compare", "fragment", "--irrelevance", "decision")
+    assert pairs == [] and counts["end"] == 1  # the call's own step is cut: no pair compares one fragment
+    pairs, counts = run([tree], tmp_path, "--compare", "fragment", "--irrelevance", "answer")
+    # the lowest-valued finished answer below the call: node 6 ("Oslo", mean -0.45) under node 5, not node 4 (-0.3)
+    assert [(p["id"], p["prefix"], p["rejected"], p["error"]) for p in pairs] == [
+        ("carry-n0-r6", "", '[get_weather(city="Rome", "Oslo")]', "spurious_call")]
+    assert pairs[0]["rejected_value"] == -0.4 and counts["carried"] == 1  # the call's own value (-2.0 / 5), not Oslo's
+    # a call whose subtree never finished is not carried and still fails the end rule
+    cut = json.loads(json.dumps(tree))
+    for n in cut["nodes"][4:]:
+        n["terminal"], n["text"] = False, n["text"].replace(")]", ", ")
+    assert run([cut], tmp_path, "--compare", "fragment", "--irrelevance", "answer")[0] == []
+    # trees of calls are as before
+    call = fragment_tree("call", [('[get_weather(city="Paris")]', 1, 0.9, True, None),
+                                  ("I can't do that.", 1, -0.8, True, "wrong_count")])
+    assert [p["id"] for p in run([call], tmp_path, "--compare", "fragment", "--irrelevance", "answer")[0]] == ["call-n0-r2"]
