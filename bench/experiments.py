@@ -178,6 +178,7 @@ def measure(args, name, run, env, record):
         return
     rows = {s: common.read_jsonl(p) for s, p in got.items()}
     if record.get(key, {}).get("cases") == {s: case_results(r) for s, r in rows.items()}:
+        record[key]["pairs"] = pair_labels(run)  # read from the run's files, whatever code measured the row
         return
     summaries = {}
     for s in got:
@@ -194,19 +195,39 @@ def measure(args, name, run, env, record):
         "pairs": pair_labels(run), "changes": output_changes(os.path.join(args.runs, args.start, "eval", "plateau"), folder)}
 
 
+def finished_texts(path):
+    """{(tree id, answer text so far)} of the tree nodes whose answer ended (`terminal`), so that a
+    finished refusal, which no delimiter marks, counts as ended; empty without the trees file."""
+    if not os.path.isfile(path):
+        return set()
+    done = set()
+    for tree in common.read_jsonl(path):
+        texts = {}
+        for n in tree["nodes"]:
+            texts[n["id"]] = (texts[n["parent"]] if n["parent"] is not None else "") + n["text"]
+            if n["terminal"]:
+                done.add((str(tree["id"]), texts[n["id"]]))
+    return done
+
+
 def pair_labels(run):
     """{iteration: {"n", "errors", "depths", "ends"}} of a run's pairs: the error of the rejected side,
-    the depth of the shared node, and where the two sides end (prefs.end_kind, chosen/rejected)."""
+    the depth of the shared node, and where the two sides end (prefs.end_kind, chosen/rejected; a
+    side ends where its tree node is terminal)."""
     out = {}
     for k in range(1, K + 1):
         path = os.path.join(run, f"iter{k}", "pairs.jsonl")
         if not os.path.isfile(path):
             continue
         pairs = common.read_jsonl(path)
+        done = finished_texts(os.path.join(run, f"iter{k}", "trees.jsonl"))
         tally = lambda values: dict(sorted({v: values.count(v) for v in set(values)}.items(),  # noqa: E731
                                            key=lambda kv: (-kv[1], str(kv[0]))))
-        ends = [f"{prefs.end_kind(p['prefix'] + p['chosen'], False)}/{prefs.end_kind(p['prefix'] + p['rejected'], False)}"
-                for p in pairs]
+
+        def end(p, side):
+            text, tree = p["prefix"] + p[side], str(p.get("id", "")).rsplit("-n", 1)[0]
+            return prefs.end_kind(text, (tree, text) in done)
+        ends = [f"{end(p, 'chosen')}/{end(p, 'rejected')}" for p in pairs]
         out[f"iter{k}"] = {"n": len(pairs), "errors": tally([p.get("error") or "none" for p in pairs]),
                            "depths": tally([p.get("depth") for p in pairs]), "ends": tally(ends)}
     return out

@@ -14,15 +14,17 @@ RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 
 
 def write_section(path, heading, section):
-    """Replace the section that starts with `heading` (up to the next `## `); the other
-    benches' sections stay as they are."""
+    """Replace the section that starts with `heading` (up to the next `## `) where it stands, or
+    append it; the other benches' sections stay as they are."""
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
     start = old.find(heading)
-    if start >= 0:
+    if start < 0:
+        text = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    else:
         end = old.find("\n## ", start + len(heading))
-        old = old[:start].rstrip("\n") + ("\n" + old[end:] if end >= 0 else "")
+        text = old[:start] + section.rstrip("\n") + "\n" + (old[end:] if end >= 0 else "")
     with common.atomic_write(path) as f:
-        f.write(old.rstrip("\n") + "\n\n" + section)
+        f.write(text)
 
 
 def competing():

@@ -11,6 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import experiments  # noqa: E402
 import sft_curve  # noqa: E402
+import results  # noqa: E402
 from results import case_results  # noqa: E402
 
 CATS = {"synth": ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance"),
@@ -222,26 +223,32 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     write_eval(runs / "plateau" / "eval" / "plateau", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
     run = runs / "plateau-itool"
     write_eval(run / "eval" / "iter2", [("a2", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
-    for k, pairs in ((1, [("", '"Paris")]', '"Lyon")]', "wrong_value"), ("[f(", "a=1, ", "b=", None)]), (2, [])):
+    refusal = "None of the tools can do it"  # ends the answer, but no delimiter says so: only its tree node
+    for k, pairs in ((1, [("", '"Paris")]', '"Lyon")]', "wrong_value"), ("[f(", "a=1, ", "b=", None),
+                          ("", refusal, "[g(x=1)]", "spurious_call")]), (2, [])):
         os.makedirs(run / f"iter{k}" / "model")
         with open(run / f"iter{k}" / "pairs.jsonl", "w") as f:
-            f.writelines(json.dumps({"prefix": p, "chosen": c, "rejected": r, "error": e, "depth": 1}) + "\n"
-                         for p, c, r, e in pairs)
+            f.writelines(json.dumps({"id": f"irr-n-1-n0-r{i}", "prefix": p, "chosen": c, "rejected": r, "error": e,
+                                     "depth": 1}) + "\n" for i, (p, c, r, e) in enumerate(pairs))
         with open(run / f"iter{k}" / "model" / "metrics.jsonl", "w") as f:
             f.writelines('{"step": %d}\n' % i for i in range(3))
+    with open(run / "iter1" / "trees.jsonl", "w") as f:  # a tree id with "-n" in it
+        f.write(json.dumps({"id": "irr-n-1", "nodes": [{"id": 0, "parent": None, "text": "", "terminal": False},
+                                                       {"id": 1, "parent": 0, "text": refusal, "terminal": True}]}) + "\n")
     args = experiments.parse_args(["--runs", str(runs), "--report-only"])
     record = {}
     experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
     got = record["plateau-itool/iter2"]
     assert got["steps"] == 6 and got["start"] == "plateau/plateau" and got["goal"] is None  # no categories: no goal
-    assert got["pairs"]["iter1"] == {"n": 2, "errors": {"none": 1, "wrong_value": 1}, "depths": {1: 2},
-                                     "ends": {"end/end": 1, "next/name": 1}}
+    assert got["pairs"]["iter1"] == {"n": 3, "errors": {"none": 1, "spurious_call": 1, "wrong_value": 1},
+                                     "depths": {1: 3}, "ends": {"end/end": 2, "next/name": 1}}
     # per split: a gained, b moved between errors, c unchanged, d lost
     assert got["changes"] == {"n": 8, "changed": 6, "gained": 2, "lost": 2, "moves": [
         ["right", "wrong_value", 2], ["wrong_value", "missing_param", 2], ["wrong_value", "right", 2]]}
-    got["date"] = "2026-01-01"
+    got["date"], got["pairs"] = "2026-01-01", {}
     experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
     assert record["plateau-itool/iter2"]["date"] == "2026-01-01"  # the same cases: the row of the measurement stays
+    assert record["plateau-itool/iter2"]["pairs"]["iter1"]["n"] == 3  # its pair labels read again from the files
 
 
 def test_curve_points_and_plateau_rule():
@@ -251,3 +258,13 @@ def test_curve_points_and_plateau_rule():
     assert sft_curve.find_plateau(goals, 250, 1.0) == 500
     assert sft_curve.find_plateau({250: 20.0, 500: 23.0}, 250, 1.0) is None  # still climbing: read on
     assert sft_curve.find_plateau({125: 19.9, 250: 20.0, 500: 20.5}, 250, 1.0) == 250  # half epochs do not count
+
+
+def test_write_section_replaces_a_section_where_it_stands(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    path.write_text("# Benchmarks\n\n## A\n\nold a\n\n## B\n\nb\n")
+    results.write_section(str(path), "## A", "## A\n\nnew a\n")
+    assert path.read_text() == "# Benchmarks\n\n## A\n\nnew a\n\n## B\n\nb\n"
+    results.write_section(str(path), "## B", "## B\n\nnew b\n")
+    results.write_section(str(path), "## C", "## C\n\nc\n")
+    assert path.read_text() == "# Benchmarks\n\n## A\n\nnew a\n\n## B\n\nnew b\n\n## C\n\nc\n"
