@@ -33,6 +33,13 @@ lowest-valued answer below it that ran to its end (the pair's id names that node
 sides run to the answer's end. Under --compare fragment, decision keeps no irrelevance pair at
 all: a finished refusal never ends where a call's first fragment (`[name(arg=`) does.
 
+--rejected likely (ours): as attempt, among the siblings the model found at least as likely as
+the chosen step (their priors: mcts.py's mean per-token probability of the step at its sampling
+temperature), so that a pair holds a mistake the model makes. Trees sampled at temperature 1.5
+branch mostly where the model would not: at the fork of 135 call pairs from the plateau model's
+trees, its greedy choice took the chosen side 89 times and the rejected side 35
+(bench/pair_margins.py); 64 of 309 call pairs had the rejected prior at least the chosen's.
+
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
 [-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
@@ -85,8 +92,9 @@ def parse_args(argv=None):
     p.add_argument("--min-gap", type=float, default=0.1, help="least value gap between chosen and rejected")
     p.add_argument("--max-overlap", type=float, default=0.95, help="most word overlap of the two texts")
     p.add_argument("--min-chosen", type=float, default=-0.3, help="least value of the chosen text")
-    p.add_argument("--rejected", default="attempt", choices=["attempt", "worst"],
-                   help="attempt: ours, the lowest sibling that is an attempt; worst: published")
+    p.add_argument("--rejected", default="attempt", choices=["attempt", "worst", "likely"],
+                   help="attempt: ours, the lowest sibling that is an attempt; worst: published; likely: ours, "
+                        "an attempt at least as likely (prior) as the chosen step")
     p.add_argument("--values", default="mean", choices=["mean", "sum"], help="mean: ours, V/(N+1); sum: published")
     p.add_argument("--overlap", default="jaccard", choices=["jaccard", "min"],
                    help="jaccard: ours, on \\w+ words; min: published, |A&B|/min(|A|,|B|) on whitespace words")
@@ -244,10 +252,15 @@ def tree_pairs(tree, args, counts):
                 continue
         chosen = max(pool, key=value)
         others = sorted((k for k in children[node["id"]] if k is not chosen), key=value)  # stable: two even on a tie
-        if args.rejected == "attempt":
+        if args.rejected in ("attempt", "likely"):
             others = [k for k in others if k.get("error") != "unparseable"]
             if not others:
                 counts["no_attempt"] += 1
+                continue
+        if args.rejected == "likely":  # a mistake the model makes, not one only a hot sample does
+            others = [k for k in others if k["prior"] >= chosen["prior"]]
+            if not others:
+                counts["unlikely"] = counts.get("unlikely", 0) + 1
                 continue
         kept, first_failure = 0, None
         for rejected in others:
@@ -311,6 +324,8 @@ def main(argv=None):
           f"kept {len(pairs)} ({len(pairs) / max(len(trees), 1):.2f} per tree); nodes dropped: no attempt "
           f"{counts['no_attempt']}, gap < {args.min_gap} {counts['gap']}, overlap > {args.max_overlap} "
           f"{counts['overlap']}, chosen < {args.min_chosen} {counts['min_chosen']}")
+    if args.rejected == "likely":
+        print(f"--rejected likely dropped: nodes where no attempt is as likely as the chosen step {counts.get('unlikely', 0)}")
     if args.compare == "fragment":
         print(f"--compare fragment dropped: nodes whose sides end at different points {counts['end']}, irrelevance "
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "

@@ -65,6 +65,13 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     "itool_answer": ("iTool, as itool_fragment, --irrelevance answer",
                      {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment --irrelevance answer",
                       "PREF_ARGS": TRAINING + " --sft-weight 1"}),
+    # the pairs above are mostly not the model's mistakes: at the fork of 135 call pairs its greedy choice
+    # took the chosen side 89 times (bench/pair_margins.py); likely keeps a rejected step the model finds at
+    # least as likely as the chosen one. About 100 pairs an iteration: 6 epochs, so that 100 steps are reached
+    "itool_likely": ("iTool, as itool_answer, --rejected likely",
+                     {"MCTS_ARGS": MCTS + " --gold-sibling",
+                      "PREFS_ARGS": "+--compare fragment --irrelevance answer --rejected likely",
+                      "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of itool_fragment, so that only the tree differs
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)

@@ -308,3 +308,17 @@ def test_irrelevance_answer_carries_the_call_down_to_a_finished_answer(tmp_path)
     call = fragment_tree("call", [('[get_weather(city="Paris")]', 1, 0.9, True, None),
                                   ("I can't do that.", 1, -0.8, True, "wrong_count")])
     assert [p["id"] for p in run([call], tmp_path, "--compare", "fragment", "--irrelevance", "answer")[0]] == ["call-n0-r2"]
+
+
+def test_rejected_likely_keeps_a_mistake_the_model_finds_as_likely_as_the_chosen_step(tmp_path):
+    tree = fragment_tree("t", [('[get_weather(city="Paris")]', 2, 1.8, True, None),
+                               ('[get_weather(city="Lyon")]', 1, -0.8, True, "wrong_value"),
+                               ('[get_weather(city="Rome")]', 1, -0.6, True, "wrong_value")])
+    for n, prior in zip(tree["nodes"][1:], (0.5, 0.2, 0.6)):  # Lyon: only a hot sample; Rome: the model's own
+        n["prior"] = prior
+    assert [p["id"] for p in run([tree], tmp_path)[0]] == ["t-n0-r2"]  # attempt: the lowest-valued
+    pairs, counts = run([tree], tmp_path, "--rejected", "likely")
+    assert [p["id"] for p in pairs] == ["t-n0-r3"]
+    tree["nodes"][3]["prior"] = 0.4  # no mistake as likely as the chosen step: no pair
+    pairs, counts = run([tree], tmp_path, "--rejected", "likely")
+    assert pairs == [] and counts["unlikely"] == 1
