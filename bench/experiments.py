@@ -48,6 +48,10 @@ SAVE = "--save-every 10"
 TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
+# the iTool arm whose pair filter and training the sampling arm copies, so that only the tree differs:
+# the best one measured before sampling's pairs are made (sampling's whole answers all end, so any
+# --irrelevance filter gives the same pairs there)
+SAMPLING_AS = "itool_fragment"
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued from the plateau", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
@@ -73,9 +77,9 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                       "PREFS_ARGS": "+--compare fragment --irrelevance answer --rejected likely",
                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
-    # worst; the pair filter and training of itool_fragment, so that only the tree differs
+    # worst; the pair filter and training of SAMPLING_AS
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
-    "sampling": ("sampling pairs, no tree (--search sample), as itool_fragment",
+    "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
                  {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4", "PREFS_ARGS": "--rejected worst --compare fragment",
                   "PREF_ARGS": TRAINING + " --sft-weight 1"}),
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
@@ -323,10 +327,10 @@ def verdict(arms):
                      + (f"met by {', '.join(met)}." if met else
                         f"not met; best {label}: {p['diff']:+.1f} ({p['low']:+.1f} to {p['high']:+.1f})."))
         by_arm = {r["arm"]: r for _, _, r in arms}
-        if "sampling" in by_arm and "itool_fragment" in by_arm:
-            g = paired_goal(by_arm["itool_fragment"]["cases"], by_arm["sampling"]["cases"])
+        if "sampling" in by_arm and SAMPLING_AS in by_arm:
+            g = paired_goal(by_arm[SAMPLING_AS]["cases"], by_arm["sampling"]["cases"])
             if g:
-                lines.append(f"- MCTS pairs against sampling pairs (itool_fragment against sampling: the same pair "
+                lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same pair "
                              f"filter and training): {g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) on "
                              "the goal score: " + ("MCTS ahead." if g["low"] > 0 else "sampling ahead." if g["high"] < 0
                                                    else "no difference beyond noise."))

@@ -268,3 +268,14 @@ def test_write_section_replaces_a_section_where_it_stands(tmp_path):
     results.write_section(str(path), "## B", "## B\n\nnew b\n")
     results.write_section(str(path), "## C", "## C\n\nc\n")
     assert path.read_text() == "# Benchmarks\n\n## A\n\nnew a\n\n## B\n\nnew b\n\n## C\n\nc\n"
+
+
+def test_sampling_is_trained_as_the_itool_arm_it_names():
+    itool, sampling = (experiments.ARMS[name][1] for name in (experiments.SAMPLING_AS, "sampling"))
+
+    def flags(value):  # the pair filter, without how the rejected side is picked
+        words = value.lstrip("+").split()
+        return [w for i, w in enumerate(words) if "--rejected" not in words[max(i - 1, 0):i + 1]]
+    assert flags(sampling["PREFS_ARGS"]) == flags(itool["PREFS_ARGS"])
+    assert sampling["PREF_ARGS"] == itool["PREF_ARGS"]
+    assert "--rejected worst" in sampling["PREFS_ARGS"]  # whole answers: the best against the worst
