@@ -34,8 +34,8 @@ sides run to the answer's end. Under --compare fragment, decision keeps no irrel
 all: a finished refusal never ends where a call's first fragment (`[name(arg=`) does.
 
 --rejected likely (ours): as attempt, among the siblings the model found at least as likely as
-the chosen step (their priors: mcts.py's mean per-token probability of the step at its sampling
-temperature), so that a pair holds a mistake the model makes. Trees sampled at temperature 1.5
+the chosen step (their priors: mcts.py's geometric mean of the step's token probabilities at its
+sampling temperature), so that a pair holds a mistake the model makes. Trees sampled at temperature 1.5
 branch mostly where the model would not: at the fork of 135 call pairs from the plateau model's
 trees, its greedy choice took the chosen side 89 times and the rejected side 35
 (bench/pair_margins.py); 64 of 309 call pairs had the rejected prior at least the chosen's.
@@ -215,6 +215,14 @@ def label(node, children):
         node = min(children[node["id"]], key=mean_value)
 
 
+def answer_texts(nodes):
+    """The assistant text from the root to each node (nodes in id order, parents first)."""
+    texts = [""] * len(nodes)
+    for n in nodes[1:]:
+        texts[n["id"]] = texts[n["parent"]] + n["text"]
+    return texts
+
+
 def finished_below(node, children, texts, value):
     """The lowest-valued node at or below `node` whose answer ran to its end, or None."""
     finished, stack = [], [node]
@@ -232,9 +240,7 @@ def tree_pairs(tree, args, counts):
     children = {n["id"]: [] for n in nodes}  # node id -> child nodes (mcts.py's `kids` holds ids)
     for n in nodes[1:]:
         children[n["parent"]].append(n)
-    texts = [""] * len(nodes)  # the assistant text from the root to each node
-    for n in nodes[1:]:
-        texts[n["id"]] = texts[n["parent"]] + n["text"]
+    texts = answer_texts(nodes)
     value = mean_value if args.values == "mean" else (lambda n: n["value"])
     fragment, refusal = args.compare == "fragment", not tree.get("answer")
     decision = refusal and args.irrelevance in ("decision", "answer")

@@ -15,12 +15,11 @@ section `## eval.py: continuous batching against padded batches` of bench/RESULT
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, commit, competing, write_section  # noqa: E402  (bench/results.py)
 import checker  # noqa: E402
 import common  # noqa: E402
 import training  # noqa: E402
@@ -69,12 +68,12 @@ def main():
     valid = {m: sum(checker.score(c, o)["valid"] for c, o in zip(cases, outputs[m])) for m in MODES}
     rows = [f"| {m} | {seconds[m]:.1f} | {n / seconds[m]:.3f} | {seconds['padded'] / seconds[m]:.2f}x | "
             f"{100 * valid[m] / n:.1f} |" for m in MODES]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit()
     command = "python bench/eval_batching.py " + " ".join(sys.argv[1:])
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} "
                f"({torch.get_num_threads()} threads), device {model.device}")
     section = "\n".join([
-        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {commit})", "",
+        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {sha})", "",
         f"Command: `{command.strip()}`  ",
         f"Machine: {machine}  ",
         f"Model: {args.model or common.DEFAULT_MODEL_NAME}; cases: {n} from {args.data} (first {args.limit} per "

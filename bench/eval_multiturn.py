@@ -15,12 +15,11 @@ again` of bench/RESULTS.md.
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, commit, competing, write_section  # noqa: E402  (bench/results.py)
 import multiturn  # noqa: E402
 import training  # noqa: E402
 import eval as itool_eval  # noqa: E402
@@ -65,10 +64,10 @@ def main():
     verdicts = [multiturn.check(c, out[True][c["id"]][0]) if not out[True][c["id"]][1] else (False, "context_overflow")
                 for c in cases]
     rate = {k: len(cases) / v for k, v in seconds.items()}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit()
     import torch
     lines = [
-        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {commit})", "",
+        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {sha})", "",
         f"Command: `python bench/eval_multiturn.py {' '.join(sys.argv[1:])}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), device {model.device}  ",

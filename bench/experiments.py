@@ -170,11 +170,6 @@ def count_lines(path):
         return sum(1 for line in f if line.strip())
 
 
-def commit():
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return out.stdout.strip() or None
-
-
 def measure(args, name, run, env, record):
     """Store a finished arm's row in the record: figures, per-case results, steps, the pairs it
     trained on and how its outputs moved from the plateau model's. A row whose per-case results
@@ -198,7 +193,7 @@ def measure(args, name, run, env, record):
     metrics = [os.path.join(run, "warmup", "metrics.jsonl")] if name == CONTROL else [
         os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, K + 1)]
     record[key] = {
-        "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": commit(), "start": PLATEAU,
+        "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": results.commit(), "start": PLATEAU,
         "steps": sum(count_lines(p) for p in metrics if os.path.isfile(p)),
         "goal": goal_score(summaries["synth"], summaries["bfcl"]), "synth": summaries["synth"], "bfcl": summaries["bfcl"],
         "cases": {s: case_results(r) for s, r in rows.items()},
@@ -213,11 +208,8 @@ def finished_texts(path):
         return set()
     done = set()
     for tree in common.read_jsonl(path):
-        texts = {}
-        for n in tree["nodes"]:
-            texts[n["id"]] = (texts[n["parent"]] if n["parent"] is not None else "") + n["text"]
-            if n["terminal"]:
-                done.add((str(tree["id"]), texts[n["id"]]))
+        texts = prefs.answer_texts(tree["nodes"])
+        done.update((str(tree["id"]), texts[n["id"]]) for n in tree["nodes"] if n["terminal"])
     return done
 
 

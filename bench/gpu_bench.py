@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, ROOT, commit, write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## bench/gpu.sh: the CUDA paths and their speed"
 BFCL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"
@@ -45,11 +45,11 @@ def prepare(kit):
     shutil.rmtree(os.path.join(kit, "bfcl"), ignore_errors=True)
     shutil.copytree(itool_eval.bfcl_data_dir(None), os.path.join(kit, "bfcl"),
                     ignore=shutil.ignore_patterns("*multi_turn*", "*memory*", "*web_search*", "*format_sensitivity*"))
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit() or ""
     with open(os.path.join(kit, "commit.txt"), "w") as f:
-        f.write(commit + "\n")
+        f.write(sha + "\n")
     size = sum(os.path.getsize(os.path.join(d, n)) for d, _, names in os.walk(kit) for n in names)
-    print(f"{kit}: {size / 2**20:.1f} MiB (commit {commit})")
+    print(f"{kit}: {size / 2**20:.1f} MiB (commit {sha})")
 
 
 def random_model(kit, out, overrides=None, dtype="float32"):
@@ -155,11 +155,11 @@ def stages(args):
                      f"{tokens_per_s(out):.0f} train tokens/s"))
 
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"CPU ({os.cpu_count()} cores)"
-    commit = open(os.path.join(args.kit, "commit.txt")).read().strip()
+    sha = open(os.path.join(args.kit, "commit.txt")).read().strip()
     tests = open(os.path.join(w, "tests.txt")).read().strip().splitlines()[-1:] if os.path.exists(
         os.path.join(w, "tests.txt")) else ["not run"]
     smoke = open(os.path.join(w, "smoke.txt")).read().strip() if os.path.exists(os.path.join(w, "smoke.txt")) else "not run"
-    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {commit}, size {args.size})", "",
+    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {sha}, size {args.size})", "",
              f"Command: `bash bench/gpu.sh`{' (CPU=1: the dry run, toy sizes)' if args.size == 'toy' else ''}  ",
              f"Machine: {device}, torch {torch.__version__}, {platform.machine()}  ",
              f"Models: the default model's architecture ({n_params / 1e6:.0f}M) and a {n_big / 1e9:.2f}B config, "

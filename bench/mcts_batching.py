@@ -15,12 +15,11 @@ first arm. Writes (replaces) the section `## mcts.py: batched trees` of bench/RE
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+from results import ROOT, commit, competing, write_section  # noqa: E402  (bench/results.py)
 import common  # noqa: E402
 import training  # noqa: E402
 import mcts  # noqa: E402
@@ -97,11 +96,11 @@ def main():
                     f"{sum(t.nodes[0]['visits'] for t in trees[b]) / n:.1f} | {len(pairs) / n:.2f} | "
                     f"{', '.join(f'{e} {c}' for e, c in sorted(labels.items(), key=lambda x: -x[1])) or '-'} | "
                     f"{same} of {n} |")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit()
     cmd = (f"python bench/mcts_batching.py --model {args.model} --data {args.data} --trees {args.trees} "
            f"--batch {args.batch}" + (f" --block {args.block}" if args.block else "")
            + (f" --mcts-args '{args.mcts_args}'" if args.mcts_args else ""))
-    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {commit})", "",
+    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {sha})", "",
              f"Command: `{cmd}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__} "
              f"({torch.get_num_threads()} threads), device {device}; the arms take turns in blocks of {block} trees  ",

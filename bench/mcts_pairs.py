@@ -16,12 +16,11 @@ prefs.py: pairs per setting` of bench/RESULTS.md.
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import ROOT, competing, write_section  # noqa: E402  (bench/results.py)
+from results import ROOT, commit, competing, write_section  # noqa: E402  (bench/results.py)
 import common  # noqa: E402
 import training  # noqa: E402
 import mcts  # noqa: E402
@@ -85,11 +84,11 @@ def main():
                     f"{counts['min_chosen']} | {sum(len(t['nodes']) for t in trees) / n:.1f} | {60 * n / seconds:.2f} |")
         print(rows[-1], file=sys.stderr)
     load_after, after = os.getloadavg()[0], competing()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit()
     cmd = f"python bench/mcts_pairs.py --model {args.model} --data {args.data} --trees {args.trees} " + " ".join(
         f"--arm '{a}'" for a in args.arm)
     section = "\n".join([
-        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {commit})", "",
+        f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit {sha})", "",
         f"Command: `{cmd}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, device {device}  ",
         f"Trees: the first {len(selected)} examples of the deficiency selection, mcts.py's defaults plus each arm's "

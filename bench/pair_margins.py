@@ -17,7 +17,6 @@ import argparse
 import copy
 import os
 import random
-import subprocess
 import sys
 import time
 
@@ -28,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import common  # noqa: E402
 import training  # noqa: E402
 from train_pref import encode_side, read_pairs  # noqa: E402
-from results import RESULTS, ROOT, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, commit, write_section  # noqa: E402  (bench/results.py)
 
 
 def fork(chosen, rejected, start):
@@ -96,10 +95,10 @@ def main():
             row[0] += 1
             row[{"chosen": 1, "rejected": 2, "neither": 3}[side]] += 1
             row[4] += better
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    sha = commit()
     cmd = f"python bench/pair_margins.py --model {args.model} --pairs {args.pairs}" + (f" --limit {args.limit}" if args.limit else "")
     lines = [f"## Pair margins: {args.pairs} ({time.strftime('%Y-%m-%d')})", "",
-             f"Command: `{cmd}` (commit {commit}). {len(pairs)} pairs read with the model they were to train. "
+             f"Command: `{cmd}` (commit {sha}). {len(pairs)} pairs read with the model they were to train. "
              "At the fork (the first token where the two sides differ) the model's greedy choice takes the chosen "
              "side, the rejected side, or neither; and which side has the higher mean log-prob per token.", "",
              "| rejected side's error | pairs | greedy: chosen | greedy: rejected | greedy: neither | chosen more likely |",
@@ -109,6 +108,7 @@ def main():
     print("\n".join(lines))
     if args.results:
         write_section(args.results, lines[0].split(" (")[0], "\n".join(lines) + "\n")
+
 
 if __name__ == "__main__":
     common.run_main(main)

@@ -27,6 +27,12 @@ def write_section(path, heading, section):
         f.write(text)
 
 
+def commit():
+    """The checkout's short commit hash, or None outside a git checkout."""
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
 def competing():
     """Other processes using the CPU now (from ps), as 'command (cpu%)' strings."""
     out = subprocess.run(["ps", "-eo", "pid,pcpu,args", "--sort=-pcpu"], capture_output=True, text=True).stdout

@@ -39,7 +39,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import BFCL_GOAL, RESULTS, ROOT, case_results, goal_score, write_section  # noqa: E402  (bench/results.py)
+from results import BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, write_section  # noqa: E402  (bench/results.py)
 
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
@@ -80,11 +80,6 @@ def sh(script, *args):
     cmd = [sys.executable, os.path.join(ROOT, script)] + [str(a) for a in args]
     print("+ " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
     subprocess.run(cmd, cwd=ROOT, check=True)
-
-
-def commit():
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return out.stdout.strip() or None
 
 
 class Layout:

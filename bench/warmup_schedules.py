@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import RESULTS, ROOT, case_results, competing, paired, write_section  # noqa: E402  (bench/results.py)
+from results import RESULTS, ROOT, case_results, commit, competing, paired, write_section  # noqa: E402  (bench/results.py)
 
 HEADING = "## warmup.py: curriculum schedules against plain SFT"
 BFCL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"
@@ -74,7 +74,7 @@ def main():
 
     ref = results[arms[0][0]]
     lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')}, commit "
-             f"{subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()})",
+             f"{commit()})",
              "", f"Command: `python {' '.join(sys.argv)}`  ",
              f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; this run {hours:.1f} h (finished arms and evaluations are reused); load average (1 min) "
              f"before/after {load:.2f}/{os.getloadavg()[0]:.2f}; competing processes after: {', '.join(competing()) or 'none'}  ",
