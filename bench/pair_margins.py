@@ -81,15 +81,18 @@ def main():
     p.add_argument("--device", default=None)
     p.add_argument("--results", default=RESULTS, help="the section is replaced here ('' for none)")
     args = p.parse_args()
-    pairs = read_pairs(args.pairs)
+    pairs = list(enumerate(read_pairs(args.pairs), 1))  # (number in the file, pair)
     if args.limit and args.limit < len(pairs):
         pairs = random.Random(0).sample(pairs, args.limit)
     device, dtype = training.pick_device(args.device)
     model, tok = training.load_model(args.model, device, dtype)
     model.eval()
     rows = {}  # error label -> [pairs, greedy chosen, greedy rejected, greedy neither, chosen more likely]
-    for pair in tqdm(pairs, desc="pairs"):
-        side, better = read_pair(model, tok, pair, device)
+    for number, pair in tqdm(pairs, desc="pairs"):
+        try:
+            side, better = read_pair(model, tok, pair, device)
+        except training.BoundaryError as e:
+            raise common.InputError(args.pairs, None, f"pair {number}: {e}") from None
         for key in (pair.get("error") or "none", "all"):
             row = rows.setdefault(key, [0, 0, 0, 0, 0])
             row[0] += 1

@@ -1,7 +1,9 @@
 """bench/pair_margins.py: which side of a pair the model's greedy choice takes at the fork."""
+import json
 import os
 import sys
 
+import pytest
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,3 +37,28 @@ def test_read_pair_names_the_side_the_greedy_choice_takes(tiny_model_dir):
     assert pair_margins.read_pair(model, tok, dict(pair, chosen=greedy, rejected=worst), "cpu") == ("chosen", True)
     assert pair_margins.read_pair(model, tok, dict(pair, chosen=worst, rejected=greedy), "cpu") == ("rejected", False)
     assert pair_margins.read_pair(model, tok, dict(pair, chosen=worst, rejected=texts[-2]), "cpu")[0] == "neither"
+
+
+def test_a_pair_whose_prompt_does_not_tokenize_as_a_prefix_is_one_line_naming_it(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    pair = {"id": "w", "messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": tiny.TOOLS[:1],
+            "prefix": "[get_weather(city=", "chosen": "'Paris')]", "rejected": "'Rome')]"}
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(json.dumps(dict(pair, chosen=c)) for c in ("'Paris')]", "'Lyon')]")) + "\n")
+    seen = []
+
+    def encode_side(tok, prompt_ids, prompt, response):
+        seen.append(response)
+        if response == "'Lyon')]":
+            raise training.BoundaryError("prompt tokens are not a prefix of prompt + response")
+        return real(tok, prompt_ids, prompt, response)
+
+    real = pair_margins.encode_side
+    monkeypatch.setattr(pair_margins, "encode_side", encode_side)
+    monkeypatch.setattr(sys, "argv", ["pair_margins.py", "--model", str(tiny_model_dir), "--pairs", str(path),
+                                      "--results", "", "--device", "cpu"])
+    with pytest.raises(SystemExit) as exit:
+        common.run_main(pair_margins.main)
+    assert exit.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"error: {path}: pair 2: prompt tokens are not a prefix of prompt + response"
+    assert "'Paris')]" in seen  # the first pair was read before the second stopped the run
