@@ -302,14 +302,18 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_
 _FOLD_LIMIT = 100_000  # elements or bits: past this BFCL's eval would still answer, we refuse
 
 
+def power_too_large(a, b):
+    """Whether the integer power a**b would have more than _FOLD_LIMIT bits."""
+    return isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b * a.bit_length() > _FOLD_LIMIT
+
+
 def _guard(op, a, b):
     """Refuse operations whose result would be enormous (`"x" * 10**9`, `2**10**9`)."""
     if isinstance(op, ast.Mult):
         for seq, n in ((a, b), (b, a)):
             if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) and len(seq) * n > _FOLD_LIMIT:
                 raise ValueError("repetition too large")
-    if isinstance(op, ast.Pow) and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 \
-            and b * a.bit_length() > _FOLD_LIMIT:
+    if isinstance(op, ast.Pow) and power_too_large(a, b):
         raise ValueError("power too large")
     if isinstance(op, ast.LShift) and isinstance(b, int) and b > _FOLD_LIMIT:
         raise ValueError("shift too large")

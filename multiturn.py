@@ -11,7 +11,7 @@ Calls run as BFCL decodes a prompting model's text (common.parse_calls: keyword 
 only, a bare name read as its string), but never with `eval`: each call is parsed with
 `ast`, only a public method of the case's instances may be named (an allow-list), and an
 argument must be data, not a call to make; anything else is an execution error, as an
-unknown function is in BFCL. A result becomes text as BFCL makes it (a str as is, a dict as
+unknown function is in BFCL. So is MathAPI arithmetic that would compute for hours (costly). A result becomes text as BFCL makes it (a str as is, a dict as
 JSON, else str(); an exception as `Error during execution: ...`).
 
 The conversation (converse) is BFCL's prompting loop, held by a model in conversations: the system prompt with the involved
@@ -50,6 +50,11 @@ CLASSES = {"GorillaFileSystem": ("gorilla_file_system", "gorilla_file_system.jso
            "VehicleControlAPI": ("vehicle_control", "vehicle_control.json")}
 STATELESS = {"MathAPI"}  # built without a scenario
 REFUSED = {"kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run"}  # BFCL refuses these names
+# MathAPI computes what it is asked, with no time limit: an integer power of a billion digits or a
+# root or logarithm to a billion places would hold the evaluation for hours. Such arguments are
+# refused before the call runs, with the error a failed call gives (such a power could not become
+# text anyway: str() of an int stops at 4300 digits).
+PRECISION_LIMIT = 10_000  # digits; a square root or a logarithm to this many takes 0.1 s
 MORE_FUNCTIONS = "I have updated some more functions you can choose from. What about now?"
 PYTHON_HINT = " Note that the provided function is in Python 3 syntax."
 
@@ -124,6 +129,9 @@ class World:
             return f"Error during execution: Function call {name.split('.')[-1]} is not allowed."
         if name not in self.methods:
             return f"Error during execution: name '{name.split('.')[0]}' is not defined"
+        too_costly = costly(self.methods[name], args, kwargs)
+        if too_costly:
+            return f"Error during execution: {too_costly}"
         try:
             result = self.methods[name](*args, **kwargs)
             if isinstance(result, str):
@@ -141,6 +149,22 @@ class World:
         """BFCL's state check: every public attribute of each of gold's instances equals this World's."""
         return all(getattr(self.instances[name], k) == v for name, inst in gold.instances.items()
                    for k, v in vars(inst).items() if not k.startswith("_"))
+
+
+def costly(method, args, kwargs):
+    """Why a call to a MathAPI method would compute too long (an argument past its limit), or None."""
+    if type(method.__self__).__name__ != "MathAPI":
+        return None
+    try:
+        given = inspect.signature(method).bind(*args, **kwargs).arguments
+    except TypeError:
+        return None  # the call fails by itself, as in BFCL
+    if method.__name__ == "power" and common.power_too_large(given.get("base"), given.get("exponent")):
+        return f"power too large (over {common._FOLD_LIMIT} bits)"
+    precision = given.get("precision")
+    if isinstance(precision, int) and precision > PRECISION_LIMIT:
+        return f"precision {precision} is over {PRECISION_LIMIT} digits"
+    return None
 
 
 def data(node):

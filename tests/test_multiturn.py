@@ -10,6 +10,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_hostile_text_runs_nothing_outside_the_instances(tmp_path):
     world = multiturn.World(case)
     sentinel = tmp_path / "pwned"
     before = {name: dict(vars(inst)) for name, inst in world.instances.items()}
-    hostile = [f"[__import__(name='os')]", f"[open(file='{sentinel}', mode='w')]",
+    hostile = ["[__import__(name='os')]", f"[open(file='{sentinel}', mode='w')]",
                f"[os.system(command='touch {sentinel}')]", f"[eval(source=\"open('{sentinel}', 'w')\")]",
                f"[exec(source=\"open('{sentinel}', 'w')\")]", "[__class__(x=1)]", "[_load_scenario(scenario={})]",
                "[GorillaFileSystem.cd(folder='document')]", "[cd.__globals__(x=1)]", "[subprocess.run(args=['true'])]",
@@ -279,3 +280,17 @@ def test_stage_table_shows_bfcl_summary_figures_where_run(tmp_path):
                          "errors (synthetic + BFCL)"]
     base, warmup = ([c.strip() for c in line.strip("|").split("|")] for line in table[2:])
     assert base[-6:-1] == ["50.0", "", "", "", ""] and warmup[-6:-1] == ["50.0"] * 5
+
+
+@needs_bfcl
+def test_math_that_would_compute_for_hours_is_refused_before_it_runs():
+    world = multiturn.World({"classes": ["MathAPI"], "config": {}, "category": "multi_turn_base"})
+    start = time.time()
+    # unguarded, these take half a minute here (and a billion digits would take hours)
+    got = world.run(multiturn.decode("[power(base=10, exponent=10000000), logarithm(value=3, base=2, precision=200000), "
+                                     "square_root(number=2, precision=2000000), power(base=2, exponent=10), "
+                                     "square_root(number=16, precision=5)]"))
+    assert time.time() - start < 2
+    assert [g.split(":")[0] for g in got[:3]] == ["Error during execution"] * 3, got
+    assert "power too large" in got[0] and "precision 200000" in got[1]
+    assert got[3] == '{"result": 1024}' and got[4] == "{'result': Decimal('4')}"  # within the limits, as before
