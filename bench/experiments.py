@@ -4,6 +4,7 @@ plateau model of bench/sft_curve.py at equal optimizer steps, and the report of 
     python bench/sft_curve.py                        # first: the plateau model and its evaluation
     python bench/experiments.py                      # every arm (hours each on 2 CPU cores; resumes)
     python bench/experiments.py --only sft_continued,itool
+    python bench/experiments.py --series annealed    # the same arms from the plateau annealed
     python bench/experiments.py --report-only --readme README.md   # RESULTS.md, README's table, scaling.svg
 
 Every arm starts from the plateau model (RUNS/plateau/plateau) on the curve's data (1000
@@ -16,11 +17,19 @@ iteration (batches of 4), so that SFT continued (warmup.py from the plateau mode
 K x STEPS steps, batches of 4) is the equal-step control. Each arm is one run.sh setting
 away from the others (ARMS); `+flags` extend run.sh's default.
 
+Two series (SERIES) differ in the start. `plateau`: the plateau model itself, a checkpoint of SFT
+at a constant lr. `annealed`: the plateau annealed, which is the first series' control (SFT
+continued: a warm-up, then cosine decay to 0), and its own control is SFT continued again. The
+first control's gain over the plateau was the anneal, not more SFT: the curve's constant-lr SFT
+went on for 250 steps and lost (bench/RESULTS.md, "The control and the lr schedule"), so only the
+annealed start is where SFT has finished.
+
 Running (run_arm) only makes run folders and stores each finished arm's figures in the record
 (measure); the report reads the record alone (rows, then render_*), so runs made on other
 machines, or whose folders are gone, still count.
 """
 import argparse
+import collections
 import json
 import math
 import os
@@ -39,8 +48,10 @@ from sft_curve import curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 HEADING = "## Experiments"
 RECORD = os.path.join(ROOT, "bench", "experiments.json")
 K, STEPS, BATCH = 2, 100, 4
-PLATEAU = "plateau/plateau"  # the record's row of the plateau model on every case (bench/sft_curve.py)
 CONTROL = "sft_continued"
+# series: (what its start is, in words); the start's model, evaluation and row key come from start_of
+SERIES = {"plateau": "the plateau model", "annealed": "the plateau annealed (SFT continued's model)"}
+Start = collections.namedtuple("Start", "key model eval prefix")  # row key, model folder, eval folder, run names
 # every training stage checkpoints every 10 steps, so that a stopped arm loses little (resuming is
 # exact: the weights do not depend on it)
 SAVE = "--save-every 10"
@@ -53,7 +64,7 @@ MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 # --irrelevance filter gives the same pairs there)
 SAMPLING_AS = "itool_fragment"
 ARMS = {  # name: (label, run.sh environment), in the order they run
-    CONTROL: ("SFT continued from the plateau", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
+    CONTROL: ("SFT continued (the control)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
     "itool_fragment": ("iTool, --gold-sibling, --compare fragment, --sft-weight 1",
                        {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment",
@@ -107,6 +118,8 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", default=os.path.join(ROOT, "runs"), help="run.sh's RUNS folder")
     p.add_argument("--start", default="plateau", help="bench/sft_curve.py's run name: the arms start from its model")
+    p.add_argument("--series", choices=SERIES, default="plateau",
+                   help="the arms' start: the plateau model, or the plateau annealed (the plateau series' control)")
     p.add_argument("--only", default=",".join(ARMS), help=f"comma-separated, from: {', '.join(ARMS)}")
     p.add_argument("--report-only", action="store_true", help="run nothing; report the record")
     p.add_argument("--smoke", action="store_true", help="run.sh's SMOKE=1 budgets on top of each arm (a tiny model)")
@@ -131,11 +144,22 @@ def run_sh_defaults(env):
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
+def start_of(args, series):
+    """Where a series' arms start (Start): the plateau model of bench/sft_curve.py's run, or the model
+    of that series' control, whose runs are named START-annealed-ARM."""
+    if series == "plateau":
+        at = os.path.join(args.runs, args.start)
+        return Start(f"{args.start}/plateau", os.path.join(at, "plateau"), os.path.join(at, "eval", "plateau"), args.start)
+    at = os.path.join(args.runs, f"{args.start}-{CONTROL}")
+    return Start(f"{args.start}-{CONTROL}/warmup", os.path.join(at, "warmup"), os.path.join(at, "eval", "warmup"),
+                 f"{args.start}-{series}")
+
+
 def arm_env(args, name):
     """run.sh's environment for one arm; a value starting with + is appended to run.sh's default."""
-    start = os.path.join(args.runs, args.start)
-    env = dict(os.environ, RUNS=args.runs, NAME=f"{args.start}-{name}", MODEL=os.path.realpath(os.path.join(start, "plateau")),
-               DATA=os.path.join(start, "data"), WARMUP="0", K=str(K), EVAL_ITERS="last", EVAL_LIMIT="all",
+    start = start_of(args, args.series)
+    env = dict(os.environ, RUNS=args.runs, NAME=f"{start.prefix}-{name}", MODEL=os.path.realpath(start.model),
+               DATA=os.path.join(args.runs, args.start, "data"), WARMUP="0", K=str(K), EVAL_ITERS="last", EVAL_LIMIT="all",
                BFCL=results.BFCL_GOAL)  # the goal score's five categories, whatever run.sh's default
     if args.smoke:
         env.update(SMOKE="1", EVAL_LIMIT="1")
@@ -148,12 +172,13 @@ def arm_env(args, name):
 
 
 def run_arm(args, name):
-    """One arm's run.sh run; its starting model's evaluation is the plateau's (linked, not made again)."""
+    """One arm's run.sh run; its starting model's evaluation is the start's (linked, not made again)."""
     env = arm_env(args, name)
     run = os.path.join(args.runs, env["NAME"])
-    base = os.path.join(args.runs, args.start, "eval", "plateau")
+    base = start_of(args, args.series).eval
     if not os.path.isfile(os.path.join(base, "bfcl.summary.json")):
-        raise common.InputError(base, None, "no evaluation of the plateau model yet: run bench/sft_curve.py first")
+        raise common.InputError(base, None, f"no evaluation of {SERIES[args.series]} yet: run bench/sft_curve.py "
+                                "first" + (f", then this script's {CONTROL} arm" if args.series != "plateau" else ""))
     os.makedirs(os.path.join(run, "eval"), exist_ok=True)
     if not os.path.lexists(os.path.join(run, "eval", "base")):
         os.symlink(os.path.abspath(base), os.path.join(run, "eval", "base"))
@@ -172,15 +197,16 @@ def count_lines(path):
 
 def measure(args, name, run, env, record):
     """Store a finished arm's row in the record: figures, per-case results, steps, the pairs it
-    trained on and how its outputs moved from the plateau model's. A row whose per-case results
+    trained on and how its outputs moved from the start model's. A row whose per-case results
     are those on disk keeps its date and commit (those of the measurement)."""
     stage = "warmup" if name == CONTROL else f"iter{K}"
+    start = start_of(args, args.series)
     folder = os.path.join(run, "eval", stage)
     got = {s: os.path.join(folder, s + ".jsonl") for s in ("synth", "bfcl")}
     key = f"{os.path.basename(run)}/{stage}"
     if not all(os.path.isfile(p) for p in got.values()):
         print(f"== {name}: no evaluation of {stage} in {run} (no pair in any iteration leaves the start model, "
-              "whose evaluation is the plateau's): nothing recorded", file=sys.stderr)
+              "whose evaluation is the start's): nothing recorded", file=sys.stderr)
         return
     rows = {s: common.read_jsonl(p) for s, p in got.items()}
     if record.get(key, {}).get("cases") == {s: case_results(r) for s, r in rows.items()}:
@@ -193,12 +219,12 @@ def measure(args, name, run, env, record):
     metrics = [os.path.join(run, "warmup", "metrics.jsonl")] if name == CONTROL else [
         os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, K + 1)]
     record[key] = {
-        "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": results.commit(), "start": PLATEAU,
+        "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": results.commit(), "start": start.key,
         "steps": sum(count_lines(p) for p in metrics if os.path.isfile(p)),
         "goal": goal_score(summaries["synth"], summaries["bfcl"]), "synth": summaries["synth"], "bfcl": summaries["bfcl"],
         "cases": {s: case_results(r) for s, r in rows.items()},
         "settings": {k: env[k] for k in ARMS[name][1]},
-        "pairs": pair_labels(run), "changes": output_changes(os.path.join(args.runs, args.start, "eval", "plateau"), folder)}
+        "pairs": pair_labels(run), "changes": output_changes(start.eval, folder)}
 
 
 def finished_texts(path):
@@ -277,18 +303,19 @@ def read_record(path):
     return record
 
 
-def arm_rows(record, start):
-    """The arms' rows (label, key, row), each with `paired` against SFT continued filled in."""
-    control = record.get(f"{start}-{CONTROL}/warmup")
+def arm_rows(record, prefix):
+    """A series' arms' rows (label, key, row; runs named PREFIX-ARM), each with `paired` against
+    the series' SFT continued filled in."""
+    control = record.get(f"{prefix}-{CONTROL}/warmup")
     out = []
     for name, (label, _) in ARMS.items():
-        key = f"{start}-{name}/" + ("warmup" if name == CONTROL else f"iter{K}")
+        key = f"{prefix}-{name}/" + ("warmup" if name == CONTROL else f"iter{K}")
         row = record.get(key)
         if not row:
             continue
         if name != CONTROL and control:
             g = paired_goal(row["cases"], control["cases"])
-            row["paired"] = {"against": f"{start}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
+            row["paired"] = {"against": f"{prefix}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
                              "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
             vs = paired(row["cases"], control["cases"])
             row["gained_lost"] = [vs["gained"], vs["lost"]] if vs else None
@@ -307,15 +334,16 @@ def earlier_rows(record):
     return out
 
 
-def verdict(arms):
-    """The goal's two checks, as sentences."""
+def verdict(arms, start):
+    """The goal's two checks in one series (arms from `start`, in words), as sentences."""
     tree = [(label, r) for label, key, r in arms if r.get("paired") and r["arm"] not in (CONTROL, "sampling")]
     lines = []
     if tree:
         met = [label for label, r in tree if r["paired"]["diff"] >= 2 and r["paired"]["low"] > 0]
         label, best = max(tree, key=lambda a: a[1]["paired"]["diff"])
         p = best["paired"]
-        lines.append("- Goal (an iTool arm 2 points above SFT continued on the goal score, its interval above 0): "
+        lines.append(f"- Goal from {start} (an iTool arm 2 points above SFT continued on the goal score, its "
+                     "interval above 0): "
                      + (f"met by {', '.join(met)}." if met else
                         f"not met; best {label}: {p['diff']:+.1f} ({p['low']:+.1f} to {p['high']:+.1f})."))
         by_arm = {r["arm"]: r for _, _, r in arms}
@@ -336,12 +364,12 @@ def goal(row):
     return "n/a" if row.get("goal") is None else f"{row['goal']:.1f}"
 
 
-def render_arms(arms, plateau):
+def render_arms(arms, start, start_row):
     head = ["run", "measured", "commit", "steps", "goal score", "synthetic test", "BFCL non-live",
             "irrelevance (synthetic, BFCL)", "against SFT continued: goal difference (95% interval)",
             "cases gained / lost"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, _, r in ([("the plateau model", PLATEAU, plateau)] if plateau else []) + arms:
+    for label, _, r in ([(start, None, start_row)] if start_row else []) + arms:
         p, gl = r.get("paired"), r.get("gained_lost")
         lines.append("| " + " | ".join([
             label, r["date"], r.get("commit") or "", str(r["steps"]), goal(r), pct(r["synth"]["accuracy"]),
@@ -375,16 +403,15 @@ def render_earlier(earlier):
     return lines
 
 
-def svg_scaling(curve, arms, plateau, path):
+def svg_scaling(curve, marks, path):
     """The goal score and BFCL non-live (%) against examples seen (log scale): the SFT curve as
-    lines, each arm a marker at the examples its start and its own steps saw."""
+    lines, each arm a marker (label, examples its start and its own steps saw, row)."""
     w, h, left, right, top, bottom = 700, 400, 60, 230, 20, 50
     def figures(r):
         return r.get("goal"), None if r["bfcl"].get("non_live") is None else 100 * r["bfcl"]["non_live"]
     points = [(r["examples_seen"], *figures(r)) for r in curve]
-    at = (plateau["examples_seen"] if plateau else points[-1][0]) + K * STEPS * BATCH
-    marks = [(label, at, *figures(r)) for label, _, r in arms]
-    xs = [x for x, *_ in points] + [at] * bool(marks)
+    marks = [(label, at, *figures(r)) for label, at, r in marks]
+    xs = [x for x, *_ in points] + [at for _, at, *_ in marks]
     lo, hi = math.log2(min(xs)), math.log2(max(xs))
     X = lambda n: left + (w - left - right) * ((math.log2(n) - lo) / ((hi - lo) or 1))  # noqa: E731
     top_value = max((v for _, *vs in points + [m[1:] for m in marks] for v in vs if v is not None), default=0)
@@ -447,22 +474,34 @@ def report(args):
     record = read_record(args.record)
     curve = sorted((r for k, r in record.items() if k.startswith(f"{args.start}/sft-step-")), key=lambda r: r["steps"])
     plateau = record.get(f"{args.start}/plateau")
-    arms, earlier = arm_rows(record, args.start), earlier_rows(record)
-    if not (curve or arms or earlier):
+    series = []  # (series, start in words, its table, readings and verdict), those with a row to show
+    marks, seen = [], (plateau["examples_seen"] if plateau else curve[-1]["examples_seen"] if curve else 0)
+    for i, (name, words) in enumerate(SERIES.items()):
+        start = start_of(args, name)
+        arms = arm_rows(record, start.prefix)
+        if not arms and not (name == "plateau" and plateau):
+            continue
+        # a series' arms saw what its start saw (the plateau's examples, and the annealing control's) and their own steps
+        at = seen + (i + 1) * K * STEPS * BATCH
+        marks += [(label if name == "plateau" else f"{name}: {label}", at, r) for label, _, r in arms]
+        series.append((name, words, render_arms(arms, words, record.get(start.key)),
+                       [reading(label, r) for label, _, r in arms] + verdict(arms, words)))
+    earlier = earlier_rows(record)
+    if not (curve or series or earlier):
         raise common.InputError(args.record, None, "no row to report")
     if curve:
-        svg_scaling(curve, arms, plateau, args.svg)
-    table = render_arms(arms, plateau)
-    notes = [reading(label, r) for label, _, r in arms] + verdict(arms)
+        svg_scaling(curve, marks, args.svg)
     cmd = "python bench/experiments.py --report-only --readme README.md"
     section = "\n".join([
         f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
-        f"Command: `python bench/experiments.py` (arms in runs/{args.start}-*), then `{cmd}`. Every arm starts "
-        f"from the plateau model of `bench/sft_curve.py` and trains {K} x {STEPS} optimizer steps as a full fine-tune "
+        f"Command: `python bench/experiments.py [--series annealed]` (arms in runs/{args.start}-*), then `{cmd}`. "
+        f"Every arm starts from its series' start (the plateau model of `bench/sft_curve.py`, or the plateau annealed: "
+        f"the plateau series' SFT continued) and trains {K} x {STEPS} optimizer steps as a full fine-tune "
         f"(preference stages lr 2e-5, SFT continued lr 5e-5, batches of {BATCH}); all cases of both test sets; "
         "goal score: the mean over the ten categories (bench/results.py); intervals: stratified bootstrap of the "
-        "paired difference against SFT continued.", "",
-        *table, "", *notes, "",
+        "paired difference against the series' SFT continued.", "",
+        *[line for _, words, table, notes in series for line in
+          [f"From {words}:", "", *table, "", *notes, ""]],
         "The earlier experiment (a warm-up of one epoch over 200 examples; 100 cases per category), its goal "
         "score recomputed over the ten categories:", "", *render_earlier(earlier), ""])
     print(section)
@@ -473,9 +512,9 @@ def report(args):
             f"Generated by `{cmd}` from `bench/experiments.json`.", "",
             *(["The SFT curve (`python bench/sft_curve.py`; 50 cases per category at each point):", "",
                *curve_table(curve), ""] if curve else []),
-            *(["The arms from the plateau model (all cases):", "", *table] if arms or plateau else
-              ["No arm from the plateau model is measured yet: `python bench/experiments.py` runs them once "
-               "`bench/sft_curve.py` has found the plateau."]), "",
+            *([line for _, words, table, _ in series for line in [f"The arms from {words} (all cases):", "", *table, ""]]
+              if series else ["No arm from the plateau model is measured yet: `python bench/experiments.py` runs them "
+                              "once `bench/sft_curve.py` has found the plateau.", ""]),
             "The earlier experiment (a warm-up of one epoch over 200 examples; 100 cases per category), its goal "
             "score recomputed over the ten categories:", "", *render_earlier(earlier)])
 

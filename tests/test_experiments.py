@@ -9,6 +9,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+import common  # noqa: E402
 import experiments  # noqa: E402
 import sft_curve  # noqa: E402
 import results  # noqa: E402
@@ -124,7 +125,8 @@ def test_report_from_the_record_alone(tmp_path):
     fragment = lines["iTool, --gold-sibling, --compare fragment, --sft-weight 1"]
     assert fragment[3:5] == ["200", "21.7"] and fragment[8].startswith("+11.7 (") and fragment[9] == "7 / 0 |"
     assert lines["sampling pairs, no tree (--search sample), as itool_fragment"][8].startswith("+0.0 (+0.0 to +0.0)")
-    assert "- Goal (an iTool arm 2 points above SFT continued on the goal score, its interval above 0): met by iTool, " \
+    assert "- Goal from the plateau model (an iTool arm 2 points above SFT continued on the goal score, its interval " \
+           "above 0): met by iTool, " \
            "--gold-sibling, --compare fragment, --sft-weight 1." in out
     assert "- MCTS pairs against sampling pairs (itool_fragment against sampling: the same pair filter and training): " \
            "+11.7 (" in out and "MCTS ahead." in out
@@ -190,6 +192,42 @@ def test_curve_report_names_the_plateau_before_its_full_evaluation(tmp_path):
     assert "No plateau yet" not in text
     del curve["plateau/sft-step-200"]  # one epoch read: nothing to compare it with
     assert "No plateau yet" in section(curve)
+
+
+def test_the_annealed_series_starts_from_the_control_and_is_compared_with_its_own(tmp_path):
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    # the annealed start is the plateau series' control (synthetic simple right: 10.0); its own control also gets
+    # both irrelevance categories right (30.0), its iTool arm synthetic multiple instead of synthetic irrelevance
+    # (30.0: +0.0 against its control, though +20.0 against the plateau series' control)
+    record["plateau-annealed-sft_continued/warmup"] = row(lambda s, c, i: c in ("simple", "irrelevance"),
+                                                          arm="sft_continued", steps=200, start="plateau-sft_continued/warmup")
+    record["plateau-annealed-itool_fragment/iter2"] = row(
+        lambda s, c, i: c in ("simple", "multiple") if s == "synth" else c == "irrelevance",
+        arm="itool_fragment", steps=200, start="plateau-sft_continued/warmup")
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    out = report(tmp_path).stdout
+    plateau_part, annealed_part = out.split("From the plateau annealed (SFT continued's model):")
+    assert "From the plateau model:" in plateau_part and "met by iTool" in plateau_part
+    rows = [line.split(" | ") for line in annealed_part.splitlines() if line.startswith("| ")]
+    assert rows[1][0] == "| the plateau annealed (SFT continued's model)" and rows[1][4] == "10.0"
+    assert rows[2][0] == "| SFT continued (the control)" and rows[2][4] == "30.0"
+    assert rows[3][4] == "30.0" and rows[3][8] == "+0.0 (+0.0 to +0.0)"  # against the annealed control, not the plateau's
+    assert "- Goal from the plateau annealed (SFT continued's model) (an iTool arm 2 points above SFT continued on " \
+           "the goal score, its interval above 0): not met; best iTool, --gold-sibling, --compare fragment, " \
+           "--sft-weight 1: +0.0 (" in annealed_part
+    assert "annealed: SFT continued" in (tmp_path / "scaling.svg").read_text()
+
+    runs = tmp_path / "runs"
+    args = experiments.parse_args(["--runs", str(runs), "--series", "annealed", "--report-only"])
+    (runs / "plateau-sft_continued" / "warmup").mkdir(parents=True)
+    env = experiments.arm_env(args, "itool_fragment")
+    assert env["NAME"] == "plateau-annealed-itool_fragment"
+    assert env["MODEL"] == os.path.realpath(runs / "plateau-sft_continued" / "warmup")
+    assert env["DATA"] == str(runs / "plateau" / "data")  # the same training data as every arm
+    with pytest.raises(common.InputError, match="plateau-sft_continued/eval/warmup: no evaluation of the plateau annealed"):
+        experiments.run_arm(args, "itool_fragment")  # its control not evaluated yet: nothing runs
+    assert not (runs / "plateau-annealed-itool_fragment").exists()
 
 
 def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
