@@ -1,0 +1,69 @@
+"""Compare evaluated models on the goal score: any eval.py output folders holding synth.jsonl and
+bfcl.jsonl (with their summaries) of the same cases, each against the first.
+
+    python bench/compare.py runs/plateau/eval/plateau runs/plateau-sft_continued/eval/warmup [--names plateau,annealed]
+
+One line per folder: the goal score (bench/results.py, the ten categories), the synthetic test,
+BFCL non-live and both irrelevance categories; then, for each folder after the first, its paired
+difference from the first on the goal score (stratified bootstrap) and the cases gained and lost.
+For models outside bench/experiments.py's arms (a checkpoint, another schedule); reads files only.
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import common  # noqa: E402
+from results import case_results, goal_score, paired, paired_goal  # noqa: E402  (bench/results.py)
+
+SPLITS = ("synth", "bfcl")
+
+
+def load(folder):
+    """({split: eval.py summary}, {split: case_results}) of one folder."""
+    summaries, cases = {}, {}
+    for split in SPLITS:
+        path = os.path.join(folder, split + ".summary.json")
+        if not os.path.isfile(path):
+            raise common.InputError(path, None, "no such file: the folder needs eval.py's synth and bfcl outputs")
+        with open(path, encoding="utf-8") as f:
+            try:
+                summaries[split] = json.load(f)
+            except json.JSONDecodeError as e:
+                raise common.InputError(path, e.lineno, f"not JSON ({e.msg})") from None
+        cases[split] = case_results(common.read_jsonl(os.path.join(folder, split + ".jsonl")))
+    return summaries, cases
+
+
+def pct(x):
+    return "n/a" if x is None else f"{100 * x:.1f}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("folders", nargs="+", help="eval.py output folders; the first is the reference")
+    p.add_argument("--names", help="comma-separated names for the folders (default: the folders)")
+    args = p.parse_args()
+    names = args.names.split(",") if args.names else args.folders
+    if len(names) != len(args.folders):
+        p.error(f"--names has {len(names)} names for {len(args.folders)} folders")
+    got = [load(folder) for folder in args.folders]
+    print("| model | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) | "
+          f"against {names[0]}: goal difference (95% interval) | cases gained / lost |")
+    print("|---|---|---|---|---|---|---|")
+    for i, (name, (s, cases)) in enumerate(zip(names, got)):
+        goal = goal_score(s["synth"], s["bfcl"])
+        vs = ""
+        if i:
+            g, gl = paired_goal(cases, got[0][1]), paired(cases, got[0][1])
+            if g is None or gl is None:
+                raise common.InputError(args.folders[i], None, f"not the cases of {args.folders[0]}: no paired comparison")
+            vs = f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) | {gl['gained']} / {gl['lost']}"
+        print(f"| {name} | {'n/a' if goal is None else f'{goal:.1f}'} | {pct(s['synth'].get('accuracy'))} | "
+              f"{pct(s['bfcl'].get('non_live'))} | {pct(s['synth'].get('irrelevance'))}, "
+              f"{pct(s['bfcl'].get('irrelevance'))} | {vs or ' |'} |")
+
+
+if __name__ == "__main__":
+    common.run_main(main)
