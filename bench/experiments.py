@@ -1,5 +1,6 @@
-"""Does iTool move a model where more SFT no longer does? The arms, each a run.sh run from the
-plateau model of bench/sft_curve.py at equal optimizer steps, and the report of the record.
+"""Does iTool move a model where more SFT no longer does? The arms, each a run.sh run from a
+series' start (the plateau model of bench/sft_curve.py, or that model annealed) at equal
+optimizer steps, and the report of the record.
 
     python bench/sft_curve.py                        # first: the plateau model and its evaluation
     python bench/experiments.py                      # every arm (hours each on 2 CPU cores; resumes)
@@ -7,14 +8,14 @@ plateau model of bench/sft_curve.py at equal optimizer steps, and the report of 
     python bench/experiments.py --series annealed    # the same arms from the plateau annealed
     python bench/experiments.py --report-only --readme README.md   # RESULTS.md, README's table, scaling.svg
 
-Every arm starts from the plateau model (RUNS/plateau/plateau) on the curve's data (1000
-synthetic training examples, 400 test), runs K=2 iterations with every selected example grown
-into a tree (`--select-ratio 0.3`: 300 trees an iteration) and is evaluated once, at the end,
-on every case: BFCL's 1240 non-live python cases and the 400 synthetic ones, the cases the
-plateau model was evaluated on. Training is the same in every arm: a full fine-tune
-(`--lora-rank 0`), preference stages at lr 2e-5 capped at STEPS optimizer steps an
-iteration (batches of 4), so that SFT continued (warmup.py from the plateau model, lr 5e-5,
-K x STEPS steps, batches of 4) is the equal-step control. Each arm is one run.sh setting
+Every arm starts from its series' start on the curve's data (1000 synthetic training
+examples, 400 test), runs K=2 iterations with every selected example grown into a tree
+(`--select-ratio 0.3`: 300 trees an iteration) and is evaluated once, at the end, on every
+case: BFCL's 1240 non-live python cases and the 400 synthetic ones, the cases the start was
+evaluated on. Training is the same in every arm: a full fine-tune (`--lora-rank 0`),
+preference stages at lr 2e-5 capped at STEPS optimizer steps an iteration (batches of 4), so
+that SFT continued (warmup.py from the start, lr 5e-5, K x STEPS steps, batches of 4) is the
+equal-step control. Each arm is one run.sh setting
 away from the others (ARMS); `+flags` extend run.sh's default.
 
 Two series (SERIES) differ in the start. `plateau`: the plateau model itself, a checkpoint of SFT
