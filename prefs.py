@@ -33,6 +33,13 @@ lowest-valued answer below it that ran to its end (the pair's id names that node
 sides run to the answer's end. Under --compare fragment, decision keeps no irrelevance pair at
 all: a finished refusal never ends where a call's first fragment (`[name(arg=`) does.
 
+--irrelevance none (ours): no pair from a tree whose gold calls no tool: the calls alone, and
+irrelevance left to SFT. Every preference for a refusal, over another refusal or over a call,
+taught the plateau model to refuse calls (README, Experiments: 47 and 114 of 340 synthetic call
+cases), while SFT continued taught irrelevance and refused 1. On trees under --compare fragment
+it keeps what decision keeps; on whole answers (mcts.py --search sample), where both sides
+end, decision keeps refusal-against-call pairs and none does not.
+
 --rejected likely (ours): as attempt, among the siblings the model found at least as likely as
 the chosen step (their priors: mcts.py's geometric mean of the step's token probabilities at its
 sampling temperature), so that a pair holds a mistake the model makes. Trees sampled at temperature 1.5
@@ -104,9 +111,10 @@ def parse_args(argv=None):
     p.add_argument("--compare", default="any", choices=["any", "fragment"],
                    help="fragment: ours, both sides end at the same point of the answer, an irrelevance tree's chosen "
                         "side is `[]` or a refusal worded as its gold, irrelevance pairs at most their trees' share")
-    p.add_argument("--irrelevance", default="any", choices=["any", "decision", "answer"],
+    p.add_argument("--irrelevance", default="any", choices=["any", "decision", "answer", "none"],
                    help="decision: ours, an irrelevance pair sets a refusal against a call, never two refusals; "
-                        "answer: ours, as decision, the call carried down its subtree to a finished answer")
+                        "answer: ours, as decision, the call carried down its subtree to a finished answer; "
+                        "none: ours, no pair from an irrelevance tree")
     args = p.parse_args(argv)
     if args.pairs_per_node < 1:
         p.error("--pairs-per-node must be at least 1")
@@ -243,6 +251,9 @@ def tree_pairs(tree, args, counts):
     texts = answer_texts(nodes)
     value = mean_value if args.values == "mean" else (lambda n: n["value"])
     fragment, refusal = args.compare == "fragment", not tree.get("answer")
+    if refusal and args.irrelevance == "none":
+        counts["irrelevance_trees"] = counts.get("irrelevance_trees", 0) + 1
+        return []
     decision = refusal and args.irrelevance in ("decision", "answer")
     carry = refusal and args.irrelevance == "answer"  # a call is compared as the answer it became
     pairs = []
@@ -336,7 +347,9 @@ def main(argv=None):
         print(f"--compare fragment dropped: nodes whose sides end at different points {counts['end']}, irrelevance "
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
               f"share {counts['irrelevance_share']}")
-    if args.irrelevance != "any":
+    if args.irrelevance == "none":
+        print(f"--irrelevance none dropped: irrelevance trees {counts.get('irrelevance_trees', 0)}")
+    elif args.irrelevance != "any":
         print(f"--irrelevance {args.irrelevance} dropped: irrelevance nodes whose sides are both refusals {counts['wording']}"
               + (f"; calls carried to a finished answer {counts.get('carried', 0)}" if args.irrelevance == "answer" else ""))
     print("kept pairs per depth of the shared node: "

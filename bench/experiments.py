@@ -61,9 +61,10 @@ TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 # the iTool arm whose pair filter and training the sampling arm copies, so that only the tree differs:
-# the best one measured before sampling's pairs are made (sampling's whole answers all end, so any
-# --irrelevance filter gives the same pairs there)
-SAMPLING_AS = "itool_fragment"
+# the best one measured before sampling's pairs are made (its trees do not depend on it). On whole
+# answers decision keeps refusal-against-call pairs, which trees under --compare fragment never give:
+# none keeps the two alike
+SAMPLING_AS = "itool_likely"
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued (the control)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
@@ -81,19 +82,22 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     "itool_answer": ("iTool, as itool_fragment, --irrelevance answer",
                      {"MCTS_ARGS": MCTS + " --gold-sibling", "PREFS_ARGS": "+--compare fragment --irrelevance answer",
                       "PREF_ARGS": TRAINING + " --sft-weight 1"}),
-    # the pairs above are mostly not the model's mistakes: at the fork of 135 call pairs its greedy choice
+    # the call pairs above are mostly not the model's mistakes: at the fork of 135 call pairs its greedy choice
     # took the chosen side 89 times (bench/pair_margins.py); likely keeps a rejected step the model finds at
-    # least as likely as the chosen one. About 100 pairs an iteration: 6 epochs, so that 100 steps are reached
-    "itool_likely": ("iTool, as itool_answer, --rejected likely",
+    # least as likely as the chosen one. Calls alone (none: on these trees the pairs decision keeps): every arm
+    # whose pairs preferred a refusal (itool_fragment, itool_answer) learned to refuse calls (47 and 114 of 340
+    # synthetic call cases), and from the annealed start SFT has taught irrelevance. About 80 pairs an
+    # iteration: 6 epochs reach 100 steps
+    "itool_likely": ("iTool, as itool_decision, --irrelevance none, --rejected likely",
                      {"MCTS_ARGS": MCTS + " --gold-sibling",
-                      "PREFS_ARGS": "+--compare fragment --irrelevance answer --rejected likely",
+                      "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",
                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of SAMPLING_AS
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
     "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
-                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4", "PREFS_ARGS": "--rejected worst --compare fragment",
-                  "PREF_ARGS": TRAINING + " --sft-weight 1"}),
+                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4", "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
+                  "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with
     # vLLM's repetition penalty 0.75, the judge reward over walked simulations, the worst sibling, summed

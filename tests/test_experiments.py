@@ -98,10 +98,10 @@ def fake_record(path):
                                     examples_seen=400, epoch=1, flattened=True)
     record["plateau-sft_continued/warmup"] = row(lambda s, c, i: c == "simple", arm="sft_continued", steps=200,
                                                  start="plateau/plateau")
-    # itool_fragment: simple_python gained on every case (+10 points), a sixth of synthetic multiple (+1.7)
-    record["plateau-itool_fragment/iter2"] = row(
+    # the arm sampling is trained as: simple_python gained on every case (+10 points), a sixth of synthetic multiple (+1.7)
+    record[f"plateau-{experiments.SAMPLING_AS}/iter2"] = row(
         lambda s, c, i: c in ("simple", "simple_python") or (c == "multiple" and s == "synth" and i == 0),
-        arm="itool_fragment", steps=200, start="plateau/plateau",
+        arm=experiments.SAMPLING_AS, steps=200, start="plateau/plateau",
         pairs={"iter1": {"n": 3, "errors": {"wrong_value": 2, "none": 1}, "depths": {"1": 3}, "ends": {"end/end": 3}}},
         changes={"n": 60, "changed": 7, "gained": 7, "lost": 0, "moves": [["wrong_value", "right", 7]]})
     record["plateau-sampling/iter2"] = row(lambda s, c, i: c == "simple", arm="sampling", steps=200, start="plateau/plateau")
@@ -122,19 +122,19 @@ def test_report_from_the_record_alone(tmp_path):
     out = report(tmp_path).stdout
     lines = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.splitlines() if line.startswith("| ")}
     assert lines["the plateau model"][4:7] == ["10.0", "20.0", "0.0"]  # simple alone: 1 of 10 categories
-    fragment = lines["iTool, --gold-sibling, --compare fragment, --sft-weight 1"]
-    assert fragment[3:5] == ["200", "21.7"] and fragment[8].startswith("+11.7 (") and fragment[9] == "7 / 0 |"
-    assert lines["sampling pairs, no tree (--search sample), as itool_fragment"][8].startswith("+0.0 (+0.0 to +0.0)")
+    label = experiments.ARMS[experiments.SAMPLING_AS][0]
+    tree = lines[label]
+    assert tree[3:5] == ["200", "21.7"] and tree[8].startswith("+11.7 (") and tree[9] == "7 / 0 |"
+    assert lines[f"sampling pairs, no tree (--search sample), as {experiments.SAMPLING_AS}"][8].startswith("+0.0 (+0.0 to +0.0)")
     assert "- Goal from the plateau model (an iTool arm 2 points above SFT continued on the goal score, its interval " \
-           "above 0): met by iTool, " \
-           "--gold-sibling, --compare fragment, --sft-weight 1." in out
-    assert "- MCTS pairs against sampling pairs (itool_fragment against sampling: the same pair filter and training): " \
-           "+11.7 (" in out and "MCTS ahead." in out
+           f"above 0): met by {label}." in out
+    assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_AS} against sampling: the same pair filter and " \
+           "training): +11.7 (" in out and "MCTS ahead." in out
     assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
            "outputs changed" in out
     record = json.loads((tmp_path / "record.json").read_text())
-    assert record["plateau-itool_fragment/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
-    assert record["plateau-itool_fragment/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
+    assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
+    assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
     svg = (tmp_path / "scaling.svg").read_text()
     assert svg.count("<circle") == 6  # three curve points x (goal, BFCL non-live)
     assert svg.count("<path transform") == 2 * 3 + 3  # three arms x two figures, and three legend marks

@@ -281,6 +281,25 @@ def test_irrelevance_decision_sets_a_refusal_against_a_call_never_two_refusals(t
     assert counts["wording"] == 1  # the tree whose only other side is a refusal
 
 
+def test_irrelevance_none_keeps_no_pair_of_an_irrelevance_tree_even_where_both_sides_end(tmp_path):
+    gold = "I can't do that: none of the given tools can book a table."
+    # whole answers, as --search sample gives them: the refusal and the call both end
+    sampled = fragment_tree("sampled", [("I can't do that: none of the given tools can book it.", 1, 0.9, True, None),
+                                        ('[get_weather(city="Paris")]', 1, -0.6, True, "spurious_call")],
+                            answer=[], response=gold)
+    call = fragment_tree("call", [('[get_weather(city="Paris")]', 1, 0.9, True, None),
+                                  ('[get_weather(city="Rome")]', 1, -0.8, True, "wrong_value")])
+    flags = ("--compare", "fragment", "--irrelevance")
+    assert [p["id"] for p in run([sampled, call], tmp_path, *flags, "decision")[0]] == ["sampled-n0-r2", "call-n0-r2"]
+    pairs, counts = run([sampled, call], tmp_path, *flags, "none")
+    assert [p["id"] for p in pairs] == ["call-n0-r2"] and counts["irrelevance_trees"] == 1
+    out = tmp_path / "cli.jsonl"
+    cli = subprocess.run([sys.executable, str(ROOT / "prefs.py"), "--trees", str(tmp_path / "trees.jsonl"),
+                          "--out", str(out), *flags, "none"], capture_output=True, text=True)
+    assert cli.returncode == 0 and "--irrelevance none dropped: irrelevance trees 1" in cli.stdout, cli.stderr
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["call-n0-r2"]
+
+
 def test_irrelevance_answer_carries_the_call_down_to_a_finished_answer(tmp_path):
     gold = "I can't do that: none of the given tools can book a table."
     tree = fragment_tree("carry", [("I can't do that: none of the given tools can book it.", 3, 2.4, True, None),
