@@ -215,7 +215,8 @@ def measure(args, name, run, env, record):
         return
     rows = {s: common.read_jsonl(p) for s, p in got.items()}
     if record.get(key, {}).get("cases") == {s: case_results(r) for s, r in rows.items()}:
-        record[key]["pairs"] = pair_labels(run)  # read from the run's files, whatever code measured the row
+        # read from the run's files, whatever code measured the row
+        record[key].update(pairs=pair_labels(run), refused={s: refused(r) for s, r in rows.items()})
         return
     summaries = {}
     for s in got:
@@ -229,7 +230,15 @@ def measure(args, name, run, env, record):
         "goal": goal_score(summaries["synth"], summaries["bfcl"]), "synth": summaries["synth"], "bfcl": summaries["bfcl"],
         "cases": {s: case_results(r) for s, r in rows.items()},
         "settings": {k: env[k] for k in ARMS[name][1]},
-        "pairs": pair_labels(run), "changes": output_changes(start.eval, folder)}
+        "pairs": pair_labels(run), "changes": output_changes(start.eval, folder),
+        "refused": {s: refused(r) for s, r in rows.items()}}
+
+
+def refused(rows):
+    """[answered without a call, cases] over one split's call cases (all but irrelevance): how far a
+    preference for refusing reached the cases that need a call."""
+    calls = [r for r in rows if r.get("category") != "irrelevance"]
+    return [sum(not str(r.get("output", "")).lstrip().startswith("[") for r in calls), len(calls)]
 
 
 def finished_texts(path):
@@ -393,9 +402,13 @@ def reading(label, r):
                      f"ends chosen/rejected {top(p['ends'])})")
     m = r.get("changes")
     if m:
-        parts.append(f"{m['changed']} of {m['n']} outputs changed from the plateau model's ({m['gained']} now right, "
+        parts.append(f"{m['changed']} of {m['n']} outputs changed from the start's ({m['gained']} now right, "
                      f"{m['lost']} now wrong; " + (", ".join(f"{a} -> {b} {c}" for a, b, c in m["moves"]) or "no move")
                      + ")")
+    if r.get("refused"):
+        parts.append("call cases answered without a call: " + ", ".join(
+            f"{name} {r['refused'][s][0]} of {r['refused'][s][1]}" for s, name in (("synth", "synthetic"), ("bfcl", "BFCL"))
+            if s in r["refused"]))
     return f"- {label}: " + "; ".join(parts) + "." if parts else f"- {label}: no details recorded."
 
 

@@ -103,7 +103,8 @@ def fake_record(path):
         lambda s, c, i: c in ("simple", "simple_python") or (c == "multiple" and s == "synth" and i == 0),
         arm=experiments.SAMPLING_AS, steps=200, start="plateau/plateau",
         pairs={"iter1": {"n": 3, "errors": {"wrong_value": 2, "none": 1}, "depths": {"1": 3}, "ends": {"end/end": 3}}},
-        changes={"n": 60, "changed": 7, "gained": 7, "lost": 0, "moves": [["wrong_value", "right", 7]]})
+        changes={"n": 60, "changed": 7, "gained": 7, "lost": 0, "moves": [["wrong_value", "right", 7]]},
+        refused={"synth": [5, 340], "bfcl": [0, 1000]})
     record["plateau-sampling/iter2"] = row(lambda s, c, i: c == "simple", arm="sampling", steps=200, start="plateau/plateau")
     with open(path, "w") as f:
         json.dump(record, f)
@@ -132,6 +133,8 @@ def test_report_from_the_record_alone(tmp_path):
            "training): +11.7 (" in out and "MCTS ahead." in out
     assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
            "outputs changed" in out
+    assert "now right, 0 now wrong; wrong_value -> right 7); call cases answered without a call: synthetic 5 of 340, " \
+           "BFCL 0 of 1000." in out
     record = json.loads((tmp_path / "record.json").read_text())
     assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
     assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
@@ -260,7 +263,7 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
                 json.dump({"n": len(rows), "categories": {}}, f)
     write_eval(runs / "plateau" / "eval" / "plateau", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
     run = runs / "plateau-itool"
-    write_eval(run / "eval" / "iter2", [("a2", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
+    write_eval(run / "eval" / "iter2", [("[a2()]", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
     refusal = "None of the tools can do it"  # ends the answer, but no delimiter says so: only its tree node
     for k, pairs in ((1, [("", '"Paris")]', '"Lyon")]', "wrong_value"), ("[f(", "a=1, ", "b=", None),
                           ("", refusal, "[g(x=1)]", "spurious_call")]), (2, [])):
@@ -278,15 +281,17 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
     got = record["plateau-itool/iter2"]
     assert got["steps"] == 6 and got["start"] == "plateau/plateau" and got["goal"] is None  # no categories: no goal
+    assert got["refused"] == {"synth": [3, 4], "bfcl": [3, 4]}  # call cases whose output opens no list of calls
     assert got["pairs"]["iter1"] == {"n": 3, "errors": {"none": 1, "spurious_call": 1, "wrong_value": 1},
                                      "depths": {1: 3}, "ends": {"end/end": 2, "next/name": 1}}
     # per split: a gained, b moved between errors, c unchanged, d lost
     assert got["changes"] == {"n": 8, "changed": 6, "gained": 2, "lost": 2, "moves": [
         ["right", "wrong_value", 2], ["wrong_value", "missing_param", 2], ["wrong_value", "right", 2]]}
-    got["date"], got["pairs"] = "2026-01-01", {}
+    got["date"], got["pairs"], got["refused"] = "2026-01-01", {}, None
     experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
     assert record["plateau-itool/iter2"]["date"] == "2026-01-01"  # the same cases: the row of the measurement stays
     assert record["plateau-itool/iter2"]["pairs"]["iter1"]["n"] == 3  # its pair labels read again from the files
+    assert record["plateau-itool/iter2"]["refused"] == {"synth": [3, 4], "bfcl": [3, 4]}
 
 
 def test_curve_points_and_plateau_rule():
