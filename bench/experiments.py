@@ -150,8 +150,8 @@ def run_sh_defaults(env):
 
 
 def start_of(args, series):
-    """Where a series' arms start (Start): the plateau model of bench/sft_curve.py's run, or the model
-    of that series' control, whose runs are named START-annealed-ARM."""
+    """Where a series' arms start (Start): the plateau model of bench/sft_curve.py's run START (runs
+    START-ARM), or the plateau series' control's model (runs START-annealed-ARM)."""
     if series == "plateau":
         at = os.path.join(args.runs, args.start)
         return Start(f"{args.start}/plateau", os.path.join(at, "plateau"), os.path.join(at, "eval", "plateau"), args.start)
