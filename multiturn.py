@@ -161,9 +161,12 @@ def costly(method, args, kwargs):
         return None  # the call fails by itself, as in BFCL
     if method.__name__ == "power" and common.power_too_large(given.get("base"), given.get("exponent")):
         return f"power too large (over {common._FOLD_LIMIT} bits)"
-    precision = given.get("precision")
-    if isinstance(precision, int) and precision > PRECISION_LIMIT:
-        return f"precision {precision} is over {PRECISION_LIMIT} digits"
+    try:  # mpmath takes a float or a string as its precision too
+        digits = float(given.get("precision"))
+    except (TypeError, ValueError):
+        digits = None
+    if digits is not None and digits > PRECISION_LIMIT:
+        return f"precision {given['precision']} is over {PRECISION_LIMIT} digits"
     return None
 
 

@@ -56,9 +56,11 @@ def main():
         goal = goal_score(s["synth"], s["bfcl"])
         vs = ""
         if i:
+            if any(cases[s]["ids_sha256"] != got[0][1][s]["ids_sha256"] for s in SPLITS):
+                raise common.InputError(args.folders[i], None, f"not the cases of {args.folders[0]}: no paired comparison")
             g, gl = paired_goal(cases, got[0][1]), paired(cases, got[0][1])
             if g is None or gl is None:
-                raise common.InputError(args.folders[i], None, f"not the cases of {args.folders[0]}: no paired comparison")
+                raise common.InputError(args.folders[i], None, "a split lacks one of the goal score's ten categories")
             vs = f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) | {gl['gained']} / {gl['lost']}"
         print(f"| {name} | {'n/a' if goal is None else f'{goal:.1f}'} | {pct(s['synth'].get('accuracy'))} | "
               f"{pct(s['bfcl'].get('non_live'))} | {pct(s['synth'].get('irrelevance'))}, "

@@ -236,9 +236,11 @@ def measure(args, name, run, env, record):
 
 def refused(rows):
     """[answered without a call, cases] over one split's call cases (all but irrelevance): how far a
-    preference for refusing reached the cases that need a call."""
+    preference for refusing reached the cases that need a call. No call: text that opens no list,
+    or the empty list."""
     calls = [r for r in rows if r.get("category") != "irrelevance"]
-    return [sum(not str(r.get("output", "")).lstrip().startswith("[") for r in calls), len(calls)]
+    texts = [str(r.get("output", "")).strip() for r in calls]
+    return [sum(not t.startswith("[") or t.replace(" ", "") == "[]" for t in texts), len(calls)]
 
 
 def finished_texts(path):
@@ -364,8 +366,9 @@ def verdict(arms, start):
         if "sampling" in by_arm and SAMPLING_AS in by_arm:
             g = paired_goal(by_arm[SAMPLING_AS]["cases"], by_arm["sampling"]["cases"])
             if g:
-                lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same pair "
-                             f"filter and training): {g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) on "
+                lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same "
+                             f"--compare and --irrelevance filter and training): {g['difference']:+.1f} "
+                             f"({g['low']:+.1f} to {g['high']:+.1f}) on "
                              "the goal score: " + ("MCTS ahead." if g["low"] > 0 else "sampling ahead." if g["high"] < 0
                                                    else "no difference beyond noise."))
     return lines

@@ -92,7 +92,7 @@ def main():
         try:
             side, better = read_pair(model, tok, pair, device)
         except training.BoundaryError as e:
-            raise common.InputError(args.pairs, None, f"pair {number}: {e}") from None
+            raise common.InputError(args.pairs, None, f"pair {number} (id {pair.get('id')!r}): {e}") from None
         for key in (pair.get("error") or "none", "all"):
             row = rows.setdefault(key, [0, 0, 0, 0, 0])
             row[0] += 1

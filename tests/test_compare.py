@@ -48,3 +48,13 @@ def test_other_cases_or_a_missing_file_is_one_line(tmp_path):
     assert out.returncode == 2 and out.stderr.strip() == f"error: {tmp_path / 'b'}: not the cases of {tmp_path / 'a'}: no paired comparison"
     out = compare(tmp_path / "a", tmp_path / "nope")
     assert out.returncode == 2 and "nope/synth.summary.json: no such file" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_split_without_a_goal_category_is_named(tmp_path):
+    write_eval(tmp_path / "a", lambda s, c, i: True)
+    write_eval(tmp_path / "b", lambda s, c, i: True)
+    rows = [json.loads(line) for line in (tmp_path / "a" / "bfcl.jsonl").read_text().splitlines()]
+    (tmp_path / "a" / "bfcl.jsonl").write_text("".join(json.dumps(dict(r, category="other") if r["category"] == "parallel"
+                                                                  else r) + "\n" for r in rows))
+    out = compare(tmp_path / "a", tmp_path / "b")
+    assert out.returncode == 2 and out.stderr.strip() == f"error: {tmp_path / 'b'}: a split lacks one of the goal score's ten categories"

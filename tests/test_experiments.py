@@ -129,8 +129,8 @@ def test_report_from_the_record_alone(tmp_path):
     assert lines[f"sampling pairs, no tree (--search sample), as {experiments.SAMPLING_AS}"][8].startswith("+0.0 (+0.0 to +0.0)")
     assert "- Goal from the plateau model (an iTool arm 2 points above SFT continued on the goal score, its interval " \
            f"above 0): met by {label}." in out
-    assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_AS} against sampling: the same pair filter and " \
-           "training): +11.7 (" in out and "MCTS ahead." in out
+    assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_AS} against sampling: the same --compare and " \
+           "--irrelevance filter and training): +11.7 (" in out and "MCTS ahead." in out
     assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
            "outputs changed" in out
     assert "now right, 0 now wrong; wrong_value -> right 7); call cases answered without a call: synthetic 5 of 340, " \
@@ -292,6 +292,10 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     assert record["plateau-itool/iter2"]["date"] == "2026-01-01"  # the same cases: the row of the measurement stays
     assert record["plateau-itool/iter2"]["pairs"]["iter1"]["n"] == 3  # its pair labels read again from the files
     assert record["plateau-itool/iter2"]["refused"] == {"synth": [3, 4], "bfcl": [3, 4]}
+    # the empty list calls nothing; irrelevance cases are not call cases
+    assert experiments.refused([{"category": "simple", "output": " [ ] "}, {"category": "simple", "output": "[f(a=1)]"},
+                                {"category": "irrelevance", "output": "No tool fits."},
+                                {"category": "multiple", "output": "Sorry."}]) == [2, 3]
 
 
 def test_curve_points_and_plateau_rule():

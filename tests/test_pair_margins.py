@@ -60,5 +60,5 @@ def test_a_pair_whose_prompt_does_not_tokenize_as_a_prefix_is_one_line_naming_it
         common.run_main(pair_margins.main)
     assert exit.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == f"error: {path}: pair 2: prompt tokens are not a prefix of prompt + response"
+    assert err[-1] == f"error: {path}: pair 2 (id 'w'): prompt tokens are not a prefix of prompt + response"
     assert "'Paris')]" in seen  # the first pair was read before the second stopped the run
