@@ -11,8 +11,9 @@ Calls run as BFCL decodes a prompting model's text (common.parse_calls: keyword 
 only, a bare name read as its string), but never with `eval`: each call is parsed with
 `ast`, only a public method of the case's instances may be named (an allow-list), and an
 argument must be data, not a call to make; anything else is an execution error, as an
-unknown function is in BFCL. So is MathAPI arithmetic that would compute for hours (costly). A result becomes text as BFCL makes it (a str as is, a dict as
-JSON, else str(); an exception as `Error during execution: ...`).
+unknown function is in BFCL. So is MathAPI arithmetic that would compute for hours (costly).
+A result becomes text as BFCL makes it (a str as is, a dict as JSON, else str(); an exception
+as `Error during execution: ...`).
 
 The conversation (converse) is BFCL's prompting loop, held by a model in conversations: the system prompt with the involved
 classes' docs; per turn the user message, then steps: generate, decode as a list of calls,

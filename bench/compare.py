@@ -52,19 +52,20 @@ def main():
     print("| model | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) | "
           f"against {names[0]}: goal difference (95% interval) | cases gained / lost |")
     print("|---|---|---|---|---|---|---|")
-    for i, (name, (s, cases)) in enumerate(zip(names, got)):
-        goal = goal_score(s["synth"], s["bfcl"])
-        vs = ""
+    ref = got[0][1]
+    for i, (name, (summary, cases)) in enumerate(zip(names, got)):
+        goal = goal_score(summary["synth"], summary["bfcl"])
+        vs = " | "  # the reference: no comparison
         if i:
-            if any(cases[s]["ids_sha256"] != got[0][1][s]["ids_sha256"] for s in SPLITS):
+            if any(cases[split]["ids_sha256"] != ref[split]["ids_sha256"] for split in SPLITS):
                 raise common.InputError(args.folders[i], None, f"not the cases of {args.folders[0]}: no paired comparison")
-            g, gl = paired_goal(cases, got[0][1]), paired(cases, got[0][1])
+            g, gl = paired_goal(cases, ref), paired(cases, ref)
             if g is None or gl is None:
                 raise common.InputError(args.folders[i], None, "a split lacks one of the goal score's ten categories")
             vs = f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) | {gl['gained']} / {gl['lost']}"
-        print(f"| {name} | {'n/a' if goal is None else f'{goal:.1f}'} | {pct(s['synth'].get('accuracy'))} | "
-              f"{pct(s['bfcl'].get('non_live'))} | {pct(s['synth'].get('irrelevance'))}, "
-              f"{pct(s['bfcl'].get('irrelevance'))} | {vs or ' |'} |")
+        print(f"| {name} | {'n/a' if goal is None else f'{goal:.1f}'} | {pct(summary['synth'].get('accuracy'))} | "
+              f"{pct(summary['bfcl'].get('non_live'))} | {pct(summary['synth'].get('irrelevance'))}, "
+              f"{pct(summary['bfcl'].get('irrelevance'))} | {vs} |")
 
 
 if __name__ == "__main__":
