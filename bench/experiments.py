@@ -34,6 +34,7 @@ import collections
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -188,11 +189,37 @@ def run_arm(args, name):
     if not os.path.lexists(os.path.join(run, "eval", "base")):
         os.symlink(os.path.abspath(base), os.path.join(run, "eval", "base"))
     print(f"== {name}: " + " ".join(f"{k}={env[k]!r}" for k in ARMS[name][1]), file=sys.stderr, flush=True)
+    share_first_trees(args, name, env)
     t0 = time.time()
     if subprocess.run(["bash", os.path.join(ROOT, "run.sh")], env=env, cwd=ROOT).returncode:
         sys.exit(f"error: the run.sh run {env['NAME']} failed (its messages are above)")
     print(f"== {name} finished in {time.time() - t0:.0f} s", file=sys.stderr)
     return run, env
+
+
+def share_first_trees(args, name, env):
+    """Copy iteration 1's selection and trees from an arm of the same series that grew them with the same
+    model, data, seed and MCTS_ARGS (they are then the same trees: about an hour saved on 2 cores);
+    mcts.py's marker goes last, so an interrupted copy is made again."""
+    if name == CONTROL or os.path.exists(os.path.join(args.runs, env["NAME"], "iter1", "mcts.done")):
+        return
+    def fingerprint(e):
+        return tuple(e.get(k) for k in ("MODEL", "DATA", "SEED", "MCTS_ARGS"))
+    for other in ARMS:
+        if other in (name, CONTROL):
+            continue
+        other_env = arm_env(args, other)
+        done = os.path.join(args.runs, other_env["NAME"], "iter1")
+        if fingerprint(other_env) != fingerprint(env) or not os.path.isfile(os.path.join(done, "mcts.done")):
+            continue
+        mine = os.path.join(args.runs, env["NAME"], "iter1")
+        os.makedirs(mine, exist_ok=True)
+        for f in ("trees.jsonl.selected.json", "trees.jsonl"):
+            shutil.copyfile(os.path.join(done, f), os.path.join(mine, f))
+        open(os.path.join(mine, "mcts.done"), "w").close()
+        print(f"== {name}: iteration 1's trees are {other}'s (the same model, data, seed and MCTS_ARGS): copied "
+              f"from {done}", file=sys.stderr, flush=True)
+        return
 
 
 def count_lines(path):

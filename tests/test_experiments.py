@@ -249,6 +249,25 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
         experiments.parse_args(["--only", "itool,nope"])
 
 
+def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
+    args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
+    grown = tmp_path / "plateau-itool_fragment" / "iter1"
+    grown.mkdir(parents=True)
+    (grown / "trees.jsonl").write_text('{"id": "t1"}\n')
+    (grown / "trees.jsonl.selected.json").write_text('{"ids": ["t1"]}')
+    for name in ("itool_decision", "itool"):  # the first grows its trees as itool_fragment, the second not
+        experiments.share_first_trees(args, name, experiments.arm_env(args, name))
+    assert not (tmp_path / "plateau-itool_decision" / "iter1").exists()  # no marker: still growing
+    (grown / "mcts.done").touch()
+    for name in ("itool_decision", "itool", "sampling"):
+        experiments.share_first_trees(args, name, experiments.arm_env(args, name))
+    took = tmp_path / "plateau-itool_decision" / "iter1"
+    assert (took / "trees.jsonl").read_text() == '{"id": "t1"}\n' and (took / "mcts.done").exists()
+    assert (took / "trees.jsonl.selected.json").read_text() == '{"ids": ["t1"]}'
+    assert not (tmp_path / "plateau-itool" / "iter1").exists()  # other MCTS_ARGS: its own trees
+    assert not (tmp_path / "plateau-sampling" / "iter1").exists()
+
+
 def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     runs = tmp_path / "runs"
 
