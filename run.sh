@@ -116,16 +116,26 @@ launch() {  # a training stage: torchrun when NPROC > 1
     if [ "$NPROC" -gt 1 ]; then torchrun --standalone --nproc_per_node "$NPROC" "$@"; else python "$@"; fi
 }
 
-stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists
-    local name=$1 output=$2
+# OUTPUT<TAB>command of every stage run to its end, so that a rerun with other settings stops
+# instead of skipping an output those settings did not make
+STAGES=$OUT/stages.tsv
+stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists (made by the same CMD)
+    local name=$1 output=$2 cmd made
     shift 2
+    cmd=$(printf '%q ' "$@")
     if [ -e "$output" ]; then
+        made=$(awk -F '\t' -v o="$output" '$1 == o { c = $2 } END { print c }' "$STAGES" 2>/dev/null || true)
+        if [ -n "$made" ] && [ "$made" != "$cmd" ]; then
+            echo "error: $output was made by \`${made% }\`, not by this run's \`${cmd% }\`: remove it and what was made from it, or choose another NAME" >&2
+            exit 2
+        fi
         echo "== $name: $output exists, skipped" >&2
         return 0
     fi
     echo "== $name" >&2
     local t0=$SECONDS
     "$@"
+    printf '%s\t%s\n' "$output" "$cmd" >> "$STAGES"
     echo "== $name done in $((SECONDS - t0)) s" >&2
 }
 

@@ -50,6 +50,14 @@ def test_smoke_loop_then_resume(tmp_path):
                                                      "eval iter2 (BFCL)"], r.stderr[-3000:]
     assert (out / "report.md").read_text().count("| iter2 |") == 1
 
+    # Other settings do not skip what the old ones made: one line names the output, nothing is touched.
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    r = run_sh(tmp_path, K="2", PREFS_ARGS="--min-gap 0 --min-chosen -1 --max-overlap 0.5")
+    assert r.returncode == 2 and r.stderr.count("error: ") == 1, r.stderr[-3000:]
+    error = [line for line in r.stderr.splitlines() if line.startswith("error: ")][0]
+    assert error.startswith(f"error: {out}/iter1/pairs.jsonl was made by `python prefs.py") and "--max-overlap 0.5`" in error
+    assert before == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
 
 def test_eval_0_trains_only_then_eval_1_evaluates_what_is_missing(tmp_path):
     r = run_sh(tmp_path, K="1", EVAL="0")
