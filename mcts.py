@@ -17,7 +17,10 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      step's tokens). Cuts sit at token boundaries where the text so far, tokenized alone,
      gives back the policy's own tokens (ours, token_steps). --gold-sibling (ours): wherever a
      node's path is a token prefix of the gold response, the gold's next step joins its
-     children, so a pair exists wherever a sample leaves the gold.
+     children, so a pair exists wherever a sample leaves the gold. --greedy-path (ours): before the
+     first round the policy's greedy answer (up to --sim-max-tokens) joins the root as a chain of
+     steps marked `greedy`; with --gold-sibling the gold's step joins it where it leaves the gold,
+     so the fork of the policy's own mistake is a node with both sides below it.
    - Simulation. Ours (--simulate greedy): every sample is scored, one that ended as a final
      answer, an unfinished one after a greedy completion (cached per node). Published
      (--simulate walk): from the expanded node down the highest-valued child for --sim-steps
@@ -93,6 +96,8 @@ def parse_args(argv=None):
     p.add_argument("--sim-steps", type=int, default=2, help="--simulate walk: steps followed or sampled")
     p.add_argument("--sim-max-tokens", type=int, default=128, help="--simulate greedy: answer length a completion may reach")
     p.add_argument("--gold-sibling", action="store_true", help="the gold's next step joins the children of gold prefixes")
+    p.add_argument("--greedy-path", action="store_true",
+                   help="the policy's greedy answer joins the tree as a path before the first round")
     p.add_argument("--search", default="tree", choices=["tree", "sample"],
                    help="tree: MCTS; sample: the paper's ablation, --samples whole answers at the root, no tree")
     p.add_argument("--samples", type=int, default=0, help="--search sample: answers per example (0: --iters x --actions)")
@@ -278,6 +283,16 @@ def search(tok, t, args, score, device):
     as a coroutine that only asks for generations: it yields lists of engine.Requests and reads
     their results when it is resumed."""
     fast, final, _ = score
+    if args.greedy_path:  # the policy's own answer, a chain below the root before the first round
+        req = Request(t.ctx, 0, 1, None, args.sim_max_tokens, keep_kv=True)
+        yield [req]
+        leaves = expand(tok, t, 0, req.rows, args, score)
+        for n in t.nodes[1:]:  # the tree holds the root, this chain and the gold's steps
+            if not n.get("gold"):
+                n["greedy"] = True
+        completions = yield from play_out(tok, t, leaves, args)
+        for i, text in leaves:
+            backup(t.nodes, i, outcome(t, i, text, completions, score))
     for rnd in range(args.iters):
         x = select(t.nodes, t.kids, args.actions, args.depth, args.c)
         leaves = []  # (node, the text it ends as, or None: play it out)
@@ -448,7 +463,7 @@ def settings(args):
     """What a stored selection and the trees beside it depend on (not --limit, --batch-trees, --no-kv-reuse)."""
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
             "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed",
-            "repetition_penalty", "search", "samples")
+            "repetition_penalty", "search", "samples") + (("greedy_path",) if args.greedy_path else ())
     return common.run_settings(args, keep, args.data, model=os.path.abspath(training.resolve_model(args.model)))
 
 

@@ -94,6 +94,14 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                      {"MCTS_ARGS": MCTS + " --gold-sibling",
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",
                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
+    # the likely pairs still come from samples at T 1.5 that may leave the gold where the policy would not;
+    # its greedy answer is wrong on 49 of 80 of its hardest training call examples (bench/RESULTS.md), so
+    # the tree holds that answer as a path, and its gold sibling where it leaves the gold: a pair at the
+    # fork of the policy's own mistake
+    "itool_greedy": ("iTool, as itool_likely, --greedy-path",
+                     {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
+                      "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",
+                      "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of SAMPLING_AS
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)

@@ -341,6 +341,27 @@ def test_gold_sibling_joins_the_children_of_gold_prefixes(policy):
         assert any(gold.startswith(nodes[k]["text"]) for k in kids_of(nodes)[0])
 
 
+def test_greedy_path_puts_the_policy_s_own_answer_in_the_tree(policy):
+    model, tok = policy
+    tasks = tiny.make_tiny_tasks(3)
+    prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks]
+    answers = [tok.decode(a) for a in engine.greedy(model, prompts, 24, {tok.eos_token_id})]
+    plain = grow(policy, tasks, ["--gold-sibling"])
+    assert not any("greedy" in n for tree in plain for n in tree.nodes)  # without the flag: trees as before
+    for tree, answer in zip(grow(policy, tasks, ["--gold-sibling", "--greedy-path"]), answers):
+        check_structure(tree, tok, 3)
+        nodes, kids, gold = tree.nodes, kids_of(tree.nodes), tree.task["response"]
+        chain = [n for n in nodes if n.get("greedy")]
+        # one chain from the root, whose path is the policy's greedy answer
+        assert chain and chain[0]["parent"] == 0 and not any(n.get("gold") for n in chain)
+        assert [n["parent"] for n in chain[1:]] == [n["id"] for n in chain[:-1]]
+        assert answer.startswith(mcts.path_text(nodes, chain[-1]["id"]))
+        # where it leaves the gold, the gold's own step is its sibling
+        fork = max([0] + [n["id"] for n in chain if gold.startswith(mcts.path_text(nodes, n["id"]))])
+        if not gold.startswith(answer):
+            assert any(nodes[k].get("gold") and not nodes[k].get("greedy") for k in kids[fork])
+
+
 def test_published_judge_and_fast_reward(policy):
     import torch
     task = tiny.make_tiny_tasks(1)[0]
