@@ -19,8 +19,8 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      node's path is a token prefix of the gold response, the gold's next step joins its
      children, so a pair exists wherever a sample leaves the gold. --greedy-path (ours): before the
      first round the policy's greedy answer (up to --sim-max-tokens) joins the root as a chain of
-     steps marked `greedy`; with --gold-sibling the gold's step joins it where it leaves the gold,
-     so the fork of the policy's own mistake is a node with both sides below it.
+     steps marked `greedy`, what it shares with the gold one step; with --gold-sibling the gold's
+     step joins it where it leaves the gold: a pair at the policy's own mistake.
    - Simulation. Ours (--simulate greedy): every sample is scored, one that ended as a final
      answer, an unfinished one after a greedy completion (cached per node). Published
      (--simulate walk): from the expanded node down the highest-valued child for --sim-steps
@@ -283,13 +283,8 @@ def search(tok, t, args, score, device):
     as a coroutine that only asks for generations: it yields lists of engine.Requests and reads
     their results when it is resumed."""
     fast, final, _ = score
-    if args.greedy_path:  # the policy's own answer, a chain below the root before the first round
-        req = Request(t.ctx, 0, 1, None, args.sim_max_tokens, keep_kv=True)
-        yield [req]
-        leaves = expand(tok, t, 0, req.rows, args, score)
-        for n in t.nodes[1:]:  # the tree holds the root, this chain and the gold's steps
-            if not n.get("gold"):
-                n["greedy"] = True
+    if args.greedy_path:
+        leaves = yield from greedy_path(tok, t, args, score)
         completions = yield from play_out(tok, t, leaves, args)
         for i, text in leaves:
             backup(t.nodes, i, outcome(t, i, text, completions, score))
@@ -309,6 +304,30 @@ def search(tok, t, args, score, device):
         if args.simulate == "greedy":
             for i, text in leaves:
                 backup(t.nodes, i, outcome(t, i, text, completions, score))
+
+
+def greedy_path(tok, t, args, score):
+    """--greedy-path, before the first round: the policy's greedy answer as a chain of steps below the
+    root, marked `greedy`. What it shares with the gold (whole fragments) is its first step, so that
+    where it leaves the gold is a node: below it the policy's own next step and, with --gold-sibling,
+    the gold's. Returns expand's leaves."""
+    req = Request(t.ctx, 0, 1, None, args.sim_max_tokens)
+    yield [req]
+    tokens, logps, ended, _ = req.rows[0]
+    fragments, _ = token_steps(tok, "", t.ctx.ids[0], tokens, 0, len(tokens) + 1, 1)
+    shared, n = "", 0
+    for text, ids in fragments:
+        if tokens[:n + len(ids)] != t.gold_ids[:n + len(ids)]:
+            break
+        shared, n = shared + text, n + len(ids)
+    x = 0
+    if 0 < n < len(tokens):
+        x, _ = add_node(t, 0, shared, tokens[:n], math.exp(sum(logps[:n]) / n), False, score)
+    leaves = expand(tok, t, x, [(tokens[n:] if x else tokens, logps[n:] if x else logps, ended, None)], args, score)
+    for node in t.nodes[1:]:  # the tree holds the root, this chain and the gold's steps
+        if not node.get("gold"):
+            node["greedy"] = True
+    return leaves
 
 
 def expand(tok, t, x, samples, args, score):

@@ -362,6 +362,30 @@ def test_greedy_path_puts_the_policy_s_own_answer_in_the_tree(policy):
             assert any(nodes[k].get("gold") and not nodes[k].get("greedy") for k in kids[fork])
 
 
+def test_greedy_path_shares_the_gold_s_fragments_in_one_step_then_forks(policy):
+    model, tok = policy
+    task = dict(tiny.make_tiny_tasks(1)[0], response='[get_weather(city="Quito")]')
+    args = mcts.parse_args(["--data", "-", "--out", "-", "--gold-sibling", "--greedy-path"] + SMALL)
+    t = mcts.new_tree(model, tok, task, args, {})
+    walk = mcts.greedy_path(tok, t, args, mcts.scorers(model, tok, t, args, {tok.eos_token_id}))
+    req, = next(walk)
+    assert req.generator is None and req.node == 0  # greedy, from the root
+    tokens = tok('[get_weather(city="Lima")]', add_special_tokens=False)["input_ids"]
+    req.rows = [(tokens, [-0.1] * len(tokens), True, None)]
+    with pytest.raises(StopIteration):
+        walk.send(None)
+    nodes, kids = t.nodes, kids_of(t.nodes)
+    # the shared fragments, one step (cut where the tiny tokenizer allows: its `="` is one token)
+    fork, = kids[0]
+    shared = nodes[fork]["text"]
+    assert shared in ('[get_weather(city=', '[get_weather(city="')
+    below = {shared + nodes[k]["text"]: nodes[k] for k in kids[fork]}
+    lima, quito = below['[get_weather(city="Lima")]'], below['[get_weather(city="Quito")]']
+    assert lima.get("greedy") and lima["terminal"] and not lima.get("gold")
+    assert quito.get("gold") and not quito.get("greedy")
+    assert nodes[fork].get("greedy") and abs(nodes[fork]["prior"] - math.exp(-0.1)) < 1e-9
+
+
 def test_published_judge_and_fast_reward(policy):
     import torch
     task = tiny.make_tiny_tasks(1)[0]
