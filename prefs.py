@@ -182,11 +182,14 @@ def overlap(a, b, how="jaccard"):
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
-    anywhere else ("cut": a sample stopped by its token budget)."""
+    anywhere else ("cut": a sample stopped by its token budget). A value's opening brackets and
+    quote after the delimiter count as the delimiter's (`city="`, `days=[`, `["a", "`): SmolLM2's
+    tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them."""
     if terminal or text.rstrip("`\n ").endswith("]"):
         return "end"
+    bare = re.sub(r"[\[{]*[\"']?\Z", "", text)
     for kind, delimiter in common.FRAGMENT_ENDS.items():
-        if text.endswith(delimiter):
+        if bare.endswith(delimiter):
             return kind
     return "cut"
 

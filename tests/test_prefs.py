@@ -201,6 +201,10 @@ def test_end_kinds():
     assert prefs.end_kind('[f(a=1, ', False) == "next" and prefs.end_kind('[f(a=', False) == "name"
     assert prefs.end_kind('[f(', False) == "open" and prefs.end_kind("I can't. ", False) == "sentence"
     assert prefs.end_kind('[f(a="Par', False) == "cut"
+    # a value's opening quote or brackets, one token with `=` in SmolLM2's tokenizer, keep the delimiter's kind
+    assert prefs.end_kind('[f(a="', False) == prefs.end_kind('[f(a=["', False) == prefs.end_kind('[f(a={"', False) == "name"
+    assert prefs.end_kind('[f(a=["x", "', False) == "next" and prefs.end_kind('[f("', False) == "open"
+    assert prefs.end_kind('[f(a="x"', False) == prefs.end_kind('[f(a=""', False) == "cut"  # a closed string is not
 
 
 def test_compare_fragment_pairs_sides_that_end_at_the_same_point(tmp_path):
@@ -215,6 +219,10 @@ def test_compare_fragment_pairs_sides_that_end_at_the_same_point(tmp_path):
                                 ('[get_weather(city="Ly', 1, -0.5, False, "wrong_value")])
     pairs, counts = run([cut], tmp_path, "--compare", "fragment")
     assert pairs == [] and counts["end"] == 1  # two samples cut mid-value: no common point
+    quoted = fragment_tree("quoted", [('[get_weather(city="Paris", unit="', 1, 0.5, False, None),
+                                      ('[get_weather(city="Lyon", unit="', 1, -0.5, False, "wrong_value")])
+    pairs, counts = run([quoted], tmp_path, "--compare", "fragment")
+    assert [p["rejected"] for p in pairs] == ['[get_weather(city="Lyon", unit="']  # both end before a value
 
 
 def test_compare_fragment_chooses_an_acceptable_refusal(tmp_path):
