@@ -32,7 +32,8 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
    policy grades the text against the gold (judge.py), fast reward checker.published_fast_reward.
 --search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default
 --iters x --actions, what a tree samples) drawn at the root, each scored as a final answer and
-kept as a child of the root, so prefs.py pairs the best against the worst.
+kept as a child of the root, so prefs.py pairs the best against the worst (with --greedy-path the
+greedy answer is one more).
 
 Batched (ours): --batch-trees trees grow at once, each a coroutine that only asks for
 generations (engine.Request) of one shared engine.RowBatch; a tree's prompt KV and each
@@ -427,17 +428,22 @@ def sample_answers(tok, t, args, score, device):
     tree samples in its expansions) are drawn at the root in one request, each scored as a final
     answer and kept as a child of the root (terminal when it ended, not when its token budget cut
     it; identical answers merge, their visits add up), so that prefs.py pairs the best answer
-    against the worst."""
+    against the worst. With --greedy-path the policy's greedy answer is one more, marked `greedy`
+    (the same samples besides it)."""
     _, final, _ = score
-    req = Request(t.ctx, 0, args.samples, torch.Generator(device=device).manual_seed(t.base), args.sim_max_tokens)
-    yield [req]
-    for tokens, logps, ended, _ in req.rows:
+    reqs = [Request(t.ctx, 0, args.samples, torch.Generator(device=device).manual_seed(t.base), args.sim_max_tokens)]
+    if args.greedy_path:
+        reqs.append(Request(t.ctx, 0, 1, None, args.sim_max_tokens))
+    yield reqs
+    for r, (tokens, logps, ended, _) in ((r, row) for r in reqs for row in r.rows):
         t.stats["samples"] += 1
         t.stats["generated_tokens"] += len(tokens)
         text = tok.decode(tokens, skip_special_tokens=True)
         prior = math.exp(sum(logps) / len(logps)) if logps else 1.0
         k, _ = add_node(t, 0, text, tokens, prior, ended, score)
         backup(t.nodes, k, final(text))
+        if r.generator is None:
+            t.nodes[k]["greedy"] = True
 
 
 def grow(model, tok, tasks, args, stop_ids, on_tree):

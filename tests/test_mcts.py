@@ -439,6 +439,14 @@ def test_sample_search_keeps_whole_answers_as_children_of_the_root(policy):
             assert (n["value"] - n["fast"]) / n["visits"] == pytest.approx(final)
     again = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3"])
     assert [t.nodes for t in again] == [t.nodes for t in trees]  # seeded: a rerun draws the same answers
+    model, tok = policy
+    prompts = [tok(common.render_prompt(tok, t), add_special_tokens=False)["input_ids"] for t in tasks]
+    answers = [tok.decode(a) for a in engine.greedy(model, prompts, 24, {tok.eos_token_id})]
+    with_greedy = grow(policy, tasks, ["--search", "sample", "--iters", "2", "--actions", "3", "--greedy-path"])
+    for tree, plain, answer in zip(with_greedy, trees, answers):
+        assert tree.stats["samples"] == 7 and tree.nodes[0]["visits"] == 7  # the same six, and the greedy answer
+        assert {n["text"] for n in plain.nodes[1:]} | {answer} == {n["text"] for n in tree.nodes[1:]}
+        assert [n["text"] for n in tree.nodes if n.get("greedy")] == [answer]
 
 
 def test_deficiency_selection_per_group_and_reuse(data, policy):
