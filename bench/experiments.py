@@ -103,10 +103,12 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",
                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
-    # worst; the pair filter and training of SAMPLING_AS
+    # worst; the pair filter and training of SAMPLING_AS, and its greedy answer where SAMPLING_AS's trees hold it
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
     "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
-                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4", "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
+                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4"
+                  + " --greedy-path" * (SAMPLING_AS == "itool_greedy"),
+                  "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
                   "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with

@@ -345,3 +345,4 @@ def test_sampling_is_trained_as_the_itool_arm_it_names():
     assert flags(sampling["PREFS_ARGS"]) == flags(itool["PREFS_ARGS"])
     assert sampling["PREF_ARGS"] == itool["PREF_ARGS"]
     assert "--rejected worst" in sampling["PREFS_ARGS"]  # whole answers: the best against the worst
+    assert ("--greedy-path" in sampling["MCTS_ARGS"]) == ("--greedy-path" in itool["MCTS_ARGS"])
