@@ -14,8 +14,8 @@ of the lowest-valued attempts that pass the filters.
 
 --compare fragment (ours): a pair compares one fragment. Its two sides end at the same point
 of the answer: after the same kind of delimiter (a value's `, ` against a value's `, `) or
-both at the answer's end (the answer ended, or its list closed: `)]` against `)]`); otherwise it would also
-teach where the call ends (`end`). On a tree whose gold calls no tool the chosen side is the
+both at the answer's end (the answer ended, or its list closed: `)]` against `)]`), and neither side is
+a prefix of the other; otherwise it would also teach where the call ends (`end`). On a tree whose gold calls no tool the chosen side is the
 best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
 the reward's refusal test lets prose about calling a function through). Irrelevance pairs
 are kept to at most their trees' share of all pairs, those of the largest value gap
@@ -290,7 +290,9 @@ def tree_pairs(tree, args, counts):
                 side = finished_below(rejected, children, texts, value) or rejected
             rejected_text = texts[side["id"]][len(texts[node["id"]]):]
             ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, side)}
-            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"}) else
+            # one side a prefix of the other: the same kind of end, at different points of the answer
+            nested = chosen["text"].startswith(rejected_text) or rejected_text.startswith(chosen["text"])
+            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"} or nested) else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else

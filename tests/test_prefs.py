@@ -223,6 +223,10 @@ def test_compare_fragment_pairs_sides_that_end_at_the_same_point(tmp_path):
                                       ('[get_weather(city="Lyon", unit="', 1, -0.5, False, "wrong_value")])
     pairs, counts = run([quoted], tmp_path, "--compare", "fragment")
     assert [p["rejected"] for p in pairs] == ['[get_weather(city="Lyon", unit="']  # both end before a value
+    nested = fragment_tree("nested", [('[get_weather(city="Paris", unit="', 1, 0.5, False, None),
+                                      ('[get_weather(city="', 1, -0.5, False, "wrong_value")])
+    pairs, counts = run([nested], tmp_path, "--compare", "fragment")
+    assert pairs == [] and counts["end"] == 1  # the same kind of end, but the rejected side is the chosen's prefix
 
 
 def test_compare_fragment_chooses_an_acceptable_refusal(tmp_path):
