@@ -88,7 +88,7 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # took the chosen side 89 times (bench/pair_margins.py); likely keeps a rejected step the model finds at
     # least as likely as the chosen one. Calls alone (none: on these trees the pairs decision keeps): every arm
     # whose pairs preferred a refusal (itool_fragment, itool_answer) learned to refuse calls (47 and 114 of 340
-    # synthetic call cases), and from the annealed start SFT has taught irrelevance. About 80 pairs an
+    # synthetic call cases), and from the annealed start SFT has taught irrelevance. About 80-130 pairs an
     # iteration: 6 epochs reach 100 steps
     "itool_likely": ("iTool, as itool_decision, --irrelevance none, --rejected likely",
                      {"MCTS_ARGS": MCTS + " --gold-sibling",
