@@ -132,7 +132,8 @@ def run_settings(args, keys, data_path, **more):
 def check_settings(saved, settings, path, what):
     """InputError at `path` when a stored result (`saved`) was made with other settings, naming them."""
     if saved != settings:
-        changed = sorted(k for k in settings if (saved or {}).get(k) != settings[k])
+        saved = saved or {}
+        changed = sorted(k for k in set(settings) | set(saved) if saved.get(k) != settings.get(k))
         raise InputError(path, None, f"{what} other settings ({', '.join(changed)}); use a new --out")
 
 

@@ -118,6 +118,8 @@ def parse_args(argv=None):
             and args.repetition_penalty > 0 and args.samples >= 0):
         p.error("--select-ratio must be in (0, 1], --temperature and --repetition-penalty > 0, --top-p in (0, 1], "
                 "--min-p in [0, 1), --sim-steps, --sim-max-tokens and --samples >= 0, --limit >= 1")
+    if args.greedy_path and args.search == "tree" and args.simulate != "greedy":
+        p.error("--greedy-path scores its steps with greedy play-outs: it needs --simulate greedy")
     args.samples = args.samples or args.iters * args.actions
     return args
 
@@ -309,9 +311,9 @@ def search(tok, t, args, score, device):
 
 def greedy_path(tok, t, args, score):
     """--greedy-path, before the first round: the policy's greedy answer as a chain of steps below the
-    root, marked `greedy`. What it shares with the gold (whole fragments) is its first step, so that
-    where it leaves the gold is a node: below it the policy's own next step and, with --gold-sibling,
-    the gold's. Returns expand's leaves."""
+    root, marked `greedy`. When it leaves the gold, what it shared with it (whole fragments) is its
+    first step, so that where it leaves is a node: below it the policy's own next step and, with
+    --gold-sibling, the gold's. Returns expand's leaves."""
     req = Request(t.ctx, 0, 1, None, args.sim_max_tokens)
     yield [req]
     tokens, logps, ended, _ = req.rows[0]
@@ -322,8 +324,9 @@ def greedy_path(tok, t, args, score):
             break
         shared, n = shared + text, n + len(ids)
     x = 0
-    if 0 < n < len(tokens):
+    if 0 < n < len(tokens) and args.depth > 1:  # room for a step below the shared one
         x, _ = add_node(t, 0, shared, tokens[:n], math.exp(sum(logps[:n]) / n), False, score)
+        t.stats["generated_tokens"] += n  # expand counts the rest
     leaves = expand(tok, t, x, [(tokens[n:] if x else tokens, logps[n:] if x else logps, ended, None)], args, score)
     for node in t.nodes[1:]:  # the tree holds the root, this chain and the gold's steps
         if not node.get("gold"):

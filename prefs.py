@@ -14,8 +14,9 @@ of the lowest-valued attempts that pass the filters.
 
 --compare fragment (ours): a pair compares one fragment. Its two sides end at the same point
 of the answer: after the same kind of delimiter (a value's `, ` against a value's `, `) or
-both at the answer's end (the answer ended, or its list closed: `)]` against `)]`), and neither side is
-a prefix of the other; otherwise it would also teach where the call ends (`end`). On a tree whose gold calls no tool the chosen side is the
+both at the answer's end (the answer ended, or its list closed: `)]` against `)]`), the two steps
+holding as many fragments (not one the other's prefix); otherwise it would also teach where the call
+ends (`end`). On a tree whose gold calls no tool the chosen side is the
 best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
 the reward's refusal test lets prose about calling a function through). Irrelevance pairs
 are kept to at most their trees' share of all pairs, those of the largest value gap
@@ -179,6 +180,14 @@ def overlap(a, b, how="jaccard"):
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
 
 
+OPENING = r"[\[{]*[\"']?\Z"  # a value's opening brackets and quote, at the end of a text
+
+
+def fragment_count(text):
+    """How many fragments a step's text holds (common.fragments), a value's opening not counted."""
+    return len(common.fragments(re.sub(OPENING, "", text)))
+
+
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
@@ -187,7 +196,7 @@ def end_kind(text, terminal):
     tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them."""
     if terminal or text.rstrip("`\n ").endswith("]"):
         return "end"
-    bare = re.sub(r"[\[{]*[\"']?\Z", "", text)
+    bare = re.sub(OPENING, "", text)
     for kind, delimiter in common.FRAGMENT_ENDS.items():
         if bare.endswith(delimiter):
             return kind
@@ -290,9 +299,9 @@ def tree_pairs(tree, args, counts):
                 side = finished_below(rejected, children, texts, value) or rejected
             rejected_text = texts[side["id"]][len(texts[node["id"]]):]
             ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, side)}
-            # one side a prefix of the other: the same kind of end, at different points of the answer
-            nested = chosen["text"].startswith(rejected_text) or rejected_text.startswith(chosen["text"])
-            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"} or nested) else
+            # the same kind of end, but not as many fragments in: not the same point (a prefix of the other side)
+            apart = ends != {"end"} and fragment_count(chosen["text"]) != fragment_count(rejected_text)
+            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"} or apart) else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else

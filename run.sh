@@ -122,9 +122,9 @@ STAGES=$OUT/stages.tsv
 stage() {  # stage NAME OUTPUT CMD...: run CMD unless OUTPUT exists (made by the same CMD)
     local name=$1 output=$2 cmd made
     shift 2
-    cmd=$(printf '%q ' "$@")
+    cmd=$(LC_ALL=C printf '%q ' "$@")   # one spelling whatever the locale
     if [ -e "$output" ]; then
-        made=$(awk -F '\t' -v o="$output" '$1 == o { c = $2 } END { print c }' "$STAGES" 2>/dev/null || true)
+        made=$(o="$output" awk -F '\t' '$1 == ENVIRON["o"] { c = $2 } END { print c }' "$STAGES" 2>/dev/null || true)
         if [ -n "$made" ] && [ "$made" != "$cmd" ]; then
             echo "error: $output was made by \`${made% }\`, not by this run's \`${cmd% }\`: remove it and what was made from it, or choose another NAME" >&2
             exit 2
@@ -144,7 +144,9 @@ if [ -n "$DATA_GIVEN" ] && { [ ! -f "$DATA/train.jsonl" ] || [ ! -f "$DATA/test.
     echo "error: DATA=$DATA: needs train.jsonl and test.jsonl (unset DATA to make them with synth.py)" >&2
     exit 2
 fi
-stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" --test "$N_TEST" --seed "$SEED"
+if [ -z "$DATA_GIVEN" ]; then
+    stage synth "$DATA/test.jsonl" python synth.py --out "$DATA" --train "$N_TRAIN" --test "$N_TEST" --seed "$SEED"
+fi
 
 evaluate() {  # evaluate TAG MODEL_DIR: synthetic test split and BFCL
     if [ "$EVAL" = 0 ]; then return 0; fi

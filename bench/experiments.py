@@ -25,7 +25,7 @@ first control's gain over the plateau was the anneal, not more SFT: the curve's 
 went on for 250 steps and lost (bench/RESULTS.md, "The control and the lr schedule"), so only the
 annealed start is where SFT has finished.
 
-Arms of one series with the same MCTS_ARGS grow the same first trees, so a later one copies them
+Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies them
 (share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
 (measure); the report reads the record alone (rows, then render_*), so runs made on other
 machines, or whose folders are gone, still count.
@@ -106,8 +106,7 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # worst; the pair filter and training of SAMPLING_AS, and its greedy answer where SAMPLING_AS's trees hold it
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
     "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
-                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4"
-                  + " --greedy-path" * (SAMPLING_AS == "itool_greedy"),
+                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4",
                   "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
                   "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
@@ -119,6 +118,8 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                   {"MCTS_ARGS": MCTS + " --min-p 0 --repetition-penalty 0.75 --reward judge --simulate walk",
                    "PREFS_ARGS": "--rejected worst --values sum --overlap min --chosen value", "PREF_ARGS": TRAINING}),
 }
+if "--greedy-path" in ARMS[SAMPLING_AS][1]["MCTS_ARGS"]:  # its greedy answer is one of sampling's answers too
+    ARMS["sampling"][1]["MCTS_ARGS"] += " --greedy-path"
 SMOKE = {"MCTS_ARGS": "--limit 2 --iters 2 --max-new-tokens 6 --sim-max-tokens 12",
          "PREFS_ARGS": "--min-gap 0 --min-chosen -1 --max-overlap 1", "PREF_ARGS": "--max-length 8192 --max-steps 2",
          "WARMUP_ARGS": "--max-length 8192 --max-steps 2"}
@@ -209,27 +210,31 @@ def run_arm(args, name):
 
 
 def share_first_trees(args, name, env):
-    """Copy iteration 1's selection and trees from an arm of the same series that grew them with the same
-    model, data, seed and MCTS_ARGS (they are then the same trees: about an hour saved on 2 cores);
-    mcts.py's marker goes last, so an interrupted copy is made again."""
-    if name == CONTROL or os.path.exists(os.path.join(args.runs, env["NAME"], "iter1", "mcts.done")):
+    """Copy iteration 1's selection and trees from an arm of the same series whose mcts.py run stored
+    the settings this arm's would (mcts.settings: the model, the data's hash, the seed and every tree
+    flag); they are then the same trees, about an hour saved on 2 cores. The marker goes last, so
+    an interrupted copy is made again."""
+    mine = os.path.join(args.runs, env["NAME"], "iter1")
+    if name == CONTROL or env.get("WARMUP") == "1" or os.path.exists(os.path.join(mine, "mcts.done")):
         return
-    def fingerprint(e):
-        return tuple(e.get(k) for k in ("MODEL", "DATA", "SEED", "MCTS_ARGS"))
+    import mcts  # torch: only where an arm runs
+    seed = int(run_sh_defaults(env)["SEED"]) + 1  # run.sh's iteration k grows its trees with SEED + k
+    config = mcts.settings(mcts.parse_args(["--model", env["MODEL"], "--data", os.path.join(env["DATA"], "train.jsonl"),
+                                            "--out", "-", "--seed", str(seed)] + env["MCTS_ARGS"].split()))
     for other in ARMS:
-        if other in (name, CONTROL):
+        done = os.path.join(args.runs, f"{start_of(args, args.series).prefix}-{other}", "iter1")
+        if other == name or not os.path.isfile(os.path.join(done, "mcts.done")):
             continue
-        other_env = arm_env(args, other)
-        done = os.path.join(args.runs, other_env["NAME"], "iter1")
-        if fingerprint(other_env) != fingerprint(env) or not os.path.isfile(os.path.join(done, "mcts.done")):
-            continue
-        mine = os.path.join(args.runs, env["NAME"], "iter1")
+        with open(os.path.join(done, "trees.jsonl.selected.json"), encoding="utf-8") as f:
+            if json.load(f).get("config") != config:
+                continue
         os.makedirs(mine, exist_ok=True)
         for f in ("trees.jsonl.selected.json", "trees.jsonl"):
-            shutil.copyfile(os.path.join(done, f), os.path.join(mine, f))
+            shutil.copyfile(os.path.join(done, f), os.path.join(mine, f + ".tmp"))
+            os.replace(os.path.join(mine, f + ".tmp"), os.path.join(mine, f))
         open(os.path.join(mine, "mcts.done"), "w").close()
-        print(f"== {name}: iteration 1's trees are {other}'s (the same model, data, seed and MCTS_ARGS): copied "
-              f"from {done}", file=sys.stderr, flush=True)
+        print(f"== {name}: iteration 1's trees are {other}'s (grown with the same settings): copied from {done}",
+              file=sys.stderr, flush=True)
         return
 
 

@@ -250,22 +250,39 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
 
 
 def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
+    import mcts
     args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
+    model, data = tmp_path / "plateau" / "plateau", tmp_path / "plateau" / "data"
+    model.mkdir(parents=True)
+    data.mkdir()
+    (model / "config.json").write_text("{}")
+    (data / "train.jsonl").write_text('{"id": "t1"}\n')
+    # what mcts.py stores for run.sh's iteration 1 of itool_fragment (seed 0 + 1, the arm's MCTS_ARGS)
+    config = mcts.settings(mcts.parse_args(["--model", os.path.realpath(model), "--data", str(data / "train.jsonl"),
+                                            "--out", "-", "--seed", "1", "--batch-trees", "16", "--temperature",
+                                            "1.5", "--min-p", "0.05", "--gold-sibling"]))
     grown = tmp_path / "plateau-itool_fragment" / "iter1"
     grown.mkdir(parents=True)
     (grown / "trees.jsonl").write_text('{"id": "t1"}\n')
-    (grown / "trees.jsonl.selected.json").write_text('{"ids": ["t1"]}')
+    (grown / "trees.jsonl.selected.json").write_text(json.dumps({"config": config, "selected": []}))
     for name in ("itool_decision", "itool"):  # the first grows its trees as itool_fragment, the second not
         experiments.share_first_trees(args, name, experiments.arm_env(args, name))
     assert not (tmp_path / "plateau-itool_decision" / "iter1").exists()  # no marker: still growing
     (grown / "mcts.done").touch()
-    for name in ("itool_decision", "itool", "sampling"):
+    for name in ("itool_decision", "itool", "sampling", "itool_greedy", "sft_continued"):
         experiments.share_first_trees(args, name, experiments.arm_env(args, name))
     took = tmp_path / "plateau-itool_decision" / "iter1"
     assert (took / "trees.jsonl").read_text() == '{"id": "t1"}\n' and (took / "mcts.done").exists()
-    assert (took / "trees.jsonl.selected.json").read_text() == '{"ids": ["t1"]}'
-    assert not (tmp_path / "plateau-itool" / "iter1").exists()  # other MCTS_ARGS: its own trees
-    assert not (tmp_path / "plateau-sampling" / "iter1").exists()
+    assert (took / "trees.jsonl.selected.json").read_text() == (grown / "trees.jsonl.selected.json").read_text()
+    for other in ("itool", "sampling", "itool_greedy", "sft_continued"):  # other settings, or no trees at all
+        assert not (tmp_path / f"plateau-{other}" / "iter1").exists()
+    # an arm whose own trees are done keeps them; stored settings that differ (another seed) are not taken
+    (took / "trees.jsonl").write_text('{"id": "own"}\n')
+    experiments.share_first_trees(args, "itool_decision", experiments.arm_env(args, "itool_decision"))
+    assert (took / "trees.jsonl").read_text() == '{"id": "own"}\n'
+    env = dict(experiments.arm_env(args, "itool_answer"), SEED="5")
+    experiments.share_first_trees(args, "itool_answer", env)
+    assert not (tmp_path / "plateau-itool_answer" / "iter1").exists()
 
 
 def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):

@@ -362,6 +362,20 @@ def test_greedy_path_puts_the_policy_s_own_answer_in_the_tree(policy):
             assert any(nodes[k].get("gold") and not nodes[k].get("greedy") for k in kids[fork])
 
 
+def test_greedy_path_is_a_setting_only_when_on_and_needs_greedy_play_outs(data, tiny_model_dir, capsys):
+    base = ["--model", str(tiny_model_dir), "--data", str(data[1]), "--out", "-"]
+    assert "greedy_path" not in mcts.settings(mcts.parse_args(base))  # selections stored before it stay valid
+    assert mcts.settings(mcts.parse_args(base + ["--greedy-path"]))["greedy_path"] is True
+    with pytest.raises(SystemExit):
+        mcts.parse_args(base + ["--greedy-path", "--simulate", "walk"])
+    assert "--greedy-path scores its steps with greedy play-outs" in capsys.readouterr().err
+    mcts.parse_args(base + ["--greedy-path", "--simulate", "walk", "--search", "sample"])  # no play-outs there
+    # a stored selection made with it names the setting when resumed without it
+    with pytest.raises(common.InputError, match=r"other settings \(greedy_path\)"):
+        common.check_settings(mcts.settings(mcts.parse_args(base + ["--greedy-path"])),
+                              mcts.settings(mcts.parse_args(base)), "x.selected.json", "made with")
+
+
 def test_greedy_path_shares_the_gold_s_fragments_in_one_step_then_forks(policy):
     model, tok = policy
     task = dict(tiny.make_tiny_tasks(1)[0], response='[get_weather(city="Quito")]')
