@@ -1,0 +1,75 @@
+"""Where the model's greedy answer leaves the gold, did prefs.py keep a pair? (mcts.py --greedy-path)
+
+    python bench/greedy_forks.py runs/plateau-annealed-itool_greedy/iter1
+
+For each call tree whose greedy path (nodes marked `greedy`) leaves the gold: the fork is the parent
+of the path's first step that is not a gold prefix, and the pair wanted there is the gold's step
+(chosen) against the greedy step (rejected). Reads DIR/trees.jsonl and DIR/pairs.jsonl and prints
+one line per outcome: the pair kept, or the first reason it could not be, in prefs.py's order of
+rules (the greedy step valued highest; the two steps ending at different kinds of point, or at as
+many fragments, under --compare fragment; a value gap under 0.1), with three examples each.
+Torch-free; reads files only.
+"""
+import collections
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import common  # noqa: E402
+import prefs  # noqa: E402
+
+
+def fork_outcomes(trees, pair_ids, min_gap=0.1):
+    """{outcome: [(tree id, gold step, greedy step)]} over the call trees whose greedy path leaves the gold."""
+    out = collections.defaultdict(list)
+    for t in trees:
+        if not t.get("answer"):
+            continue
+        nodes, gold = t["nodes"], t["response"]
+        texts = prefs.answer_texts(nodes)
+        kids = collections.defaultdict(list)
+        for n in nodes[1:]:
+            kids[n["parent"]].append(n)
+        off = [n for n in nodes if n.get("greedy") and not gold.startswith(texts[n["id"]])]
+        if not off:
+            continue
+        first = min(off, key=lambda n: n["depth"])
+        fork = first["parent"]
+        beside = [k for k in kids[fork] if k is not first and gold.startswith(texts[k["id"]])]
+        if any(p.startswith(f"{t['id']}-n{fork}-r{first['id']}") for p in pair_ids):
+            outcome = "pair kept"
+        elif not beside:
+            outcome = "no gold step beside it"
+        else:
+            g = beside[0]
+            ends = [prefs.end_kind(texts[k["id"]], k["terminal"]) for k in (g, first)]
+            if max(kids[fork], key=prefs.mean_value) is first:
+                outcome = "the greedy step valued highest"
+            elif ends[0] != ends[1] or ends == ["cut", "cut"]:
+                outcome = f"ends differ (gold {ends[0]}, greedy {ends[1]})"
+            elif ends[0] != "end" and prefs.fragment_count(g["text"]) != prefs.fragment_count(first["text"]):
+                outcome = "as many fragments: no"
+            elif prefs.mean_value(g) - prefs.mean_value(first) < min_gap:
+                outcome = "value gap < 0.1"
+            else:
+                outcome = "another rule (another chosen side, --rejected likely, --pairs-per-node)"
+        out[outcome].append((t["id"], beside[0]["text"] if beside else "", first["text"]))
+    return out
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: python bench/greedy_forks.py ITERATION_DIR (with trees.jsonl and pairs.jsonl)")
+    folder = sys.argv[1]
+    trees = common.read_jsonl(os.path.join(folder, "trees.jsonl"))
+    pair_ids = [p["id"] for p in common.read_jsonl(os.path.join(folder, "pairs.jsonl"))]
+    out = fork_outcomes(trees, pair_ids)
+    calls = sum(bool(t.get("answer")) for t in trees)
+    print(f"{folder}: {calls} call trees, the greedy answer leaves the gold in {sum(map(len, out.values()))}")
+    for outcome, cases in sorted(out.items(), key=lambda kv: -len(kv[1])):
+        shown = "; ".join(f"{g!r} against {r!r}" for _, g, r in cases[:3])
+        print(f"- {outcome}: {len(cases)} (e.g. {shown})")
+
+
+if __name__ == "__main__":
+    common.run_main(main)

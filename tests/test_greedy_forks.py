@@ -1,0 +1,35 @@
+"""bench/greedy_forks.py: where the greedy path leaves the gold, the pair kept or why not."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import greedy_forks  # noqa: E402
+
+GOLD = '[f(a=1, b="x")]'
+
+
+def tree(tid, steps):
+    """A root, the shared step `[f(a=` (greedy), then below it (text, visits, value, terminal, flag) steps."""
+    nodes = [{"id": 0, "parent": None, "text": "", "depth": 0, "visits": 4, "value": 0.0, "prior": 1.0,
+              "terminal": False, "fast": 0.0},
+             {"id": 1, "parent": 0, "text": "[f(a=", "depth": 1, "visits": 4, "value": 0.0, "prior": 0.9,
+              "terminal": False, "fast": 0.0, "greedy": True}]
+    for text, visits, value, terminal, flag in steps:
+        nodes.append({"id": len(nodes), "parent": 1, "text": text, "depth": 2, "visits": visits, "value": value,
+                      "prior": 0.5, "terminal": terminal, "fast": 0.0, flag: True})
+    return {"id": tid, "answer": [{"f": {"a": [1], "b": ["x"]}}], "response": GOLD, "nodes": nodes}
+
+
+def test_each_fork_is_kept_or_named_by_the_first_rule_it_fails():
+    trees = [tree("kept", [('1, b="x")]', 1, 1.0, True, "gold"), ('2, b="x")]', 1, -0.5, True, "greedy")]),
+             tree("ends", [('1, b="', 1, 0.5, False, "gold"), ('1)]', 1, -0.5, True, "greedy")]),
+             tree("highest", [('1, b="', 1, -0.5, False, "gold"), ('7, b="', 1, 0.5, False, "greedy")]),
+             tree("gap", [('1, b="', 1, 0.05, False, "gold"), ('7, b="', 1, 0.0, False, "greedy")]),
+             tree("right", [('1, b="x")]', 1, 1.0, True, "greedy")]),  # the greedy answer is the gold: no fork
+             dict(tree("refusal", [("x", 1, 0.0, True, "greedy")]), answer=[])]  # not a call tree
+    out = greedy_forks.fork_outcomes(trees, ["kept-n1-r3"])
+    assert {k: [c[0] for c in v] for k, v in out.items()} == {
+        "pair kept": ["kept"], "ends differ (gold name, greedy end)": ["ends"],
+        "the greedy step valued highest": ["highest"], "value gap < 0.1": ["gap"]}
+    assert out["pair kept"][0][1:] == ('1, b="x")]', '2, b="x")]')
