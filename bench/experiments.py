@@ -63,7 +63,7 @@ TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 # the iTool arm whose pair filter and training the sampling arm copies, so that only the tree differs:
-# the best one measured before sampling's pairs are made (its trees do not depend on it). On whole
+# the best one measured before sampling's answers are drawn (itool_greedy's greedy answer joins them). On whole
 # answers decision keeps refusal-against-call pairs, which trees under --compare fragment never give:
 # none keeps the two alike
 SAMPLING_AS = "itool_likely"
