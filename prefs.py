@@ -188,6 +188,18 @@ def fragment_count(text):
     return len(common.fragments(re.sub(OPENING, "", text)))
 
 
+def apart(a, b):
+    """Why two sides, each (answer text so far, terminal, its own step text), do not end at the same point
+    of the answer (--compare fragment): "KIND/KIND" for other kinds of end or two cuts, "fragments" for
+    as many fragments in but not the same count; None when they do."""
+    ends = [end_kind(text, terminal) for text, terminal, _ in (a, b)]
+    if ends[0] != ends[1] or ends == ["cut", "cut"]:
+        return f"{ends[0]}/{ends[1]}"
+    if ends[0] != "end" and fragment_count(a[2]) != fragment_count(b[2]):
+        return "fragments"  # the same kind of end at another point (one side the other's prefix)
+    return None
+
+
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
@@ -298,10 +310,8 @@ def tree_pairs(tree, args, counts):
             if carry and rejected.get("error") == "spurious_call":
                 side = finished_below(rejected, children, texts, value) or rejected
             rejected_text = texts[side["id"]][len(texts[node["id"]]):]
-            ends = {end_kind(texts[k["id"]], k["terminal"]) for k in (chosen, side)}
-            # the same kind of end, but not as many fragments in: not the same point (a prefix of the other side)
-            apart = ends != {"end"} and fragment_count(chosen["text"]) != fragment_count(rejected_text)
-            failure = ("end" if fragment and (len(ends) > 1 or ends == {"cut"} or apart) else
+            failure = ("end" if fragment and apart((texts[chosen["id"]], chosen["terminal"], chosen["text"]),
+                                                   (texts[side["id"]], side["terminal"], rejected_text)) else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else

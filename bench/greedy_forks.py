@@ -42,13 +42,13 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1):
             outcome = "no gold step beside it"
         else:
             g = beside[0]
-            ends = [prefs.end_kind(texts[k["id"]], k["terminal"]) for k in (g, first)]
+            why = prefs.apart(*[(texts[k["id"]], k["terminal"], k["text"]) for k in (g, first)])
             if max(kids[fork], key=prefs.mean_value) is first:
                 outcome = "the greedy step valued highest"
-            elif ends[0] != ends[1] or ends == ["cut", "cut"]:
-                outcome = f"ends differ (gold {ends[0]}, greedy {ends[1]})"
-            elif ends[0] != "end" and prefs.fragment_count(g["text"]) != prefs.fragment_count(first["text"]):
+            elif why == "fragments":
                 outcome = "as many fragments: no"
+            elif why:
+                outcome = "ends differ (gold {}, greedy {})".format(*why.split("/"))
             elif prefs.mean_value(g) - prefs.mean_value(first) < min_gap:
                 outcome = "value gap < 0.1"
             else:
