@@ -262,6 +262,9 @@ def read_tasks(path, need_response=False):
 
 # Where an answer's fragments end (SPEC.md: MCTS expansion): after these delimiters, kept on the left.
 FRAGMENT_ENDS = {"open": "(", "name": "=", "next": ", ", "sentence": ". "}
+# a value's opening brackets and quote, right after a delimiter (`=["`): SmolLM2's tokenizer writes
+# `="`, `=["` and `={"` as one token, so a step cut at `=` holds them (mcts.token_steps, prefs.end_kind)
+OPENING = r"[\[{]*[\"']?"
 
 
 def fragments(text):

@@ -15,7 +15,8 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      and ". ", --step-fragments fragments a step, the step at --depth taking the rest; a sample
      becomes a chain of children, identical siblings merge; prior = exp(mean log-prob of the
      step's tokens). Cuts sit at token boundaries where the text so far, tokenized alone,
-     gives back the policy's own tokens (ours, token_steps). --gold-sibling (ours): wherever a
+     gives back the policy's own tokens (ours, token_steps): the nearest to the fragment's end,
+     or past a token that holds the delimiter with a value's opening (`=["`). --gold-sibling (ours): wherever a
      node's path is a token prefix of the gold response, the gold's next step joins its
      children, so a pair exists wherever a sample leaves the gold. --greedy-path (ours): before the
      first round the policy's greedy answer (up to --sim-max-tokens) joins the root as a chain of
@@ -56,6 +57,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 import zlib
@@ -148,6 +150,10 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
     for frag in common.fragments(texts[end])[:-1]:
         pos += len(frag)
         j = min(range(1, end + 1), key=lambda j: (abs(len(texts[j]) - pos), -j))  # nearest, later on a tie
+        if len(texts[j]) < pos:  # short of the delimiter: past the token holding it if only a value's opening follows
+            past = next(k for k in range(j + 1, end + 1) if len(texts[k]) >= pos)
+            if re.fullmatch(common.OPENING, texts[past][pos:]):
+                j = past  # `usernames=["`, not `usernames`: SmolLM2 writes `=["` as one token
         while j < end and not valid(j):
             j += 1
         if j < end and (not cuts or j > cuts[-1]):

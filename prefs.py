@@ -16,7 +16,10 @@ of the lowest-valued attempts that pass the filters.
 of the answer: after the same kind of delimiter (a value's `, ` against a value's `, `) or
 both at the answer's end (the answer ended, or its list closed: `)]` against `)]`), the two steps
 holding as many fragments (not one the other's prefix); otherwise it would also teach where the call
-ends (`end`). On a tree whose gold calls no tool the chosen side is the
+ends (`end`), which sampled pairs taught one way: to stop early. Except at the fork where the
+policy's greedy answer leaves the gold (mcts.py --greedy-path; the gold's step chosen, the greedy
+step rejected): there a parameter the gold has and the greedy step lacks, or the reverse, is the
+model's own mistake, in either direction, and the pair is kept. On a tree whose gold calls no tool the chosen side is the
 best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
 the reward's refusal test lets prose about calling a function through). Irrelevance pairs
 are kept to at most their trees' share of all pairs, those of the largest value gap
@@ -180,7 +183,7 @@ def overlap(a, b, how="jaccard"):
     return len(wa & wb) / len(wa | wb) if wa | wb else 1.0
 
 
-OPENING = r"[\[{]*[\"']?\Z"  # a value's opening brackets and quote, at the end of a text
+OPENING = common.OPENING + r"\Z"  # a value's opening brackets and quote, at the end of a text
 
 
 def fragment_count(text):
@@ -200,18 +203,29 @@ def apart(a, b):
     return None
 
 
+def greedy_fork(chosen, rejected, texts, gold):
+    """Is this the fork where the policy's greedy answer leaves the gold (mcts.py --greedy-path): a step
+    on the gold chosen, the greedy step off it rejected? Such a pair is kept under --compare fragment
+    wherever its sides end: an extra or a missing parameter there is the model's own."""
+    return bool(rejected.get("greedy") and gold.startswith(texts[chosen["id"]])
+                and not gold.startswith(texts[rejected["id"]]))
+
+
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
     anywhere else ("cut": a sample stopped by its token budget). A value's opening brackets and
     quote after the delimiter count as the delimiter's (`city="`, `days=[`, `["a", "`): SmolLM2's
-    tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them."""
+    tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them; and it writes
+    `, ` as `,` and a word with its leading space, so a step cut at `, ` ends at the comma."""
     if terminal or text.rstrip("`\n ").endswith("]"):
         return "end"
     bare = re.sub(OPENING, "", text)
     for kind, delimiter in common.FRAGMENT_ENDS.items():
         if bare.endswith(delimiter):
             return kind
+    if bare.endswith(","):  # `, ` whose space the next token holds (SmolLM2 writes `, from` as `,` ` from`)
+        return "next"
     return "cut"
 
 
@@ -310,8 +324,10 @@ def tree_pairs(tree, args, counts):
             if carry and rejected.get("error") == "spurious_call":
                 side = finished_below(rejected, children, texts, value) or rejected
             rejected_text = texts[side["id"]][len(texts[node["id"]]):]
-            failure = ("end" if fragment and apart((texts[chosen["id"]], chosen["terminal"], chosen["text"]),
-                                                   (texts[side["id"]], side["terminal"], rejected_text)) else
+            ends_apart = fragment and apart((texts[chosen["id"]], chosen["terminal"], chosen["text"]),
+                                            (texts[side["id"]], side["terminal"], rejected_text))
+            fork = ends_apart and greedy_fork(chosen, rejected, texts, tree.get("response", ""))
+            failure = ("end" if ends_apart and not fork else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else
@@ -322,6 +338,8 @@ def tree_pairs(tree, args, counts):
             if failure:
                 continue
             kept += 1
+            if fork:
+                counts["greedy_fork_ends"] = counts.get("greedy_fork_ends", 0) + 1
             prefix = texts[node["id"]]
             if side is not rejected:
                 counts["carried"] = counts.get("carried", 0) + 1
@@ -370,7 +388,8 @@ def main(argv=None):
     if args.compare == "fragment":
         print(f"--compare fragment dropped: nodes whose sides end at different points {counts['end']}, irrelevance "
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
-              f"share {counts['irrelevance_share']}")
+              f"share {counts['irrelevance_share']}; kept where the greedy answer leaves the gold, its sides "
+              f"ending at different points: {counts.get('greedy_fork_ends', 0)}")
     if args.irrelevance == "none":
         print(f"--irrelevance none dropped: irrelevance trees {counts.get('irrelevance_trees', 0)}")
     elif args.irrelevance != "any":

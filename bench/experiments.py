@@ -97,7 +97,8 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # the likely pairs still come from samples at T 1.5 that may leave the gold where the policy would not;
     # its greedy answer is wrong on 49 of 80 of its hardest training call examples (bench/RESULTS.md), so
     # the tree holds that answer as a path, and its gold sibling where it leaves the gold: a pair at the
-    # fork of the policy's own mistake
+    # fork of the policy's own mistake, kept whatever its sides' ends (prefs.greedy_fork: ends had dropped
+    # 61 of 146 such forks, the model's own extra and missing parameters)
     "itool_greedy": ("iTool, as itool_likely, --greedy-path",
                      {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",

@@ -7,7 +7,9 @@ of the path's first step that is not a gold prefix, and the pair wanted there is
 (chosen) against the greedy step (rejected). Reads DIR/trees.jsonl and DIR/pairs.jsonl and prints
 one line per outcome: the pair kept, or the first reason it could not be, in prefs.py's order of
 rules (the greedy step valued highest; the two steps ending at different kinds of point, or at as
-many fragments, under --compare fragment; a value gap under 0.1), with three examples each.
+many fragments, under --compare fragment, which since prefs.greedy_fork no longer drops a greedy fork;
+a value gap under 0.1; another step valued above the gold's; the greedy step less likely than the
+gold's, under --rejected likely), with three examples each.
 Torch-free; reads files only.
 """
 import collections
@@ -19,8 +21,9 @@ import common  # noqa: E402
 import prefs  # noqa: E402
 
 
-def fork_outcomes(trees, pair_ids, min_gap=0.1):
-    """{outcome: [(tree id, gold step, greedy step)]} over the call trees whose greedy path leaves the gold."""
+def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
+    """{outcome: [(tree id, gold step, greedy step)]} over the call trees whose greedy path leaves the gold.
+    greedy_kept: prefs.py keeps a greedy fork whatever its ends (prefs.greedy_fork; False: pairs made before)."""
     out = collections.defaultdict(list)
     for t in trees:
         if not t.get("answer"):
@@ -42,8 +45,10 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1):
             outcome = "no gold step beside it"
         else:
             g = beside[0]
-            why = prefs.apart(*[(texts[k["id"]], k["terminal"], k["text"]) for k in (g, first)])
-            if max(kids[fork], key=prefs.mean_value) is first:
+            why = not (greedy_kept and prefs.greedy_fork(g, first, texts, gold)) and prefs.apart(
+                *[(texts[k["id"]], k["terminal"], k["text"]) for k in (g, first)])
+            best = max(kids[fork], key=prefs.mean_value)
+            if best is first:
                 outcome = "the greedy step valued highest"
             elif why == "fragments":
                 outcome = "as many fragments: no"
@@ -51,8 +56,12 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1):
                 outcome = "ends differ (gold {}, greedy {})".format(*why.split("/"))
             elif prefs.mean_value(g) - prefs.mean_value(first) < min_gap:
                 outcome = "value gap < 0.1"
+            elif best is not g:
+                outcome = "another step valued above the gold's"
+            elif first["prior"] < g["prior"]:
+                outcome = "the greedy step less likely than the gold's (--rejected likely)"
             else:
-                outcome = "another rule (another chosen side, --rejected likely, --pairs-per-node)"
+                outcome = "another rule (--pairs-per-node, overlap)"
         out[outcome].append((t["id"], beside[0]["text"] if beside else "", first["text"]))
     return out
 

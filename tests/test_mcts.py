@@ -122,6 +122,20 @@ def test_token_steps_end_on_token_boundaries_the_tokenizer_gives_back():
     assert mcts.token_steps(tok, "", [], [], 0, 3, 1) == ([], True)
 
 
+def test_token_steps_cut_past_a_token_that_holds_the_delimiter_and_a_value_opening():
+    tok = tiny.make_tiny_tokenizer(extra=['[get_weather(city=["Paris", "Rome"])]'] * 50)
+    text = '[get_weather(city=["Paris", "Rome"])]'
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert '=["' in token_texts(tok, ids)  # one token, as in SmolLM2's tokenizer
+    steps, whole = mcts.token_steps(tok, "", [], ids, 0, 5, 1)
+    # the nearest boundary to `city=` is before the `=`: the cut goes past `=["` instead, so that the
+    # step ends after its delimiter (prefs.end_kind: "name"), not inside the parameter's name
+    assert whole and [t for t, _ in steps][:2] == ["[get_weather(", 'city=["']
+    assert "".join(t for t, _ in steps) == text
+    plain = tok('[get_weather(city="Paris")]', add_special_tokens=False)["input_ids"]  # `="`: as before
+    assert [t for t, _ in mcts.token_steps(tok, "", [], plain, 0, 5, 1)[0]][:2] == ["[get_weather(", 'city="']
+
+
 def test_sampling_filters():
     import torch
     logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))

@@ -205,6 +205,24 @@ def test_end_kinds():
     assert prefs.end_kind('[f(a="', False) == prefs.end_kind('[f(a=["', False) == prefs.end_kind('[f(a={"', False) == "name"
     assert prefs.end_kind('[f(a=["x", "', False) == "next" and prefs.end_kind('[f("', False) == "open"
     assert prefs.end_kind('[f(a="x"', False) == prefs.end_kind('[f(a=""', False) == "cut"  # a closed string is not
+    # `, ` whose space the next token holds: a step cut there ends at the comma
+    assert prefs.end_kind('[f(a=1,', False) == prefs.end_kind('[f(a="x"),', False) == "next"
+
+
+def test_compare_fragment_keeps_the_greedy_fork_whatever_its_ends(tmp_path):
+    gold = '[get_weather(city="Paris")]'
+    kids = [(gold, 2, 1.8, True, None), ('[get_weather(city="Paris", unit="', 1, -0.6, False, "unexpected_param")]
+    sampled = fragment_tree("sampled", kids, response=gold)
+    assert run([sampled], tmp_path, "--compare", "fragment")[0] == []  # a sample's extra parameter: other ends
+    fork = fragment_tree("fork", kids, response=gold)
+    fork["nodes"][2]["greedy"] = True  # the model's own extra parameter
+    pairs, counts = run([fork], tmp_path, "--compare", "fragment")
+    assert [(p["chosen"], p["rejected"], p["error"]) for p in pairs] == [(gold, kids[1][0], "unexpected_param")]
+    assert counts["greedy_fork_ends"] == 1 and counts.get("end", 0) == 0
+    fork["nodes"][1]["text"] = '[get_weather(city="Lyon")]'  # the chosen side off the gold: the rule holds again
+    assert run([fork], tmp_path, "--compare", "fragment")[0] == []
+    fork["nodes"][1]["text"], fork["response"] = gold, kids[1][0] + 'celsius")]'  # the greedy step on the gold: no fork
+    assert run([fork], tmp_path, "--compare", "fragment")[0] == []
 
 
 def test_compare_fragment_pairs_sides_that_end_at_the_same_point(tmp_path):

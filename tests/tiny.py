@@ -56,8 +56,9 @@ def write_tasks(path, tasks):
     return str(path)
 
 
-def make_tiny_tokenizer(template=common.CHATML_TEMPLATE, vocab_size=700):
-    """A byte-level BPE tokenizer with ChatML's special tokens, trained on prompts like the tasks'."""
+def make_tiny_tokenizer(template=common.CHATML_TEMPLATE, vocab_size=700, extra=()):
+    """A byte-level BPE tokenizer with ChatML's special tokens, trained on prompts like the tasks'
+    (and the texts `extra`, to make it merge what they repeat)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     tok = Tokenizer(models.BPE())
@@ -66,6 +67,7 @@ def make_tiny_tokenizer(template=common.CHATML_TEMPLATE, vocab_size=700):
     corpus = [common.system_prompt(TOOLS[:k]) for k in (1, 2, 3)]
     corpus += [t["messages"][0]["content"] + "\n" + t["response"] for t in make_tiny_tasks(40, seed=99)]
     corpus += ["the answer is the list [1, 2, 3] and the call [f(x=1)]"] * 5
+    corpus += list(extra)
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<|im_start|>", "<|im_end|>"],
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(corpus, trainer)
