@@ -294,9 +294,7 @@ def search(tok, t, args, score, device):
     fast, final, _ = score
     if args.greedy_path:
         leaves = yield from greedy_path(tok, t, args, score)
-        completions = yield from play_out(tok, t, leaves, args)
-        for i, text in leaves:
-            backup(t.nodes, i, outcome(t, i, text, completions, score))
+        yield from simulate(tok, t, leaves, args, score)
     for rnd in range(args.iters):
         x = select(t.nodes, t.kids, args.actions, args.depth, args.c)
         leaves = []  # (node, the text it ends as, or None: play it out)
@@ -309,10 +307,16 @@ def search(tok, t, args, score, device):
         if args.simulate == "walk":
             leaf, text = yield from walk(tok, t, x, rnd, args, device)
             backup(t.nodes, leaf, (final if args.reward == "judge" else fast)(text))
-        completions = yield from play_out(tok, t, leaves, args)
-        if args.simulate == "greedy":
-            for i, text in leaves:
-                backup(t.nodes, i, outcome(t, i, text, completions, score))
+        yield from simulate(tok, t, leaves, args, score)
+
+
+def simulate(tok, t, leaves, args, score):
+    """The leaves' play-outs (and gold steps' priors), then under --simulate greedy each leaf's
+    outcome backed up."""
+    completions = yield from play_out(tok, t, leaves, args)
+    if args.simulate == "greedy":
+        for i, text in leaves:
+            backup(t.nodes, i, outcome(t, i, text, completions, score))
 
 
 def greedy_path(tok, t, args, score):
