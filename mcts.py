@@ -497,6 +497,11 @@ def tree_row(t, selected, args):
 # ---------------------------------------------------------------------------
 # Deficiency calibration, resume, main
 
+# of settings(), what the deficiency selection alone depends on: runs that grow other trees on the same
+# model, data and seed select the same examples (bench/experiments.py shares the selection between arms)
+SELECTION = ("model", "data_sha256", "seed", "select", "select_ratio")
+
+
 def settings(args):
     """What a stored selection and the trees beside it depend on (not --limit, --batch-trees, --no-kv-reuse)."""
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",

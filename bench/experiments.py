@@ -25,8 +25,8 @@ first control's gain over the plateau was the anneal, not more SFT: the curve's 
 went on for 250 steps and lost (bench/RESULTS.md, "The control and the lr schedule"), so only the
 annealed start is where SFT has finished.
 
-Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies them
-(share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
+Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies them,
+and arms whose trees differ select the same examples, so a later one copies the selection (share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
 (measure); the report reads the record alone (rows, then render_*), so runs made on other
 machines, or whose folders are gone, still count.
 """
@@ -214,7 +214,9 @@ def share_first_trees(args, name, env):
     """Copy iteration 1's selection and trees from an arm of the same series whose mcts.py run stored
     the settings this arm's would (mcts.settings: the model, the data's hash, the seed and every tree
     flag); they are then the same trees, about an hour saved on 2 cores. The marker goes last, so
-    an interrupted copy is made again."""
+    an interrupted copy is made again. Failing that, the selection alone from an arm whose stored
+    settings agree on what it depends on (mcts.SELECTION), stored under this arm's settings: the
+    deficiency scores of every training example, about 20 minutes."""
     mine = os.path.join(args.runs, env["NAME"], "iter1")
     if name == CONTROL or env.get("WARMUP") == "1" or os.path.exists(os.path.join(mine, "mcts.done")):
         return
@@ -222,13 +224,15 @@ def share_first_trees(args, name, env):
     seed = int(run_sh_defaults(env)["SEED"]) + 1  # run.sh's iteration k grows its trees with SEED + k
     config = mcts.settings(mcts.parse_args(["--model", env["MODEL"], "--data", os.path.join(env["DATA"], "train.jsonl"),
                                             "--out", "-", "--seed", str(seed)] + env["MCTS_ARGS"].split()))
+    stored = {}  # other arm -> (its iteration 1's folder, the selection stored there)
     for other in ARMS:
-        done = os.path.join(args.runs, f"{start_of(args, args.series).prefix}-{other}", "iter1")
-        if other == name or not os.path.isfile(os.path.join(done, "mcts.done")):
+        folder = os.path.join(args.runs, f"{start_of(args, args.series).prefix}-{other}", "iter1")
+        if other != name and os.path.isfile(os.path.join(folder, "trees.jsonl.selected.json")):
+            with open(os.path.join(folder, "trees.jsonl.selected.json"), encoding="utf-8") as f:
+                stored[other] = folder, json.load(f)
+    for other, (done, saved) in stored.items():
+        if saved.get("config") != config or not os.path.isfile(os.path.join(done, "mcts.done")):
             continue
-        with open(os.path.join(done, "trees.jsonl.selected.json"), encoding="utf-8") as f:
-            if json.load(f).get("config") != config:
-                continue
         os.makedirs(mine, exist_ok=True)
         for f in ("trees.jsonl.selected.json", "trees.jsonl"):
             shutil.copyfile(os.path.join(done, f), os.path.join(mine, f + ".tmp"))
@@ -237,6 +241,16 @@ def share_first_trees(args, name, env):
         print(f"== {name}: iteration 1's trees are {other}'s (grown with the same settings): copied from {done}",
               file=sys.stderr, flush=True)
         return
+    if os.path.exists(os.path.join(mine, "trees.jsonl.selected.json")):
+        return
+    for other, (done, saved) in stored.items():
+        if all((saved.get("config") or {}).get(k) == config[k] for k in mcts.SELECTION):
+            os.makedirs(mine, exist_ok=True)
+            common.write_json(os.path.join(mine, "trees.jsonl.selected.json"),
+                              {"config": config, "selected": saved["selected"], "selection_of": done})
+            print(f"== {name}: iteration 1's selection is {other}'s (the same model, data and seed): copied from "
+                  f"{done}", file=sys.stderr, flush=True)
+            return
 
 
 def count_lines(path):

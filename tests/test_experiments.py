@@ -265,22 +265,32 @@ def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
     grown.mkdir(parents=True)
     (grown / "trees.jsonl").write_text('{"id": "t1"}\n')
     (grown / "trees.jsonl.selected.json").write_text(json.dumps({"config": config, "selected": []}))
-    for name in ("itool_decision", "itool"):  # the first grows its trees as itool_fragment, the second not
-        experiments.share_first_trees(args, name, experiments.arm_env(args, name))
-    assert not (tmp_path / "plateau-itool_decision" / "iter1").exists()  # no marker: still growing
+    (grown / "trees.jsonl.selected.json").write_text(json.dumps({"config": config, "selected": [{"id": "t1"}]}))
+    experiments.share_first_trees(args, "itool_decision", experiments.arm_env(args, "itool_decision"))
+    took = tmp_path / "plateau-itool_decision" / "iter1"
+    assert not (took / "mcts.done").exists() and not (took / "trees.jsonl").exists()  # no marker: still growing
+    assert json.loads((took / "trees.jsonl.selected.json").read_text())["selected"] == [{"id": "t1"}]  # its selection
+    (took / "trees.jsonl.selected.json").unlink()
     (grown / "mcts.done").touch()
     for name in ("itool_decision", "itool", "sampling", "itool_greedy", "sft_continued"):
         experiments.share_first_trees(args, name, experiments.arm_env(args, name))
-    took = tmp_path / "plateau-itool_decision" / "iter1"
     assert (took / "trees.jsonl").read_text() == '{"id": "t1"}\n' and (took / "mcts.done").exists()
     assert (took / "trees.jsonl.selected.json").read_text() == (grown / "trees.jsonl.selected.json").read_text()
-    for other in ("itool", "sampling", "itool_greedy", "sft_continued"):  # other settings, or no trees at all
-        assert not (tmp_path / f"plateau-{other}" / "iter1").exists()
+    # other tree settings on the same model, data and seed: the selection alone, stored under the arm's own settings
+    for other in ("itool", "sampling", "itool_greedy"):
+        env = experiments.arm_env(args, other)
+        own = mcts.settings(mcts.parse_args(["--model", env["MODEL"], "--data", str(data / "train.jsonl"), "--out", "-",
+                                             "--seed", "1"] + env["MCTS_ARGS"].split()))
+        folder = tmp_path / f"plateau-{other}" / "iter1"
+        saved = json.loads((folder / "trees.jsonl.selected.json").read_text())
+        assert saved["config"] == own != config and saved["selected"] == [{"id": "t1"}]
+        assert sorted(os.listdir(folder)) == ["trees.jsonl.selected.json"]  # no trees, no marker: it grows its own
+    assert not (tmp_path / "plateau-sft_continued" / "iter1").exists()  # no trees at all
     # an arm whose own trees are done keeps them; stored settings that differ (another seed) are not taken
     (took / "trees.jsonl").write_text('{"id": "own"}\n')
     experiments.share_first_trees(args, "itool_decision", experiments.arm_env(args, "itool_decision"))
     assert (took / "trees.jsonl").read_text() == '{"id": "own"}\n'
-    env = dict(experiments.arm_env(args, "itool_answer"), SEED="5")
+    env = dict(experiments.arm_env(args, "itool_answer"), SEED="5")  # not even the selection
     experiments.share_first_trees(args, "itool_answer", env)
     assert not (tmp_path / "plateau-itool_answer" / "iter1").exists()
 
