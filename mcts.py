@@ -152,7 +152,7 @@ def token_steps(tok, path_text, path_ids, new_ids, start_depth, depth, step_frag
         j = min(range(1, end + 1), key=lambda j: (abs(len(texts[j]) - pos), -j))  # nearest, later on a tie
         if len(texts[j]) < pos:  # short of the delimiter: past the token holding it if only a value's opening follows
             past = next(k for k in range(j + 1, end + 1) if len(texts[k]) >= pos)
-            if re.fullmatch(common.OPENING, texts[past][pos:]):
+            if valid(past) and re.fullmatch(common.OPENING, texts[past][pos:]):
                 j = past  # `usernames=["`, not `usernames`: SmolLM2 writes `=["` as one token
         while j < end and not valid(j):
             j += 1
@@ -507,7 +507,8 @@ def settings(args):
     keep = ("select_ratio", "select", "iters", "actions", "depth", "step_fragments", "temperature", "top_p",
             "min_p", "max_new_tokens", "c", "simulate", "sim_steps", "sim_max_tokens", "gold_sibling", "reward", "seed",
             "repetition_penalty", "search", "samples") + (("greedy_path",) if args.greedy_path else ())
-    return common.run_settings(args, keep, args.data, model=os.path.abspath(training.resolve_model(args.model)))
+    # cuts: the version of token_steps' rule, so that trees cut by an earlier one are neither resumed nor shared
+    return common.run_settings(args, keep, args.data, model=os.path.abspath(training.resolve_model(args.model)), cuts=2)
 
 
 def select_examples(model, tok, tasks, args, config):

@@ -17,9 +17,9 @@ of the answer: after the same kind of delimiter (a value's `, ` against a value'
 both at the answer's end (the answer ended, or its list closed: `)]` against `)]`), the two steps
 holding as many fragments (not one the other's prefix); otherwise it would also teach where the call
 ends (`end`), which sampled pairs taught one way: to stop early. Except at the fork where the
-policy's greedy answer leaves the gold (mcts.py --greedy-path; the gold's step chosen, the greedy
-step rejected): there a parameter the gold has and the greedy step lacks, or the reverse, is the
-model's own mistake, in either direction, and the pair is kept. On a tree whose gold calls no tool the chosen side is the
+policy's greedy answer leaves the gold (mcts.py --greedy-path; a step on the gold chosen, the greedy
+step rejected, neither cut mid-fragment): there a parameter the gold has and the greedy step lacks,
+or the reverse, is the model's own mistake, in either direction, and the pair is kept. On a tree whose gold calls no tool the chosen side is the
 best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
 the reward's refusal test lets prose about calling a function through). Irrelevance pairs
 are kept to at most their trees' share of all pairs, those of the largest value gap
@@ -203,18 +203,19 @@ def apart(a, b):
     return None
 
 
-def greedy_fork(chosen, rejected, texts, gold):
-    """Is this the fork where the policy's greedy answer leaves the gold (mcts.py --greedy-path): a step
-    on the gold chosen, the greedy step off it rejected? Such a pair is kept under --compare fragment
-    wherever its sides end: an extra or a missing parameter there is the model's own."""
-    return bool(rejected.get("greedy") and gold.startswith(texts[chosen["id"]])
+def greedy_fork(why, chosen, rejected, texts, gold):
+    """Is a pair whose sides do not end at the same point (`why`: apart's reason) the fork where the
+    policy's greedy answer leaves the gold (mcts.py --greedy-path): a step on the gold chosen, the
+    greedy step off it rejected, neither cut mid-fragment? --compare fragment keeps it: an extra or a
+    missing parameter there is the model's own. A cut greedy step is its token budget's, not the model's."""
+    return bool(why and "cut" not in why and rejected.get("greedy") and gold.startswith(texts[chosen["id"]])
                 and not gold.startswith(texts[rejected["id"]]))
 
 
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
-    anywhere else ("cut": a sample stopped by its token budget). A value's opening brackets and
+    anywhere else ("cut": a sample stopped by its token budget, unless it stopped right after one). A value's opening brackets and
     quote after the delimiter count as the delimiter's (`city="`, `days=[`, `["a", "`): SmolLM2's
     tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them; and it writes
     `, ` as `,` and a word with its leading space, so a step cut at `, ` ends at the comma."""
@@ -324,10 +325,10 @@ def tree_pairs(tree, args, counts):
             if carry and rejected.get("error") == "spurious_call":
                 side = finished_below(rejected, children, texts, value) or rejected
             rejected_text = texts[side["id"]][len(texts[node["id"]]):]
-            ends_apart = fragment and apart((texts[chosen["id"]], chosen["terminal"], chosen["text"]),
-                                            (texts[side["id"]], side["terminal"], rejected_text))
-            fork = ends_apart and greedy_fork(chosen, rejected, texts, tree.get("response", ""))
-            failure = ("end" if ends_apart and not fork else
+            why = fragment and apart((texts[chosen["id"]], chosen["terminal"], chosen["text"]),
+                                     (texts[side["id"]], side["terminal"], rejected_text))
+            fork = greedy_fork(why, chosen, rejected, texts, tree.get("response", ""))
+            failure = ("end" if why and not fork else
                        "wording" if decision and rejected.get("error") != "spurious_call" else
                        "gap" if cv - rv < args.min_gap else
                        "overlap" if overlap(chosen["text"], rejected_text, args.overlap) > args.max_overlap else

@@ -25,8 +25,9 @@ first control's gain over the plateau was the anneal, not more SFT: the curve's 
 went on for 250 steps and lost (bench/RESULTS.md, "The control and the lr schedule"), so only the
 annealed start is where SFT has finished.
 
-Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies them,
-and arms whose trees differ select the same examples, so a later one copies the selection (share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
+Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies
+them, and arms whose trees differ select the same examples, so a later one copies the selection
+(share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
 (measure); the report reads the record alone (rows, then render_*), so runs made on other
 machines, or whose folders are gone, still count.
 """

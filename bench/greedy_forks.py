@@ -1,17 +1,20 @@
 """Where the model's greedy answer leaves the gold, did prefs.py keep a pair? (mcts.py --greedy-path)
 
     python bench/greedy_forks.py runs/plateau-annealed-itool_greedy/iter1
+    python bench/greedy_forks.py DIR --before-greedy-fork   # pairs made before prefs.greedy_fork (995cd38)
 
 For each call tree whose greedy path (nodes marked `greedy`) leaves the gold: the fork is the parent
 of the path's first step that is not a gold prefix, and the pair wanted there is the gold's step
 (chosen) against the greedy step (rejected). Reads DIR/trees.jsonl and DIR/pairs.jsonl and prints
 one line per outcome: the pair kept, or the first reason it could not be, in prefs.py's order of
-rules (the greedy step valued highest; the two steps ending at different kinds of point, or at as
-many fragments, under --compare fragment, which since prefs.greedy_fork no longer drops a greedy fork;
-a value gap under 0.1; another step valued above the gold's; the greedy step less likely than the
-gold's, under --rejected likely), with three examples each.
+rules (the greedy step valued highest, or another step above the gold's: the pair is not the chosen
+side's; the greedy step less likely than the gold's, under --rejected likely; the two steps ending
+at different kinds of point, or at as many fragments, under --compare fragment, which keeps a greedy
+fork whatever its ends unless one is cut (prefs.greedy_fork); a value gap under 0.1), with three
+examples each.
 Torch-free; reads files only.
 """
+import argparse
 import collections
 import os
 import sys
@@ -39,27 +42,28 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
         first = min(off, key=lambda n: n["depth"])
         fork = first["parent"]
         beside = [k for k in kids[fork] if k is not first and gold.startswith(texts[k["id"]])]
-        if any(p.startswith(f"{t['id']}-n{fork}-r{first['id']}") for p in pair_ids):
+        if f"{t['id']}-n{fork}-r{first['id']}" in pair_ids:
             outcome = "pair kept"
         elif not beside:
             outcome = "no gold step beside it"
         else:
             g = beside[0]
-            why = not (greedy_kept and prefs.greedy_fork(g, first, texts, gold)) and prefs.apart(
-                *[(texts[k["id"]], k["terminal"], k["text"]) for k in (g, first)])
+            why = prefs.apart(*[(texts[k["id"]], k["terminal"], k["text"]) for k in (g, first)])
+            if greedy_kept and prefs.greedy_fork(why, g, first, texts, gold):
+                why = None
             best = max(kids[fork], key=prefs.mean_value)
             if best is first:
                 outcome = "the greedy step valued highest"
+            elif best is not g:
+                outcome = "another step valued above the gold's"
+            elif first["prior"] < g["prior"]:
+                outcome = "the greedy step less likely than the gold's (--rejected likely)"
             elif why == "fragments":
                 outcome = "as many fragments: no"
             elif why:
                 outcome = "ends differ (gold {}, greedy {})".format(*why.split("/"))
             elif prefs.mean_value(g) - prefs.mean_value(first) < min_gap:
                 outcome = "value gap < 0.1"
-            elif best is not g:
-                outcome = "another step valued above the gold's"
-            elif first["prior"] < g["prior"]:
-                outcome = "the greedy step less likely than the gold's (--rejected likely)"
             else:
                 outcome = "another rule (--pairs-per-node, overlap)"
         out[outcome].append((t["id"], beside[0]["text"] if beside else "", first["text"]))
@@ -67,12 +71,15 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: python bench/greedy_forks.py ITERATION_DIR (with trees.jsonl and pairs.jsonl)")
-    folder = sys.argv[1]
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("folder", help="an iteration's folder, with trees.jsonl and pairs.jsonl")
+    p.add_argument("--before-greedy-fork", action="store_true",
+                   help="pairs made before prefs.greedy_fork, which dropped greedy forks for their ends")
+    args = p.parse_args()
+    folder = args.folder
     trees = common.read_jsonl(os.path.join(folder, "trees.jsonl"))
-    pair_ids = [p["id"] for p in common.read_jsonl(os.path.join(folder, "pairs.jsonl"))]
-    out = fork_outcomes(trees, pair_ids)
+    pair_ids = {p["id"] for p in common.read_jsonl(os.path.join(folder, "pairs.jsonl"))}
+    out = fork_outcomes(trees, pair_ids, greedy_kept=not args.before_greedy_fork)
     calls = sum(bool(t.get("answer")) for t in trees)
     print(f"{folder}: {calls} call trees, the greedy answer leaves the gold in {sum(map(len, out.values()))}")
     for outcome, cases in sorted(out.items(), key=lambda kv: -len(kv[1])):

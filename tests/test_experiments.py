@@ -264,7 +264,6 @@ def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
     grown = tmp_path / "plateau-itool_fragment" / "iter1"
     grown.mkdir(parents=True)
     (grown / "trees.jsonl").write_text('{"id": "t1"}\n')
-    (grown / "trees.jsonl.selected.json").write_text(json.dumps({"config": config, "selected": []}))
     (grown / "trees.jsonl.selected.json").write_text(json.dumps({"config": config, "selected": [{"id": "t1"}]}))
     experiments.share_first_trees(args, "itool_decision", experiments.arm_env(args, "itool_decision"))
     took = tmp_path / "plateau-itool_decision" / "iter1"

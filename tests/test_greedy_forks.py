@@ -32,15 +32,19 @@ def test_each_fork_is_kept_or_named_by_the_first_rule_it_fails():
                            ('1, b="y")]', 1, 0.9, True, "sampled")])
     unlikely = tree("unlikely", [('1, b="', 1, 0.5, False, "gold"), ('7, b="', 1, -0.5, False, "greedy")])
     unlikely["nodes"][3]["prior"] = 0.2
-    trees += [above, unlikely]
-    before = greedy_forks.fork_outcomes(trees, ["kept-n1-r3"], greedy_kept=False)  # pairs made before greedy_fork
+    unlikely_ends = tree("unlikely_ends", [('1, b="', 1, 0.5, False, "gold"), ('1)]', 1, -0.5, True, "greedy")])
+    unlikely_ends["nodes"][3]["prior"] = 0.2  # --rejected likely drops it before its ends are looked at
+    cut = tree("cut", [('1, b="', 1, 0.5, False, "gold"), ('1, c', 1, -0.5, False, "greedy")])  # its budget's cut
+    trees += [above, unlikely, unlikely_ends, cut]
+    before = greedy_forks.fork_outcomes(trees, {"kept-n1-r3"}, greedy_kept=False)  # pairs made before greedy_fork
     assert {k: [c[0] for c in v] for k, v in before.items()} == {
         "pair kept": ["kept"], "ends differ (gold name, greedy end)": ["ends"],
         "the greedy step valued highest": ["highest"], "value gap < 0.1": ["gap"],
         "another step valued above the gold's": ["above"],
-        "the greedy step less likely than the gold's (--rejected likely)": ["unlikely"]}
+        "the greedy step less likely than the gold's (--rejected likely)": ["unlikely", "unlikely_ends"],
+        "ends differ (gold name, greedy cut)": ["cut"]}
     assert before["pair kept"][0][1:] == ('1, b="x")]', '2, b="x")]')
-    # prefs.py now keeps a greedy fork whatever its ends: one not kept is not put down to its ends
-    now = greedy_forks.fork_outcomes(trees, ["kept-n1-r3"])
+    # prefs.py now keeps a greedy fork whatever its ends, unless one is cut: one not kept is not put down to them
+    now = greedy_forks.fork_outcomes(trees, {"kept-n1-r3"})
     assert [c[0] for c in now["another rule (--pairs-per-node, overlap)"]] == ["ends"]
-    assert not any(k.startswith("ends differ") for k in now)
+    assert [k for k in now if k.startswith("ends differ")] == ["ends differ (gold name, greedy cut)"]

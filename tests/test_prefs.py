@@ -219,6 +219,10 @@ def test_compare_fragment_keeps_the_greedy_fork_whatever_its_ends(tmp_path):
     pairs, counts = run([fork], tmp_path, "--compare", "fragment")
     assert [(p["chosen"], p["rejected"], p["error"]) for p in pairs] == [(gold, kids[1][0], "unexpected_param")]
     assert counts["greedy_fork_ends"] == 1 and counts.get("end", 0) == 0
+    cut = fragment_tree("cut", [kids[0], ('[get_weather(city="Paris", un', 1, -0.6, False, "unexpected_param")],
+                        response=gold)
+    cut["nodes"][2]["greedy"] = True  # a greedy answer cut by its token budget: not the model's own end
+    assert run([cut], tmp_path, "--compare", "fragment")[0] == []
     fork["nodes"][1]["text"] = '[get_weather(city="Lyon")]'  # the chosen side off the gold: the rule holds again
     assert run([fork], tmp_path, "--compare", "fragment")[0] == []
     fork["nodes"][1]["text"], fork["response"] = gold, kids[1][0] + 'celsius")]'  # the greedy step on the gold: no fork
