@@ -64,10 +64,11 @@ TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 # the iTool arm whose pair filter and training the sampling arm copies, so that only the tree differs:
-# the best one measured before sampling's answers are drawn (itool_greedy's greedy answer joins them). On whole
-# answers decision keeps refusal-against-call pairs, which trees under --compare fragment never give:
-# none keeps the two alike
-SAMPLING_AS = "itool_likely"
+# the best one measured before sampling's answers are drawn; in the annealed series itool_greedy runs
+# first and sampling second, so that the arms the issue asks for come before itool_likely (its greedy
+# answer joins sampling's). On whole answers decision keeps refusal-against-call pairs, which trees under
+# --compare fragment never give: none keeps the two alike
+SAMPLING_AS = "itool_greedy"
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued (the control)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
