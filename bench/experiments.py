@@ -7,6 +7,7 @@ optimizer steps, and the report of the record.
     python bench/experiments.py --only sft_continued,itool
     python bench/experiments.py --series annealed    # the same arms from the plateau annealed
     python bench/experiments.py --report-only --readme README.md   # RESULTS.md, README's table, scaling.svg
+    python bench/experiments.py --start plateau2 --curve plateau   # from a plateau made again (sft_curve.py --plateau-at)
 
 Every arm starts from its series' start on the curve's data (1000 synthetic training
 examples, 400 test), runs K=2 iterations with every selected example grown into a tree
@@ -27,7 +28,12 @@ annealed start is where SFT has finished.
 
 Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies
 them, and arms whose trees differ select the same examples, so a later one copies the selection
-(share_first_trees). Running (run_arm) only makes run folders and stores each finished arm's figures in the record
+(share_first_trees). Rows hold the sha256 of the weights they started from and ended with: an arm runs only from the
+start its row measured (check_start), and is paired only with a control from the same weights.
+A start made again is a new --start name: the same recipe on another CPU or thread count rounds
+otherwise, and after hundreds of steps answers otherwise.
+
+Running (run_arm) only makes run folders and stores each finished arm's figures in the record
 (measure); the report reads the record alone (rows, then render_*), so runs made on other
 machines, or whose folders are gone, still count.
 """
@@ -139,6 +145,8 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", default=os.path.join(ROOT, "runs"), help="run.sh's RUNS folder")
     p.add_argument("--start", default="plateau", help="bench/sft_curve.py's run name: the arms start from its model")
+    p.add_argument("--curve", help="the sft_curve.py run whose curve the report draws (default: --start; a start "
+                                   "made with --plateau-at has none of its own)")
     p.add_argument("--series", choices=SERIES, default="plateau",
                    help="the arms' start: the plateau model, or the plateau annealed (the plateau series' control)")
     p.add_argument("--only", default=",".join(ARMS), help=f"comma-separated, from: {', '.join(ARMS)}")
@@ -192,6 +200,17 @@ def arm_env(args, name):
     return env
 
 
+def check_start(args, start):
+    """Stop before an arm when the start model on disk is not the one its row measured: a start
+    made again (the same recipe on another machine or thread count) is another model, and its
+    arms would be paired against the first one's rows."""
+    row = read_record(args.record).get(start.key) or {}
+    if row.get("weights_sha256") and row["weights_sha256"] != results.weights_sha256(start.model):
+        raise common.InputError(start.model, None, f"is not the model of the record's row {start.key} (its weights "
+                                "differ): give this start another name (bench/sft_curve.py --name NEW --plateau-at "
+                                "STEP, then --start NEW)")
+
+
 def run_arm(args, name):
     """One arm's run.sh run; its starting model's evaluation is the start's (linked, not made again)."""
     env = arm_env(args, name)
@@ -200,6 +219,7 @@ def run_arm(args, name):
     if not os.path.isfile(os.path.join(base, "bfcl.summary.json")):
         raise common.InputError(base, None, f"no evaluation of {SERIES[args.series]} yet: run bench/sft_curve.py "
                                 "first" + (f", then this script's {CONTROL} arm" if args.series != "plateau" else ""))
+    check_start(args, start_of(args, args.series))
     os.makedirs(os.path.join(run, "eval"), exist_ok=True)
     if not os.path.lexists(os.path.join(run, "eval", "base")):
         os.symlink(os.path.abspath(base), os.path.join(run, "eval", "base"))
@@ -284,8 +304,10 @@ def measure(args, name, run, env, record):
             summaries[s] = json.load(f)
     metrics = [os.path.join(run, "warmup", "metrics.jsonl")] if name == CONTROL else [
         os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, K + 1)]
+    model = os.path.join(run, "warmup" if name == CONTROL else os.path.join(f"iter{K}", "model"))
     record[key] = {
         "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": results.commit(), "start": start.key,
+        "start_sha256": results.weights_sha256(start.model), "weights_sha256": results.weights_sha256(model),
         "steps": sum(count_lines(p) for p in metrics if os.path.isfile(p)),
         "goal": goal_score(summaries["synth"], summaries["bfcl"]), "synth": summaries["synth"], "bfcl": summaries["bfcl"],
         "cases": {s: case_results(r) for s, r in rows.items()},
@@ -381,7 +403,8 @@ def read_record(path):
 
 def arm_rows(record, prefix):
     """A series' arms' rows (label, key, row; runs named PREFIX-ARM), each with `paired` against
-    the series' SFT continued filled in."""
+    the series' SFT continued filled in, where both started from the same weights (a row from
+    before start_sha256 was recorded is taken to)."""
     control = record.get(f"{prefix}-{CONTROL}/warmup")
     out = []
     for name, (label, _) in ARMS.items():
@@ -389,7 +412,11 @@ def arm_rows(record, prefix):
         row = record.get(key)
         if not row:
             continue
-        if name != CONTROL and control:
+        if name != CONTROL and control and row.get("start_sha256") != control.get("start_sha256"):
+            row["paired"], row["gained_lost"] = None, None
+            row["unpaired"] = "not paired: other start weights"
+        elif name != CONTROL and control:
+            row.pop("unpaired", None)
             g = paired_goal(row["cases"], control["cases"])
             row["paired"] = {"against": f"{prefix}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
                              "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
@@ -423,7 +450,8 @@ def verdict(arms, start):
                      + (f"met by {', '.join(met)}." if met else
                         f"not met; best {label}: {p['diff']:+.1f} ({p['low']:+.1f} to {p['high']:+.1f})."))
         by_arm = {r["arm"]: r for _, _, r in arms}
-        if "sampling" in by_arm and SAMPLING_AS in by_arm:
+        if "sampling" in by_arm and SAMPLING_AS in by_arm and \
+                by_arm["sampling"].get("start_sha256") == by_arm[SAMPLING_AS].get("start_sha256"):
             g = paired_goal(by_arm[SAMPLING_AS]["cases"], by_arm["sampling"]["cases"])
             if g:
                 lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same "
@@ -451,7 +479,7 @@ def render_arms(arms, start, start_row):
         lines.append("| " + " | ".join([
             label, r["date"], r.get("commit") or "", str(r["steps"]), goal(r), pct(r["synth"]["accuracy"]),
             pct(r["bfcl"]["non_live"]), f"{pct(r['synth']['irrelevance'])}, {pct(r['bfcl']['irrelevance'])}",
-            f"{p['diff']:+.1f} ({p['low']:+.1f} to {p['high']:+.1f})" if p else "",
+            f"{p['diff']:+.1f} ({p['low']:+.1f} to {p['high']:+.1f})" if p else r.get("unpaired", ""),
             f"{gl[0]} / {gl[1]}" if gl else ""]) + " |")
     return lines
 
@@ -553,7 +581,8 @@ def write_readme(path, text, body):
 def report(args):
     readme = read_readme(args.readme) if args.readme else None  # bad markers: before any write
     record = read_record(args.record)
-    curve = sorted((r for k, r in record.items() if k.startswith(f"{args.start}/sft-step-")), key=lambda r: r["steps"])
+    curve = sorted((r for k, r in record.items() if k.startswith(f"{args.curve or args.start}/sft-step-")),
+                   key=lambda r: r["steps"])
     plateau = record.get(f"{args.start}/plateau")
     series = []  # (start in words, its table, readings and verdict) of the series with a row to show
     marks, seen = [], (plateau["examples_seen"] if plateau else curve[-1]["examples_seen"] if curve else 0)
@@ -572,10 +601,11 @@ def report(args):
         raise common.InputError(args.record, None, "no row to report")
     if curve:
         svg_scaling(curve, marks, args.svg)
-    cmd = "python bench/experiments.py --report-only --readme README.md"
+    flags = (f" --start {args.start}" if args.start != "plateau" else "") + (f" --curve {args.curve}" if args.curve else "")
+    cmd = f"python bench/experiments.py{flags} --report-only --readme README.md"
     section = "\n".join([
-        f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
-        f"Command: `python bench/experiments.py [--series annealed]` (arms in runs/{args.start}-*), then `{cmd}`. "
+        f"{HEADING} from runs/{args.start} ({time.strftime('%Y-%m-%d')})", "",
+        f"Command: `python bench/experiments.py{flags} [--series annealed]` (arms in runs/{args.start}-*), then `{cmd}`. "
         f"Every arm starts from its series' start (the plateau model of `bench/sft_curve.py`, or the plateau annealed: "
         f"the plateau series' SFT continued) and trains {K} x {STEPS} optimizer steps as a full fine-tune "
         f"(preference stages lr 2e-5, SFT continued lr 5e-5, batches of {BATCH}); all cases of both test sets; "
@@ -586,7 +616,7 @@ def report(args):
         "The earlier experiment (a warm-up of one epoch over 200 examples; 100 cases per category), its goal "
         "score recomputed over the ten categories:", "", *render_earlier(earlier), ""])
     print(section)
-    write_section(args.results, HEADING, section)
+    write_section(args.results, f"{HEADING} from runs/{args.start}", section)
     common.write_json(args.record, dict(sorted(record.items())))
     if readme is not None:
         write_readme(args.readme, readme, [

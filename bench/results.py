@@ -3,6 +3,7 @@ the other processes that were using the CPU while it ran (2 shared cores skew ti
 import hashlib
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -14,10 +15,12 @@ RESULTS = os.path.join(ROOT, "bench", "RESULTS.md")
 
 
 def write_section(path, heading, section):
-    """Replace the section that starts with `heading` (up to the next `## `) where it stands, or
-    append it; the other benches' sections stay as they are."""
+    """Replace the section whose heading line is `heading`, alone or followed by ` (` (its date),
+    up to the next `## `, where it stands, or append it; the other sections stay as they are (a
+    heading that merely begins with `heading` is another section's)."""
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
-    start = old.find(heading)
+    found = re.search(rf"^{re.escape(heading)}(?= \(|$)", old, re.M)
+    start = found.start() if found else -1
     if start < 0:
         text = old.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
     else:
@@ -57,6 +60,22 @@ def case_results(rows):
             runs.append([r.get("category"), 1])
     return {"ids_sha256": hashlib.sha256(ids.encode()).hexdigest(), "valid": "".join("1" if r["valid"] else "0" for r in rows),
             "categories": runs}
+
+
+def weights_sha256(folder):
+    """sha256 of a model folder's weights (its *.safetensors files, by name): which model a row
+    measured. The same recipe, data and seed made again on another machine or thread count is
+    another model (CPU float rounding differs), so a row's name alone does not say it."""
+    h = hashlib.sha256()
+    names = sorted(n for n in os.listdir(folder) if n.endswith(".safetensors"))
+    if not names:
+        raise common.InputError(folder, None, "no *.safetensors weights")
+    for name in names:
+        h.update(name.encode() + b"\0")
+        with open(os.path.join(folder, name), "rb") as f:
+            for block in iter(lambda: f.read(1 << 24), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 # The goal score's ten categories: BFCL's five non-live python ones and the synthetic test's five.

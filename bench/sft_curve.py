@@ -3,6 +3,7 @@
     python bench/sft_curve.py                      # runs/plateau/ (hours on 2 CPU cores; resumes)
     python bench/sft_curve.py --curriculum         # and the curriculum warm-up beside the plateau
     python bench/sft_curve.py --report-only        # the section and the record from what is on disk
+    python bench/sft_curve.py --name plateau2 --plateau-at 500   # the plateau made again, the curve not read
 
 Plain SFT (warmup.py --buckets 1, full fine-tune, lr 5e-5, batches of 4, --max-length 2048, --schedule constant:
 the peak lr held after the first epoch's warm-up, since a run read at every point cannot
@@ -28,6 +29,12 @@ bench/experiments.json as "NAME/STAGE" (`date`, `commit`, `steps`, `start`, `goa
 curve's `examples_seen` and `epoch`, both summaries and the per-case results), and the
 section `## The SFT curve` of bench/RESULTS.md is replaced.
 
+--plateau-at N makes the plateau model at a step already found (another run's curve: the same
+recipe made again on another machine) and evaluates it, without reading the curve. It is a
+new NAME because it is a new model: CPU training is repeatable and exact across pauses at one
+thread count, but the float rounding of another thread count or CPU grows, over 500 steps, into
+other answers. Every row holds its model's `weights_sha256`, which bench/experiments.py checks.
+
 Simplification: the curve is one run read at its checkpoints, not a run per point (each
 point would be its own schedule: 8 runs of up to 5 epochs).
 """
@@ -39,7 +46,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, write_section  # noqa: E402  (bench/results.py)
+from results import BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, weights_sha256, write_section  # noqa: E402  (bench/results.py)
 
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
@@ -71,6 +78,8 @@ def parse_args(argv=None):
     p.add_argument("--record", default=RECORD)
     p.add_argument("--results", default=RESULTS, help="RESULTS.md whose section is replaced ('' = none)")
     p.add_argument("--report-only", action="store_true")
+    p.add_argument("--plateau-at", type=int, default=0,
+                   help="the plateau's step, known from another run of the same recipe: the curve is not read")
     p.add_argument("--curriculum", action="store_true",
                    help="after the plateau (made first if it is not there), the curriculum warm-up at its step count")
     return p.parse_args(argv)
@@ -160,7 +169,8 @@ def record_row(args, at, stage, **fields):
             raise common.InputError(at.eval(stage), None, "the goal score needs the five categories of both test sets")
         if record.get(key, {}).get("cases") != cases:
             record[key] = dict(fields, date=time.strftime("%Y-%m-%d"), commit=commit(), goal=goal, synth=got["synth"],
-                               bfcl=got["bfcl"], cases=cases)
+                               bfcl=got["bfcl"], cases=cases,
+                               weights_sha256=weights_sha256(os.path.join(ROOT, fields["model"])))
             common.write_json(args.record, dict(sorted(record.items())))
     return record.get(key)
 
@@ -196,9 +206,11 @@ def run(args, at):
         sh("synth.py", "--out", at.data, "--train", args.train, "--test", args.test, "--seed", 0)
     per_epoch, seen = plan(args, at)
     total = len(seen)
+    if not 0 <= args.plateau_at <= total:
+        raise common.InputError(at.train, None, f"--plateau-at {args.plateau_at}: the run has {total} steps")
     goals = {}
-    plateau = None
-    for step in curve_points(per_epoch, args.max_epochs):
+    plateau = args.plateau_at or None
+    for step in curve_points(per_epoch, args.max_epochs) if not plateau else ():
         model = model_at(args, at, step, total)
         evaluate(args, at, model, f"sft-step-{step}", args.curve_limit)
         row = record_row(args, at, f"sft-step-{step}", steps=step, start="base", examples_seen=seen[step - 1],
@@ -208,8 +220,8 @@ def run(args, at):
         plateau = find_plateau(goals, per_epoch, args.min_gain)
         if plateau is not None:
             break
-    flattened = plateau is not None
-    plateau = plateau if flattened else max(goals)
+    flattened = plateau is not None if not args.plateau_at else None  # None: not read here
+    plateau = plateau if plateau is not None else max(goals)
     model = model_at(args, at, plateau, total)
     if os.path.lexists(at.plateau) and os.path.realpath(at.plateau) != os.path.realpath(model):
         raise common.InputError(at.plateau, None, f"points to another model than {model}; move it away")
@@ -257,19 +269,23 @@ def report(args):
     record = read_record(args.record)
     prefix = f"{args.name}/"
     curve = sorted((r for k, r in record.items() if k.startswith(prefix + "sft-step-")), key=lambda r: r["steps"])
-    if not curve:
-        raise common.InputError(args.record, None, f"no row {prefix}sft-step-* yet")
     plateau, curriculum = record.get(prefix + "plateau"), record.get(prefix + "curriculum")
-    lines = [f"{HEADING} ({time.strftime('%Y-%m-%d')})", "",
-             f"Command: `python bench/sft_curve.py` (runs in runs/{args.name}/; rows `{prefix}*` of "
+    if not curve and not plateau:
+        raise common.InputError(args.record, None, f"no row {prefix}sft-step-* or {prefix}plateau yet")
+    command = "python bench/sft_curve.py" + (f" --name {args.name}" if args.name != "plateau" else "") + (
+        f" --plateau-at {plateau['steps']}" if plateau and plateau.get("flattened") is None else "")
+    lines = [f"{HEADING}: runs/{args.name} ({time.strftime('%Y-%m-%d')})", "",
+             f"Command: `{command}` (rows `{prefix}*` of "
              "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
-             "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split, read at each point on the "
-             f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets. "
-             "Goal score: the mean over the ten categories (bench/results.py).", "",
-             *curve_table(curve, curriculum), ""]
+             "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split" + (
+                 ", read at each point on the "
+                 f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets" if curve
+                 else "") + ". Goal score: the mean over the ten categories (bench/results.py).", "",
+             *(curve_table(curve, curriculum) + [""] if curve else [])]
     if plateau:
         lines.append(f"- Plateau: step {plateau['steps']} (epoch {plateau['epoch']:g}); " + (
             f"the next epoch adds less than {args.min_gain:g} point." if plateau.get("flattened") else
+            "given (--plateau-at), not read from a curve here." if plateau.get("flattened") is None else
             f"the curve did not flatten within {args.max_epochs} epochs: the last checkpoint."))
         lines.append(f"- The plateau model on all cases ({plateau['synth']['n']} synthetic, {plateau['bfcl']['n']} "
                      f"BFCL): goal score {plateau['goal']:.1f}, synthetic {pct(plateau['synth']['accuracy'])}, BFCL "
@@ -285,7 +301,7 @@ def report(args):
     section = "\n".join(lines) + "\n"
     print(section)
     if args.results:
-        write_section(args.results, HEADING, section)
+        write_section(args.results, f"{HEADING}: runs/{args.name}", section)
 
 
 def main():

@@ -321,11 +321,17 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     with open(run / "iter1" / "trees.jsonl", "w") as f:  # a tree id with "-n" in it
         f.write(json.dumps({"id": "irr-n-1", "nodes": [{"id": 0, "parent": None, "text": "", "terminal": False},
                                                        {"id": 1, "parent": 0, "text": refusal, "terminal": True}]}) + "\n")
+    for folder, weights in ((runs / "plateau" / "plateau", b"start"), (run / "iter2" / "model", b"trained")):
+        os.makedirs(folder, exist_ok=True)
+        (folder / "model.safetensors").write_bytes(weights)
     args = experiments.parse_args(["--runs", str(runs), "--report-only"])
     record = {}
     experiments.measure(args, "itool", str(run), {"MCTS_ARGS": "x", "PREF_ARGS": "y"}, record)
     got = record["plateau-itool/iter2"]
     assert got["steps"] == 6 and got["start"] == "plateau/plateau" and got["goal"] is None  # no categories: no goal
+    # which weights it started from and ended with
+    assert got["start_sha256"] == results.weights_sha256(runs / "plateau" / "plateau")
+    assert got["weights_sha256"] == results.weights_sha256(run / "iter2" / "model") != got["start_sha256"]
     assert got["refused"] == {"synth": [3, 4], "bfcl": [3, 4]}  # call cases whose output opens no list of calls
     assert got["pairs"]["iter1"] == {"n": 3, "errors": {"none": 1, "spurious_call": 1, "wrong_value": 1},
                                      "depths": {1: 3}, "ends": {"end/end": 2, "next/name": 1}}
@@ -360,6 +366,112 @@ def test_write_section_replaces_a_section_where_it_stands(tmp_path):
     results.write_section(str(path), "## B", "## B\n\nnew b\n")
     results.write_section(str(path), "## C", "## C\n\nc\n")
     assert path.read_text() == "# Benchmarks\n\n## A\n\nnew a\n\n## B\n\nnew b\n\n## C\n\nc\n"
+    # a heading that begins with another's is its own section, before or after it
+    path.write_text("# Benchmarks\n\n## A from x (2026-01-01)\n\nx\n\n## A (2026-01-01)\n\na\n")
+    results.write_section(str(path), "## A", "## A (2026-01-02)\n\nnew a\n")
+    results.write_section(str(path), "## A from y", "## A from y (2026-01-02)\n\ny\n")
+    assert path.read_text() == ("# Benchmarks\n\n## A from x (2026-01-01)\n\nx\n\n## A (2026-01-02)\n\nnew a\n\n"
+                                "## A from y (2026-01-02)\n\ny\n")
+
+
+def test_weights_sha256_names_the_model_not_its_folder(tmp_path):
+    for name, files in (("a", {"model.safetensors": b"w"}), ("b", {"model.safetensors": b"w", "config.json": b"{}"}),
+                        ("c", {"model.safetensors": b"v"}), ("d", {"config.json": b"{}"})):
+        (tmp_path / name).mkdir()
+        for f, data in files.items():
+            (tmp_path / name / f).write_bytes(data)
+    assert results.weights_sha256(tmp_path / "a") == results.weights_sha256(tmp_path / "b")
+    assert results.weights_sha256(tmp_path / "a") != results.weights_sha256(tmp_path / "c")
+    with pytest.raises(common.InputError, match="no \\*.safetensors weights"):
+        results.weights_sha256(tmp_path / "d")
+
+
+def test_an_arm_refuses_a_start_made_again_and_pairs_only_arms_of_one_start(tmp_path):
+    """A start whose weights differ from its row's (the same recipe made again elsewhere) is
+    another model: no arm runs from it under the row's name, and a row that started from other
+    weights than its control's is shown unpaired."""
+    runs = tmp_path / "runs"
+    start = runs / "plateau" / "sft" / "step-100"
+    os.makedirs(start)
+    (start / "model.safetensors").write_bytes(b"rebuilt")
+    os.symlink("sft/step-100", runs / "plateau" / "plateau")
+    os.makedirs(runs / "plateau" / "eval" / "plateau")
+    (runs / "plateau" / "eval" / "plateau" / "bfcl.summary.json").write_text("{}")
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    record["plateau/plateau"]["weights_sha256"] = results.weights_sha256(start)
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    args = experiments.parse_args(["--runs", str(runs), "--record", str(tmp_path / "record.json"), "--report-only"])
+    experiments.check_start(args, experiments.start_of(args, "plateau"))  # the same weights: goes on
+    (start / "model.safetensors").write_bytes(b"rebuilt again")
+    with pytest.raises(common.InputError, match="is not the model of the record's row plateau/plateau"):
+        experiments.run_arm(args, "itool_fragment")
+    assert not (runs / "plateau-itool_fragment").exists()
+
+    record["plateau-sft_continued/warmup"]["start_sha256"] = "one"
+    record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["start_sha256"] = "two"
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    out = report(tmp_path).stdout
+    arm = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS[experiments.SAMPLING_AS][0]} |"))
+    assert arm.endswith("| not paired: other start weights |  |")
+    assert "Goal from the plateau model" not in out  # no arm paired: no verdict
+    for key in (f"plateau-{experiments.SAMPLING_AS}/iter2", "plateau-sampling/iter2"):
+        record[key]["start_sha256"] = "one"
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    out = report(tmp_path).stdout
+    assert "not paired" not in out and "not paired" not in (tmp_path / "record.json").read_text()
+    assert "Goal from the plateau model" in out
+
+
+def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tmp_path, monkeypatch):
+    calls = []
+
+    def sh(script, *args):  # warmup.py makes the model at --pause-at, eval.py the evaluation
+        calls.append((script, [str(a) for a in args]))
+        if script == "warmup.py":
+            folder = os.path.join(args[args.index("--out") + 1], f"step-{args[args.index('--pause-at') + 1]}")
+            os.makedirs(folder)
+            open(os.path.join(folder, "config.json"), "w").write("{}")
+            open(os.path.join(folder, "model.safetensors"), "wb").write(b"w")
+        elif script == "eval.py":
+            out = args[args.index("--out") + 1]
+            split = os.path.basename(out).split(".")[0]
+            cats = CATS[split]
+            rows = [{"id": f"{c}_{i}", "category": c, "valid": i == 0} for c in cats for i in range(2)]
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with open(out, "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in rows)
+            with open(out.replace(".jsonl", ".summary.json"), "w") as f:
+                json.dump(summary(split, {c: [1, 0] for c in cats}), f)
+    monkeypatch.setattr(sft_curve, "sh", sh)
+    monkeypatch.setattr(sft_curve, "plan", lambda args, at: (4, [4 * (i + 1) for i in range(8)]))
+    monkeypatch.setattr(sft_curve, "ROOT", str(tmp_path))
+    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "again", "--plateau-at", "4",
+                                 "--record", str(tmp_path / "record.json"), "--results", ""])
+    at = sft_curve.Layout(args)
+    os.makedirs(at.data)
+    open(at.test, "w").close()
+    sft_curve.run(args, at)
+    assert [c[0] for c in calls] == ["warmup.py", "eval.py", "eval.py"]  # no read of the curve
+    assert calls[0][1][-2:] == ["--pause-at", "4"] and "--limit" not in calls[1][1]  # the plateau on every case
+    assert os.readlink(at.plateau) == os.path.join("sft", "step-4")
+    rows = json.loads((tmp_path / "record.json").read_text())
+    assert list(rows) == ["again/plateau"]
+    got = rows["again/plateau"]
+    assert got["steps"] == 4 and got["examples_seen"] == 16 and got["epoch"] == 1 and got["flattened"] is None
+    assert got["weights_sha256"] == results.weights_sha256(os.path.join(at.sft, "step-4"))
+    assert "given (--plateau-at), not read from a curve here" in capture_report(args)
+    with pytest.raises(common.InputError, match="--plateau-at 9: the run has 8 steps"):
+        sft_curve.run(sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "again", "--plateau-at", "9"]), at)
+
+
+def capture_report(args):
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        sft_curve.report(args)
+    return out.getvalue()
 
 
 def test_sampling_is_trained_as_the_itool_arm_it_names():
