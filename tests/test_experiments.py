@@ -484,3 +484,27 @@ def test_sampling_is_trained_as_the_itool_arm_it_names():
     assert sampling["PREF_ARGS"] == itool["PREF_ARGS"]
     assert "--rejected worst" in sampling["PREFS_ARGS"]  # whole answers: the best against the worst
     assert ("--greedy-path" in sampling["MCTS_ARGS"]) == ("--greedy-path" in itool["MCTS_ARGS"])
+
+
+def test_the_replica_is_the_control_again_and_reads_as_training_noise(tmp_path):
+    args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
+    control, replica = (experiments.arm_env(args, name) for name in (experiments.CONTROL, experiments.REPLICA))
+    assert replica["WARMUP_ARGS"] == control["WARMUP_ARGS"] + " --seed 1"  # run.sh puts its --seed before these
+    assert replica["NAME"] == "plateau-sft_replica" and experiments.stage_of(experiments.REPLICA) == "warmup"
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    arm = experiments.ARMS[experiments.SAMPLING_AS][0]  # +11.7 against the control (fake_record)
+
+    def verdict(gains):  # the replica right where the control is, and on every case of `gains`
+        record["plateau-sft_replica/warmup"] = row(lambda s, c, i: c == "simple" or c in gains, arm=experiments.REPLICA,
+                                                   steps=200, start="plateau/plateau")
+        (tmp_path / "record.json").write_text(json.dumps(record))
+        return [line for line in report(tmp_path).stdout.splitlines() if line.startswith("- ")]
+    lines = verdict({"simple_python"})
+    assert "- Training noise: SFT continued again, --seed 1 (training noise) against SFT continued: +10.0 (+10.0 to " \
+           "+10.0); an arm's difference within ±10.0 is no more than another seed gives." in lines
+    assert any(line.startswith(f"- Goal from the plateau model") and f"met by {arm}; beyond training noise: {arm}."
+               in line for line in lines)
+    lines = verdict({"simple_python", "parallel_multiple"})  # +20: the arm's +11.7 is within it
+    assert any(f"met by {arm}; beyond training noise: none." in line for line in lines)
+    assert not any(line.startswith("- Goal") and "SFT continued again" in line for line in lines)  # never an iTool arm
