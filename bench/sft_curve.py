@@ -201,17 +201,12 @@ def find_plateau(goals, per_epoch, min_gain):
     return None
 
 
-def run(args, at):
-    if not os.path.isfile(at.test):
-        sh("synth.py", "--out", at.data, "--train", args.train, "--test", args.test, "--seed", 0)
-    per_epoch, seen = plan(args, at)
-    total = len(seen)
-    if not 0 <= args.plateau_at <= total:
-        raise common.InputError(at.train, None, f"--plateau-at {args.plateau_at}: the run has {total} steps")
+def read_curve(args, at, per_epoch, seen):
+    """Train and read the curve until an epoch adds less than --min-gain: (plateau step, flattened);
+    if none does within --max-epochs, the last checkpoint, not flattened."""
     goals = {}
-    plateau = args.plateau_at or None
-    for step in curve_points(per_epoch, args.max_epochs) if not plateau else ():
-        model = model_at(args, at, step, total)
+    for step in curve_points(per_epoch, args.max_epochs):
+        model = model_at(args, at, step, len(seen))
         evaluate(args, at, model, f"sft-step-{step}", args.curve_limit)
         row = record_row(args, at, f"sft-step-{step}", steps=step, start="base", examples_seen=seen[step - 1],
                          epoch=round(step / per_epoch, 4), model=os.path.relpath(model, ROOT))
@@ -219,16 +214,29 @@ def run(args, at):
         print(f"== step {step} (epoch {step / per_epoch:g}): goal {row['goal']:.1f}", file=sys.stderr, flush=True)
         plateau = find_plateau(goals, per_epoch, args.min_gain)
         if plateau is not None:
-            break
-    flattened = plateau is not None if not args.plateau_at else None  # None: not read here
-    plateau = plateau if plateau is not None else max(goals)
+            return plateau, True
+    return max(goals), False
+
+
+def run(args, at):
+    if not os.path.isfile(at.test):
+        sh("synth.py", "--out", at.data, "--train", args.train, "--test", args.test, "--seed", 0)
+    per_epoch, seen = plan(args, at)
+    total = len(seen)
+    if not 0 <= args.plateau_at <= total:
+        raise common.InputError(at.train, None, f"--plateau-at {args.plateau_at}: the run has {total} steps")
+    if args.plateau_at:  # known from another run of this recipe: the model is made, the curve not read
+        plateau, flattened, start = args.plateau_at, None, "base"
+    else:
+        plateau, flattened = read_curve(args, at, per_epoch, seen)
+        start = f"{args.name}/sft-step-{plateau}"
     model = model_at(args, at, plateau, total)
     if os.path.lexists(at.plateau) and os.path.realpath(at.plateau) != os.path.realpath(model):
         raise common.InputError(at.plateau, None, f"points to another model than {model}; move it away")
     if not os.path.lexists(at.plateau):
         os.symlink(os.path.relpath(model, at.root), at.plateau)
     evaluate(args, at, at.plateau, "plateau", args.full_limit)
-    record_row(args, at, "plateau", steps=plateau, start=f"{args.name}/sft-step-{plateau}",
+    record_row(args, at, "plateau", steps=plateau, start=start,
                examples_seen=seen[plateau - 1], epoch=round(plateau / per_epoch, 4), flattened=flattened,
                model=os.path.relpath(model, ROOT))
     if args.curriculum:

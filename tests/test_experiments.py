@@ -428,9 +428,10 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
 
     def sh(script, *args):  # warmup.py makes the model at --pause-at, eval.py the evaluation
         calls.append((script, [str(a) for a in args]))
-        if script == "warmup.py":
-            folder = os.path.join(args[args.index("--out") + 1], f"step-{args[args.index('--pause-at') + 1]}")
-            os.makedirs(folder)
+        if script == "warmup.py":  # sft/step-N when paused, sft/ after the last step
+            folder = args[args.index("--out") + 1]
+            folder = os.path.join(folder, f"step-{args[args.index('--pause-at') + 1]}") if "--pause-at" in args else folder
+            os.makedirs(folder, exist_ok=True)
             open(os.path.join(folder, "config.json"), "w").write("{}")
             open(os.path.join(folder, "model.safetensors"), "wb").write(b"w")
         elif script == "eval.py":
@@ -459,10 +460,27 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     assert list(rows) == ["again/plateau"]
     got = rows["again/plateau"]
     assert got["steps"] == 4 and got["examples_seen"] == 16 and got["epoch"] == 1 and got["flattened"] is None
+    assert got["start"] == "base"  # trained from the base model; no curve row of its own
     assert got["weights_sha256"] == results.weights_sha256(os.path.join(at.sft, "step-4"))
     assert "given (--plateau-at), not read from a curve here" in capture_report(args)
     with pytest.raises(common.InputError, match="--plateau-at 9: the run has 8 steps"):
         sft_curve.run(sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "again", "--plateau-at", "9"]), at)
+
+    # without it, the curve is read (every checkpoint's evaluation alike: epoch 2 adds nothing) and the plateau is epoch 1
+    calls.clear()
+    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "curve", "--max-epochs", "2",
+                                 "--record", str(tmp_path / "record.json"), "--results", ""])
+    at = sft_curve.Layout(args)
+    os.makedirs(at.data)
+    open(at.test, "w").close()
+    sft_curve.run(args, at)
+    paused = [c[1][c[1].index("--pause-at") + 1] if "--pause-at" in c[1] else "end" for c in calls if c[0] == "warmup.py"]
+    assert paused == ["1", "2", "4", "end"]  # 1/8 (at least 1), 1/4, 1/2 and 1 epoch, then epoch 2 to its end
+    got = json.loads((tmp_path / "record.json").read_text())
+    assert sorted(k for k in got if k.startswith("curve/")) == [
+        "curve/plateau", "curve/sft-step-1", "curve/sft-step-2", "curve/sft-step-4", "curve/sft-step-8"]
+    assert got["curve/plateau"]["steps"] == 4 and got["curve/plateau"]["flattened"] is True
+    assert got["curve/plateau"]["start"] == "curve/sft-step-4" and os.readlink(at.plateau) == os.path.join("sft", "step-4")
 
 
 def capture_report(args):
