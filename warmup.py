@@ -3,7 +3,8 @@ Warm-up: easy-to-hard curriculum SFT, the first stage of iTool (SPEC.md section 
 
 Every training example is scored by the perplexity of its gold response under the
 starting model; the examples are sorted by that score and cut into --buckets equal
-buckets (easy, medium, hard); the model is fine-tuned on the buckets in that order,
+buckets (easy, medium, hard; --buckets 1 is plain SFT: one bucket in the data's order,
+nothing scored); the model is fine-tuned on the buckets in that order,
 --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
 covers the assistant's tokens only (response + end-of-turn). Each stage has its own
 learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
@@ -18,7 +19,7 @@ by length rather than packed.
 
 Outputs, all in --out: the trained model as a plain Hugging Face folder (config.json,
 model.safetensors, tokenizer; LoRA is merged in), so later stages take `--model OUT`;
-scored.jsonl (the tasks with a "perplexity" field), curriculum.json (the order trained),
+scored.jsonl (the tasks with a "perplexity" field; not with --buckets 1), curriculum.json (the order trained),
 metrics.jsonl (one row per optimizer step), checkpoint/ while training. Running again
 with the same --out resumes from checkpoint/ and ends with the same weights.
 
@@ -119,7 +120,7 @@ def describe(buckets, stages, perplexities, tasks, cumulative, steps):
     return {
         "cumulative": cumulative,
         "buckets": [{"bucket": b + 1, "examples": len(ix),
-                     "perplexity": [round(perplexities[ix[0]], 4), round(perplexities[ix[-1]], 4)],
+                     "perplexity": [round(perplexities[ix[0]], 4), round(perplexities[ix[-1]], 4)] if perplexities else None,
                      "ids": [tasks[i]["id"] for i in ix]} for b, ix in enumerate(buckets)],
         "order": [{"stage": k + 1, "buckets": list(range(1, k + 2)) if cumulative else [k + 1],
                    "examples": len(stage), "steps": per_stage[k]} for k, stage in enumerate(stages)],
@@ -127,7 +128,14 @@ def describe(buckets, stages, perplexities, tasks, cumulative, steps):
 
 
 def score_and_bucket(model, tokenizer, tasks, encoded, args):
-    """Perplexity of every gold response under the starting model -> scored.jsonl, and the buckets."""
+    """Perplexity of every gold response under the starting model -> scored.jsonl, and the buckets;
+    with one bucket there is no order to find, so nothing is scored (perplexities None)."""
+    kept = [i for i, e in enumerate(encoded) if e is not None]
+    if len(kept) < args.buckets:
+        raise InputError(args.data, None, f"{len(kept)} examples within --max-length {args.max_length} "
+                                          f"cannot fill {args.buckets} buckets")
+    if args.buckets == 1:
+        return None, [kept]
     perplexities = training.perplexity(model, tokenizer, tasks, args.batch_size)
     bad = [tasks[i]["id"] for i, v in enumerate(perplexities) if not math.isfinite(v)]
     if bad:
@@ -136,10 +144,6 @@ def score_and_bucket(model, tokenizer, tasks, encoded, args):
     if training.is_main():
         common.write_jsonl(os.path.join(args.out, "scored.jsonl"),
                            [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
-    kept = [i for i, e in enumerate(encoded) if e is not None]
-    if len(kept) < args.buckets:
-        raise InputError(args.data, None, f"{len(kept)} examples within --max-length {args.max_length} "
-                                          f"cannot fill {args.buckets} buckets")
     return perplexities, make_buckets(perplexities, kept, args.buckets)
 
 
@@ -160,8 +164,9 @@ def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
             print(f"dropped {dropped} of {len(tasks)} examples longer than --max-length {args.max_length}")
         for st in curriculum["order"]:
             b = [curriculum["buckets"][k - 1] for k in st["buckets"]]
+            ppl = f"perplexity {b[0]['perplexity'][0]:.3g}-{b[-1]['perplexity'][1]:.3g}, " if perplexities else ""
             print(f"stage {st['stage']}: bucket {'+'.join(map(str, st['buckets']))}, {st['examples']} examples, "
-                  f"perplexity {b[0]['perplexity'][0]:.3g}-{b[-1]['perplexity'][1]:.3g}, {st['steps']} steps")
+                  f"{ppl}{st['steps']} steps")
     return perplexities, buckets, steps, curriculum
 
 

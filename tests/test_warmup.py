@@ -261,3 +261,8 @@ def test_pause_snapshot_and_constant_schedule(fixture, tmp_path):
     lrs = [r["lr"] for r in common.read_jsonl(whole / "metrics.jsonl")]
     assert len(lrs) == 24 and lrs[:3] == pytest.approx([1e-3 / 4, 2e-3 / 4, 3e-3 / 4])  # 12 steps an epoch: 3 warm up
     assert lrs[3:] == pytest.approx([1e-3] * 21)
+    # --buckets 1 is plain SFT: one bucket in the data's order, and no perplexity pass to find an order
+    assert not (whole / "scored.jsonl").exists() and "perplexity" not in proc.stderr
+    cur = json.loads((whole / "curriculum.json").read_text())
+    tasks = common.read_jsonl(data)
+    assert cur["buckets"] == [{"bucket": 1, "examples": len(tasks), "perplexity": None, "ids": [t["id"] for t in tasks]}]
