@@ -9,6 +9,8 @@ optimizer steps, and the report of the record.
     python bench/experiments.py --report-only --readme README.md   # RESULTS.md, README's table, scaling.svg
     python bench/experiments.py --start plateau2 --curve plateau   # from a plateau made again (sft_curve.py --plateau-at)
 
+RESULTS.md keeps a section per --start; README's table and scaling.svg show the start last reported.
+
 Every arm starts from its series' start on the curve's data (1000 synthetic training
 examples, 400 test), runs K=2 iterations with every selected example grown into a tree
 (`--select-ratio 0.3`: 300 trees an iteration) and is evaluated once, at the end, on every
@@ -29,7 +31,8 @@ annealed start is where SFT has finished.
 Arms of one series whose mcts.py settings match grow the same first trees, so a later one copies
 them, and arms whose trees differ select the same examples, so a later one copies the selection
 (share_first_trees). Rows hold the sha256 of the weights they started from and ended with: an arm runs only from the
-start its row measured (check_start), and is paired only with a control from the same weights.
+start its row measured (check_start; rows from before the hash was kept are not checked), and is
+paired only with a control from the same weights.
 A start made again is a new --start name: the same recipe on another CPU or thread count rounds
 otherwise, and after hundreds of steps answers otherwise.
 
@@ -112,14 +115,15 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                      {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely",
                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
+    # the control again with another data order, after the first tree arm: the case-bootstrap interval
+    # holds the test's noise, not training's. The plateau made again at other float rounding scored 3.2
+    # points above the first (interval +1.3 to +5.0; bench/RESULTS.md), so an arm's difference is read
+    # against this one's
+    REPLICA: ("SFT continued again, --seed 1 (training noise)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
+              f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE} --seed 1"}),
     # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
     # worst; the pair filter and training of SAMPLING_AS, and its greedy answer where SAMPLING_AS's trees hold it
     # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
-    # the control again with another data order: the case-bootstrap interval holds the test's noise, not
-    # training's. The plateau made again at other float rounding scored 3.2 points above the first
-    # (interval +1.3 to +5.0; bench/RESULTS.md), so an arm's difference is read against this one's
-    REPLICA: ("SFT continued again, --seed 1 (training noise)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
-              f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE} --seed 1"}),
     "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
                  {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4",
                   "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
@@ -316,7 +320,8 @@ def measure(args, name, run, env, record):
             summaries[s] = json.load(f)
     metrics = [os.path.join(run, "warmup", "metrics.jsonl")] if name in SFT_ARMS else [
         os.path.join(run, f"iter{k}", "model", "metrics.jsonl") for k in range(1, K + 1)]
-    model = os.path.join(run, "warmup" if name in SFT_ARMS else os.path.join(f"iter{K}", "model"))
+    # the model the evaluation read (an iteration without pairs evaluates the model before it)
+    model = summaries["synth"].get("model") or os.path.join(run, "warmup" if name in SFT_ARMS else f"iter{K}/model")
     record[key] = {
         "arm": name, "date": time.strftime("%Y-%m-%d"), "commit": results.commit(), "start": start.key,
         "start_sha256": results.weights_sha256(start.model), "weights_sha256": results.weights_sha256(model),
@@ -415,8 +420,8 @@ def read_record(path):
 
 def arm_rows(record, prefix):
     """A series' arms' rows (label, key, row; runs named PREFIX-ARM), each with `paired` against
-    the series' SFT continued filled in, where both started from the same weights (a row from
-    before start_sha256 was recorded is taken to)."""
+    the series' SFT continued filled in, unless both name their start weights and these differ
+    (a row from before start_sha256 was recorded is taken to share them)."""
     control = record.get(f"{prefix}-{CONTROL}/warmup")
     out = []
     for name, (label, _) in ARMS.items():
@@ -424,7 +429,8 @@ def arm_rows(record, prefix):
         row = record.get(key)
         if not row:
             continue
-        if name != CONTROL and control and row.get("start_sha256") != control.get("start_sha256"):
+        ours, theirs = row.get("start_sha256"), (control or {}).get("start_sha256")
+        if name != CONTROL and control and ours and theirs and ours != theirs:
             row["paired"], row["gained_lost"] = None, None
             row["unpaired"] = "not paired: other start weights"
         elif name != CONTROL and control:
@@ -434,6 +440,9 @@ def arm_rows(record, prefix):
                              "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
             vs = paired(row["cases"], control["cases"])
             row["gained_lost"] = [vs["gained"], vs["lost"]] if vs else None
+        elif name != CONTROL:  # no control in the record: nothing to pair with
+            for k in ("paired", "gained_lost", "unpaired"):
+                row.pop(k, None)
         out.append((label, key, row))
     return out
 
@@ -450,15 +459,16 @@ def earlier_rows(record):
 
 
 def verdict(arms, start):
-    """The goal's two checks in one series (arms from `start`, in words), as sentences."""
+    """In one series (arms from `start`, in words), as sentences: the training noise (the replica
+    against the control), then the goal's two checks."""
     tree = [(label, r) for label, key, r in arms if r.get("paired") and r["arm"] not in SFT_ARMS | {"sampling"}]
     by_arm = {r["arm"]: r for _, _, r in arms}
     noise = (by_arm.get(REPLICA) or {}).get("paired")
     lines = []
     if noise:
         lines.append(f"- Training noise: {ARMS[REPLICA][0]} against SFT continued: {noise['diff']:+.1f} "
-                     f"({noise['low']:+.1f} to {noise['high']:+.1f}); an arm's difference within "
-                     f"±{abs(noise['diff']):.1f} is no more than another seed gives.")
+                     f"({noise['low']:+.1f} to {noise['high']:+.1f}), one draw of it; an arm's difference "
+                     f"within ±{abs(noise['diff']):.1f} is no larger than that one.")
     if tree:
         met = [label for label, r in tree if r["paired"]["diff"] >= 2 and r["paired"]["low"] > 0]
         label, best = max(tree, key=lambda a: a[1]["paired"]["diff"])
@@ -470,8 +480,8 @@ def verdict(arms, start):
                      + (("; beyond training noise: " + (", ".join(
                          lb for lb, r in tree if lb in met and r["paired"]["diff"] > abs(noise["diff"])) or "none"))
                         if noise and met else "") + ".")
-        if "sampling" in by_arm and SAMPLING_AS in by_arm and \
-                by_arm["sampling"].get("start_sha256") == by_arm[SAMPLING_AS].get("start_sha256"):
+        starts = {by_arm[a].get("start_sha256") for a in ("sampling", SAMPLING_AS) if a in by_arm} - {None}
+        if "sampling" in by_arm and SAMPLING_AS in by_arm and len(starts) <= 1:
             g = paired_goal(by_arm[SAMPLING_AS]["cases"], by_arm["sampling"]["cases"])
             if g:
                 lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same "

@@ -67,6 +67,8 @@ def weights_sha256(folder):
     measured. The same recipe, data and seed made again on another machine or thread count is
     another model (CPU float rounding differs), so a row's name alone does not say it."""
     h = hashlib.sha256()
+    if not os.path.isdir(folder):
+        raise common.InputError(folder, None, "no such model folder")
     names = sorted(n for n in os.listdir(folder) if n.endswith(".safetensors"))
     if not names:
         raise common.InputError(folder, None, "no *.safetensors weights")

@@ -26,14 +26,16 @@ Layout: RUNS/NAME/data (synth.py), sft/ (the warmup.py run, sft/step-N/ its mode
 curriculum/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
 stage whose output exists is skipped, so running it again resumes. Rows go to
 bench/experiments.json as "NAME/STAGE" (`date`, `commit`, `steps`, `start`, `goal`, the
-curve's `examples_seen` and `epoch`, both summaries and the per-case results), and the
-section `## The SFT curve` of bench/RESULTS.md is replaced.
+curve's `examples_seen` and `epoch`, both summaries, the per-case results and the model's
+`weights_sha256`), and the section `## The SFT curve: runs/NAME` of bench/RESULTS.md is replaced.
 
 --plateau-at N makes the plateau model at a step already found (another run's curve: the same
 recipe made again on another machine) and evaluates it, without reading the curve. It is a
 new NAME because it is a new model: CPU training is repeatable and exact across pauses at one
 thread count, but the float rounding of another thread count or CPU grows, over 500 steps, into
-other answers. Every row holds its model's `weights_sha256`, which bench/experiments.py checks.
+other answers (and warmup.py --buckets 1 takes the data's order since commit 9e9f170, the
+perplexity order before). Every row holds its model's `weights_sha256`, which
+bench/experiments.py checks.
 
 Simplification: the curve is one run read at its checkpoints, not a run per point (each
 point would be its own schedule: 8 runs of up to 5 epochs).
@@ -132,6 +134,8 @@ def model_at(args, at, step, total):
     folder = at.sft if step == total else os.path.join(at.sft, f"step-{step}")
     if not os.path.isfile(os.path.join(folder, "config.json")):
         sh("warmup.py", *sft_command(args, at), *(["--pause-at", step] if step < total else []))
+    if not os.path.isfile(os.path.join(folder, "config.json")):  # e.g. sft/ already past that step
+        raise common.InputError(folder, None, f"warmup.py made no model at step {step}")
     return folder
 
 
@@ -238,7 +242,7 @@ def run(args, at):
     evaluate(args, at, at.plateau, "plateau", args.full_limit)
     record_row(args, at, "plateau", steps=plateau, start=start,
                examples_seen=seen[plateau - 1], epoch=round(plateau / per_epoch, 4), flattened=flattened,
-               model=os.path.relpath(model, ROOT))
+               model=os.path.relpath(model, ROOT), **({"plateau_at": plateau} if args.plateau_at else {}))
     if args.curriculum:
         curriculum(args, at, plateau, per_epoch, seen)
 
@@ -281,7 +285,7 @@ def report(args):
     if not curve and not plateau:
         raise common.InputError(args.record, None, f"no row {prefix}sft-step-* or {prefix}plateau yet")
     command = "python bench/sft_curve.py" + (f" --name {args.name}" if args.name != "plateau" else "") + (
-        f" --plateau-at {plateau['steps']}" if plateau and plateau.get("flattened") is None else "")
+        f" --plateau-at {plateau['plateau_at']}" if plateau and plateau.get("plateau_at") else "")
     lines = [f"{HEADING}: runs/{args.name} ({time.strftime('%Y-%m-%d')})", "",
              f"Command: `{command}` (rows `{prefix}*` of "
              "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
@@ -293,7 +297,7 @@ def report(args):
     if plateau:
         lines.append(f"- Plateau: step {plateau['steps']} (epoch {plateau['epoch']:g}); " + (
             f"the next epoch adds less than {args.min_gain:g} point." if plateau.get("flattened") else
-            "given (--plateau-at), not read from a curve here." if plateau.get("flattened") is None else
+            "given (--plateau-at), not read from a curve here." if plateau.get("plateau_at") else
             f"the curve did not flatten within {args.max_epochs} epochs: the last checkpoint."))
         lines.append(f"- The plateau model on all cases ({plateau['synth']['n']} synthetic, {plateau['bfcl']['n']} "
                      f"BFCL): goal score {plateau['goal']:.1f}, synthetic {pct(plateau['synth']['accuracy'])}, BFCL "

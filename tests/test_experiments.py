@@ -297,7 +297,7 @@ def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
 def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     runs = tmp_path / "runs"
 
-    def write_eval(folder, outcomes):  # outcomes: (output, error) per case, the same ids in both splits
+    def write_eval(folder, outcomes, model=None):  # outcomes: (output, error) per case, the same ids in both splits
         os.makedirs(folder, exist_ok=True)
         for split in ("synth", "bfcl"):
             rows = [{"id": f"{split}-{i}", "category": "simple", "valid": e is None, "error_type": e, "output": o}
@@ -305,10 +305,12 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
             with open(os.path.join(folder, split + ".jsonl"), "w") as f:
                 f.writelines(json.dumps(r) + "\n" for r in rows)
             with open(os.path.join(folder, split + ".summary.json"), "w") as f:
-                json.dump({"n": len(rows), "categories": {}}, f)
+                json.dump({"n": len(rows), "categories": {}, **({"model": model} if model else {})}, f)
     write_eval(runs / "plateau" / "eval" / "plateau", [("a", "wrong_value"), ("b", "wrong_value"), ("c", None), ("d", None)])
     run = runs / "plateau-itool"
-    write_eval(run / "eval" / "iter2", [("[a2()]", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")])
+    # iteration 2 made no pair: its evaluation read iteration 1's model (eval.py's summary names it)
+    write_eval(run / "eval" / "iter2", [("[a2()]", None), ("b2", "missing_param"), ("c", None), ("d2", "wrong_value")],
+               model=str(run / "iter1" / "model"))
     refusal = "None of the tools can do it"  # ends the answer, but no delimiter says so: only its tree node
     for k, pairs in ((1, [("", '"Paris")]', '"Lyon")]', "wrong_value"), ("[f(", "a=1, ", "b=", None),
                           ("", refusal, "[g(x=1)]", "spurious_call")]), (2, [])):
@@ -321,7 +323,7 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     with open(run / "iter1" / "trees.jsonl", "w") as f:  # a tree id with "-n" in it
         f.write(json.dumps({"id": "irr-n-1", "nodes": [{"id": 0, "parent": None, "text": "", "terminal": False},
                                                        {"id": 1, "parent": 0, "text": refusal, "terminal": True}]}) + "\n")
-    for folder, weights in ((runs / "plateau" / "plateau", b"start"), (run / "iter2" / "model", b"trained")):
+    for folder, weights in ((runs / "plateau" / "plateau", b"start"), (run / "iter1" / "model", b"trained")):
         os.makedirs(folder, exist_ok=True)
         (folder / "model.safetensors").write_bytes(weights)
     args = experiments.parse_args(["--runs", str(runs), "--report-only"])
@@ -331,7 +333,7 @@ def test_measure_stores_a_finished_arm_with_its_pairs_and_moves(tmp_path):
     assert got["steps"] == 6 and got["start"] == "plateau/plateau" and got["goal"] is None  # no categories: no goal
     # which weights it started from and ended with
     assert got["start_sha256"] == results.weights_sha256(runs / "plateau" / "plateau")
-    assert got["weights_sha256"] == results.weights_sha256(run / "iter2" / "model") != got["start_sha256"]
+    assert got["weights_sha256"] == results.weights_sha256(run / "iter1" / "model") != got["start_sha256"]
     assert got["refused"] == {"synth": [3, 4], "bfcl": [3, 4]}  # call cases whose output opens no list of calls
     assert got["pairs"]["iter1"] == {"n": 3, "errors": {"none": 1, "spurious_call": 1, "wrong_value": 1},
                                      "depths": {1: 3}, "ends": {"end/end": 2, "next/name": 1}}
@@ -414,6 +416,8 @@ def test_an_arm_refuses_a_start_made_again_and_pairs_only_arms_of_one_start(tmp_
     out = report(tmp_path).stdout
     arm = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS[experiments.SAMPLING_AS][0]} |"))
     assert arm.endswith("| not paired: other start weights |  |")
+    sampling = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS['sampling'][0]} |"))
+    assert "not paired" not in sampling and "+0.0 (+0.0 to +0.0)" in sampling  # a row from before the hash: paired
     assert "Goal from the plateau model" not in out  # no arm paired: no verdict
     for key in (f"plateau-{experiments.SAMPLING_AS}/iter2", "plateau-sampling/iter2"):
         record[key]["start_sha256"] = "one"
@@ -460,6 +464,7 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     assert list(rows) == ["again/plateau"]
     got = rows["again/plateau"]
     assert got["steps"] == 4 and got["examples_seen"] == 16 and got["epoch"] == 1 and got["flattened"] is None
+    assert got["plateau_at"] == 4
     assert got["start"] == "base"  # trained from the base model; no curve row of its own
     assert got["weights_sha256"] == results.weights_sha256(os.path.join(at.sft, "step-4"))
     assert "given (--plateau-at), not read from a curve here" in capture_report(args)
@@ -480,6 +485,7 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     assert sorted(k for k in got if k.startswith("curve/")) == [
         "curve/plateau", "curve/sft-step-1", "curve/sft-step-2", "curve/sft-step-4", "curve/sft-step-8"]
     assert got["curve/plateau"]["steps"] == 4 and got["curve/plateau"]["flattened"] is True
+    assert "plateau_at" not in got["curve/plateau"]
     assert got["curve/plateau"]["start"] == "curve/sft-step-4" and os.readlink(at.plateau) == os.path.join("sft", "step-4")
 
 
@@ -520,7 +526,7 @@ def test_the_replica_is_the_control_again_and_reads_as_training_noise(tmp_path):
         return [line for line in report(tmp_path).stdout.splitlines() if line.startswith("- ")]
     lines = verdict({"simple_python"})
     assert "- Training noise: SFT continued again, --seed 1 (training noise) against SFT continued: +10.0 (+10.0 to " \
-           "+10.0); an arm's difference within ±10.0 is no more than another seed gives." in lines
+           "+10.0), one draw of it; an arm's difference within ±10.0 is no larger than that one." in lines
     assert any(line.startswith(f"- Goal from the plateau model") and f"met by {arm}; beyond training noise: {arm}."
                in line for line in lines)
     lines = verdict({"simple_python", "parallel_multiple"})  # +20: the arm's +11.7 is within it

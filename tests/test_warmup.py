@@ -245,8 +245,8 @@ def test_pause_snapshot_and_constant_schedule(fixture, tmp_path):
     _, model, data = fixture
     flags = TRAIN + ["--buckets", "1", "--schedule", "constant", "--warmup-ratio", "0.25"]
     whole, paused = tmp_path / "whole", tmp_path / "paused"
-    proc = run(["--model", model, "--data", data, "--out", whole] + flags)
-    assert proc.returncode == 0, proc.stderr
+    first = run(["--model", model, "--data", data, "--out", whole] + flags)
+    assert first.returncode == 0, first.stderr
     proc = run(["--model", model, "--data", data, "--out", paused, "--pause-at", 4] + flags)
     assert proc.returncode == 0, proc.stderr
     snapshot = paused / "step-4"
@@ -262,7 +262,7 @@ def test_pause_snapshot_and_constant_schedule(fixture, tmp_path):
     assert len(lrs) == 24 and lrs[:3] == pytest.approx([1e-3 / 4, 2e-3 / 4, 3e-3 / 4])  # 12 steps an epoch: 3 warm up
     assert lrs[3:] == pytest.approx([1e-3] * 21)
     # --buckets 1 is plain SFT: one bucket in the data's order, and no perplexity pass to find an order
-    assert not (whole / "scored.jsonl").exists() and "perplexity" not in proc.stderr
+    assert not (whole / "scored.jsonl").exists() and "perplexity" not in first.stderr
     cur = json.loads((whole / "curriculum.json").read_text())
     tasks = common.read_jsonl(data)
     assert cur["buckets"] == [{"bucket": 1, "examples": len(tasks), "perplexity": None, "ids": [t["id"] for t in tasks]}]
