@@ -9,7 +9,7 @@ optimizer steps, and the report of the record.
     python bench/experiments.py --report-only --readme README.md   # RESULTS.md, README's table, scaling.svg
     python bench/experiments.py --start plateau2 --curve plateau   # from a plateau made again (sft_curve.py --plateau-at)
 
-RESULTS.md keeps a section per --start; README's table and scaling.svg show the start last reported.
+RESULTS.md keeps a section per --start; README's table and scaling.svg change only with --readme.
 
 Every arm starts from its series' start on the curve's data (1000 synthetic training
 examples, 400 test), runs K=2 iterations with every selected example grown into a tree
@@ -166,7 +166,8 @@ def parse_args(argv=None):
     p.add_argument("--record", default=RECORD)
     p.add_argument("--results", default=results.RESULTS)
     p.add_argument("--readme", help="also regenerate the table between README's markers (e.g. README.md)")
-    p.add_argument("--svg", default=os.path.join(ROOT, "bench", "scaling.svg"))
+    p.add_argument("--svg", help="the curve and the arms drawn (default with --readme: bench/scaling.svg, the "
+                                 "figure README shows)")
     args = p.parse_args(argv)
     unknown = set(args.only.split(",")) - set(ARMS)
     if unknown:
@@ -629,8 +630,9 @@ def report(args):
     earlier = earlier_rows(record)
     if not (curve or series or earlier):
         raise common.InputError(args.record, None, "no row to report")
-    if curve:
-        svg_scaling(curve, marks, args.svg)
+    svg = args.svg or (os.path.join(ROOT, "bench", "scaling.svg") if args.readme else None)
+    if curve and svg:  # README's figure changes with README's table only
+        svg_scaling(curve, marks, svg)
     flags = (f" --start {args.start}" if args.start != "plateau" else "") + (f" --curve {args.curve}" if args.curve else "")
     cmd = f"python bench/experiments.py{flags} --report-only --readme README.md"
     section = "\n".join([

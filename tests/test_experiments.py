@@ -532,3 +532,17 @@ def test_the_replica_is_the_control_again_and_reads_as_training_noise(tmp_path):
     lines = verdict({"simple_python", "parallel_multiple"})  # +20: the arm's +11.7 is within it
     assert any(f"met by {arm}; beyond training noise: none." in line for line in lines)
     assert not any(line.startswith("- Goal") and "SFT continued again" in line for line in lines)  # never an iTool arm
+
+
+def test_the_figure_changes_only_with_readme_or_an_svg_path(tmp_path, monkeypatch):
+    fake_record(tmp_path / "record.json")
+    drawn = []
+    monkeypatch.setattr(experiments, "svg_scaling", lambda curve, marks, path: drawn.append(path))
+    base = ["--report-only", "--record", str(tmp_path / "record.json"), "--results", str(tmp_path / "RESULTS.md")]
+    experiments.report(experiments.parse_args(base + ["--start", "plateau"]))
+    assert drawn == []  # RESULTS.md's section alone: README's figure stays with README's table
+    experiments.report(experiments.parse_args(base + ["--svg", str(tmp_path / "a.svg")]))
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- experiments table: start -->\n<!-- experiments table: end -->\n")
+    experiments.report(experiments.parse_args(base + ["--readme", str(readme)]))
+    assert drawn == [str(tmp_path / "a.svg"), os.path.join(ROOT, "bench", "scaling.svg")]
