@@ -451,12 +451,7 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     monkeypatch.setattr(sft_curve, "sh", sh)
     monkeypatch.setattr(sft_curve, "plan", lambda args, at: (4, [4 * (i + 1) for i in range(8)]))
     monkeypatch.setattr(sft_curve, "ROOT", str(tmp_path))
-    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "again", "--plateau-at", "4",
-                                 "--record", str(tmp_path / "record.json"), "--results", ""])
-    at = sft_curve.Layout(args)
-    os.makedirs(at.data)
-    open(at.test, "w").close()
-    sft_curve.run(args, at)
+    args, at = run_curve(tmp_path, "--name", "again", "--plateau-at", "4")
     assert [c[0] for c in calls] == ["warmup.py", "eval.py", "eval.py"]  # no read of the curve
     assert calls[0][1][-2:] == ["--pause-at", "4"] and "--limit" not in calls[1][1]  # the plateau on every case
     assert os.readlink(at.plateau) == os.path.join("sft", "step-4")
@@ -473,12 +468,7 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
 
     # without it, the curve is read (every checkpoint's evaluation alike: epoch 2 adds nothing) and the plateau is epoch 1
     calls.clear()
-    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "curve", "--max-epochs", "2",
-                                 "--record", str(tmp_path / "record.json"), "--results", ""])
-    at = sft_curve.Layout(args)
-    os.makedirs(at.data)
-    open(at.test, "w").close()
-    sft_curve.run(args, at)
+    args, at = run_curve(tmp_path, "--name", "curve", "--max-epochs", "2")
     paused = [c[1][c[1].index("--pause-at") + 1] if "--pause-at" in c[1] else "end" for c in calls if c[0] == "warmup.py"]
     assert paused == ["1", "2", "4", "end"]  # 1/8 (at least 1), 1/4, 1/2 and 1 epoch, then epoch 2 to its end
     got = json.loads((tmp_path / "record.json").read_text())
@@ -487,6 +477,17 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     assert got["curve/plateau"]["steps"] == 4 and got["curve/plateau"]["flattened"] is True
     assert "plateau_at" not in got["curve/plateau"]
     assert got["curve/plateau"]["start"] == "curve/sft-step-4" and os.readlink(at.plateau) == os.path.join("sft", "step-4")
+
+
+def run_curve(tmp_path, *flags):
+    """sft_curve.run under tmp_path with its data in place; returns its args and layout."""
+    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), *flags,
+                                 "--record", str(tmp_path / "record.json"), "--results", ""])
+    at = sft_curve.Layout(args)
+    os.makedirs(at.data)
+    open(at.test, "w").close()
+    sft_curve.run(args, at)
+    return args, at
 
 
 def capture_report(args):
