@@ -20,8 +20,9 @@ ends (`end`), which sampled pairs taught one way: to stop early. Except at the f
 policy's greedy answer leaves the gold (mcts.py --greedy-path; a step on the gold chosen, the greedy
 step rejected, neither cut mid-fragment): there a parameter the gold has and the greedy step lacks,
 or the reverse, is the model's own mistake, in either direction, and the pair is kept. On a tree
-whose gold calls no tool the chosen side is the best child a user would accept: `[]`, or a refusal opening as the gold's does (`refusal`:
-the reward's refusal test lets prose about calling a function through). Irrelevance pairs
+whose gold calls no tool the chosen side is the best child a user would accept: `[]`, or a refusal
+opening as the gold's does (`refusal`: the reward's refusal test lets prose about calling a function
+through). Irrelevance pairs
 are kept to at most their trees' share of all pairs, those of the largest value gap
 (`irrelevance_share`). Prints what each rule dropped.
 
