@@ -22,9 +22,8 @@ step rejected, neither cut mid-fragment): there a parameter the gold has and the
 or the reverse, is the model's own mistake, in either direction, and the pair is kept. On a tree
 whose gold calls no tool the chosen side is the best child a user would accept: `[]`, or a refusal
 opening as the gold's does (`refusal`: the reward's refusal test lets prose about calling a function
-through). Irrelevance pairs
-are kept to at most their trees' share of all pairs, those of the largest value gap
-(`irrelevance_share`). Prints what each rule dropped.
+through). Irrelevance pairs are kept to at most their trees' share of all pairs, those of the
+largest value gap (`irrelevance_share`). Prints what each rule dropped.
 
 --irrelevance decision (ours): an irrelevance pair must set the chosen refusal against a call
 (the decision to call: mcts.py's `error` of the rejected side is `spurious_call`), not against
