@@ -49,7 +49,9 @@ the chosen step (their priors: mcts.py's geometric mean of the step's token prob
 sampling temperature), so that a pair holds a mistake the model makes. Trees sampled at temperature 1.5
 branch mostly where the model would not: at the fork of 135 call pairs from the plateau model's
 trees, its greedy choice took the chosen side 89 times and the rejected side 35
-(bench/pair_margins.py); 64 of 309 call pairs had the rejected prior at least the chosen's.
+(bench/pair_margins.py); 64 of 309 call pairs had the rejected prior at least the chosen's. A step of
+the policy's greedy answer (mcts.py --greedy-path) passes whatever its prior: the model chose each of its
+tokens (the prior filter had dropped 27 of 141 greedy forks of the annealed start's trees).
 
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
@@ -314,7 +316,9 @@ def tree_pairs(tree, args, counts):
                 counts["no_attempt"] += 1
                 continue
         if args.rejected == "likely":  # a mistake the model makes, not one only a hot sample does
-            others = [k for k in others if k["prior"] >= chosen["prior"]]
+            # the greedy step (mcts.py --greedy-path) is the model's own choice at every token, whatever
+            # its mean: a step's prior averages over tokens after the fork, where the two sides differ
+            others = [k for k in others if k["prior"] >= chosen["prior"] or k.get("greedy")]
             if not others:
                 counts["unlikely"] = counts.get("unlikely", 0) + 1
                 continue

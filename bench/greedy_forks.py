@@ -26,7 +26,8 @@ import prefs  # noqa: E402
 
 def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
     """{outcome: [(tree id, gold step, greedy step)]} over the call trees whose greedy path leaves the gold.
-    greedy_kept: prefs.py keeps a greedy fork whatever its ends (prefs.greedy_fork; False: pairs made before)."""
+    greedy_kept: prefs.py keeps a greedy fork whatever its ends (prefs.greedy_fork) and, under --rejected
+    likely, its prior (False: pairs made before)."""
     out = collections.defaultdict(list)
     for t in trees:
         if not t.get("answer"):
@@ -56,7 +57,7 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
                 outcome = "the greedy step valued highest"
             elif best is not g:
                 outcome = "another step valued above the gold's"
-            elif first["prior"] < g["prior"]:
+            elif not greedy_kept and first["prior"] < g["prior"]:
                 outcome = "the greedy step less likely than the gold's (--rejected likely)"
             elif why == "fragments":
                 outcome = "as many fragments: no"
@@ -74,7 +75,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", help="an iteration's folder, with trees.jsonl and pairs.jsonl")
     p.add_argument("--before-greedy-fork", action="store_true",
-                   help="pairs made before prefs.greedy_fork, which dropped greedy forks for their ends")
+                   help="pairs made before prefs.py kept greedy forks whatever their ends and priors")
     args = p.parse_args()
     folder = args.folder
     trees = common.read_jsonl(os.path.join(folder, "trees.jsonl"))

@@ -44,7 +44,9 @@ def test_each_fork_is_kept_or_named_by_the_first_rule_it_fails():
         "the greedy step less likely than the gold's (--rejected likely)": ["unlikely", "unlikely_ends"],
         "ends differ (gold name, greedy cut)": ["cut"]}
     assert before["pair kept"][0][1:] == ('1, b="x")]', '2, b="x")]')
-    # prefs.py now keeps a greedy fork whatever its ends, unless one is cut: one not kept is not put down to them
+    # prefs.py now keeps a greedy fork whatever its ends, unless one is cut, and whatever its prior: one not
+    # kept is not put down to them
     now = greedy_forks.fork_outcomes(trees, {"kept-n1-r3"})
-    assert [c[0] for c in now["another rule (--pairs-per-node, overlap)"]] == ["ends"]
+    assert [c[0] for c in now["another rule (--pairs-per-node, overlap)"]] == ["ends", "unlikely", "unlikely_ends"]
+    assert not any("likely" in k for k in now)
     assert [k for k in now if k.startswith("ends differ")] == ["ends differ (gold name, greedy cut)"]

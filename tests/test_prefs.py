@@ -375,3 +375,6 @@ def test_rejected_likely_keeps_a_mistake_the_model_finds_as_likely_as_the_chosen
     tree["nodes"][3]["prior"] = 0.4  # no mistake as likely as the chosen step: no pair
     pairs, counts = run([tree], tmp_path, "--rejected", "likely")
     assert pairs == [] and counts["unlikely"] == 1
+    tree["nodes"][3]["greedy"] = True  # the model's greedy answer: its own mistake whatever its prior
+    pairs, counts = run([tree], tmp_path, "--rejected", "likely")
+    assert [p["id"] for p in pairs] == ["t-n0-r3"] and "unlikely" not in counts
