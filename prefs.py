@@ -50,8 +50,9 @@ sampling temperature), so that a pair holds a mistake the model makes. Trees sam
 branch mostly where the model would not: at the fork of 135 call pairs from the plateau model's
 trees, its greedy choice took the chosen side 89 times and the rejected side 35
 (bench/pair_margins.py); 64 of 309 call pairs had the rejected prior at least the chosen's. A step of
-the policy's greedy answer (mcts.py --greedy-path) passes whatever its prior: the model chose each of its
-tokens (the prior filter had dropped 27 of 141 greedy forks of the annealed start's trees).
+the policy's greedy answer (mcts.py --greedy-path) passes whatever its prior: the model chose each of
+its tokens (the prior filter had dropped 27 of the 141 greedy forks in 200 trees of runs/plateau2's
+annealed start).
 
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
