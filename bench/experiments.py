@@ -42,12 +42,14 @@ machines, or whose folders are gone, still count.
 """
 import argparse
 import collections
+import html
 import json
 import math
 import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -547,6 +549,9 @@ def svg_scaling(curve, marks, path):
     """The goal score and BFCL non-live (%) against examples seen (log scale): the SFT curve as
     lines, each arm a marker (label, examples its start and its own steps saw, row)."""
     w, h, left, right, top, bottom = 700, 400, 60, 230, 20, 50
+    # the legend's labels wrapped to the right margin (cut, two arms read alike); the canvas grows to hold them
+    legend = [textwrap.wrap(label, 30) or [""] for label, *_ in marks]
+    canvas = max(h, top + 60 + sum(14 * len(lines) + 4 for lines in legend))
     def figures(r):
         return r.get("goal"), None if r["bfcl"].get("non_live") is None else 100 * r["bfcl"]["non_live"]
     points = [(r["examples_seen"], *figures(r)) for r in curve]
@@ -557,8 +562,8 @@ def svg_scaling(curve, marks, path):
     top_value = max((v for _, *vs in points + [m[1:] for m in marks] for v in vs if v is not None), default=0)
     ymax = min(100.0, 20 * math.ceil((top_value + 5) / 20))
     Y = lambda a: top + (h - top - bottom) * (1 - a / ymax)  # noqa: E731
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" '
-           f'font-size="12"><rect width="{w}" height="{h}" fill="white"/>']
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{canvas}" font-family="sans-serif" '
+           f'font-size="12"><rect width="{w}" height="{canvas}" fill="white"/>']
     for a in (ymax * i / 4 for i in range(5)):
         out.append(f'<line x1="{left}" y1="{Y(a):.1f}" x2="{w - right}" y2="{Y(a):.1f}" stroke="#ddd"/>'
                    f'<text x="{left - 8}" y="{Y(a) + 4:.1f}" text-anchor="end">{a:g}</text>')
@@ -582,10 +587,13 @@ def svg_scaling(curve, marks, path):
         y = top + 10 + 18 * i
         out.append(f'<line x1="{w - right + 15}" y1="{y}" x2="{w - right + 35}" y2="{y}" stroke="{color}" '
                    f'stroke-width="2"/><text x="{w - right + 40}" y="{y + 4}">SFT curve, {label}</text>')
-    for j, (label, *_) in enumerate(marks):
-        y = top + 60 + 18 * j
+    y = top + 60
+    for j, lines in enumerate(legend):
+        text = "".join(f'<tspan x="{w - right + 40}" dy="{0 if k == 0 else 14}">{html.escape(line)}</tspan>'
+                       for k, line in enumerate(lines))
         out.append(f'<path transform="translate({w - right + 25},{y})" d="{shapes[j % len(shapes)]}" fill="none" '
-                   f'stroke="#333" stroke-width="1.5"/><text x="{w - right + 40}" y="{y + 4}">{label[:30]}</text>')
+                   f'stroke="#333" stroke-width="1.5"/><text y="{y + 4}">{text}</text>')
+        y += 14 * len(lines) + 4
     out.append("</svg>")
     with common.atomic_write(path) as f:
         f.write("\n".join(out) + "\n")

@@ -547,3 +547,23 @@ def test_the_figure_changes_only_with_readme_or_an_svg_path(tmp_path, monkeypatc
     readme.write_text("<!-- experiments table: start -->\n<!-- experiments table: end -->\n")
     experiments.report(experiments.parse_args(base + ["--readme", str(readme)]))
     assert drawn == [str(tmp_path / "a.svg"), os.path.join(ROOT, "bench", "scaling.svg")]
+
+
+def test_the_figure_legend_names_every_arm_in_full(tmp_path):
+    import re
+    curve = [{"examples_seen": n, "goal": g, "bfcl": {"non_live": g / 100}} for n, g in ((100, 20.0), (200, 30.0))]
+    row = {"goal": 31.0, "bfcl": {"non_live": 0.25}}
+    # two labels alike in their first 30 characters, one with a character XML escapes
+    labels = ["annealed: iTool, as itool_fragment, --irrelevance answer",
+              "annealed: iTool, as itool_fragment, --irrelevance decision", "iTool <LoRA> & SimPO"]
+    marks = [(label, 400 + i, row) for i, label in enumerate(labels * 4)]
+    path = tmp_path / "scaling.svg"
+    experiments.svg_scaling(curve, marks, str(path))
+    svg = path.read_text()
+    legend = re.findall(r"<text y=\"[\d.]+\">(.*?)</text>", svg)
+    shown = [" ".join(re.findall(r"<tspan[^>]*>(.*?)</tspan>", entry)) for entry in legend]
+    assert shown == [label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for label in labels * 4]
+    # twelve entries, most of two lines: the canvas grew past the plot's 400 to hold the last one's last line
+    height = int(re.search(r'<svg [^>]*height="(\d+)"', svg).group(1))
+    last = max(float(y) for y in re.findall(r"<text y=\"([\d.]+)\">", svg))
+    assert 400 < height and last + 14 * (legend[-1].count("<tspan") - 1) < height
