@@ -12,6 +12,14 @@ side's; the greedy step less likely than the gold's, under --rejected likely; th
 at different kinds of point, or at as many fragments, under --compare fragment, which keeps a greedy
 fork whatever its ends unless one is cut (prefs.greedy_fork); a value gap under 0.1), with three
 examples each.
+
+Then where the two part (`parting`): at a value or a name, or at the call's or the list's end (the
+greedy step adds a parameter where the gold closes the call, or the reverse; it ends the list where
+the gold adds a call, or the reverse); the same for the two sides of every pair in DIR/pairs.jsonl. With --against an earlier iteration's
+folder of the same run: on the call examples both grew, how often the greedy answer stays on the gold
+in each (the earlier model's greedy answer against the later one's; both iterations select their
+examples by their own model's perplexity, so the shared examples lean to those the later model finds
+hard).
 Torch-free; reads files only.
 """
 import argparse
@@ -71,21 +79,60 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
     return out
 
 
+PARTINGS = {(",", ")"): "adds a parameter / closes the call", (")", ","): "closes the call / adds a parameter",
+            ("]", ","): "ends the list / adds a call", (",", "]"): "adds a call / ends the list"}
+
+
+def parting(ours, theirs):
+    """Where two texts that go on from one point part (the greedy step and the gold's, a rejected side
+    and its chosen one): what each does at the call's or the list's end (PARTINGS: `ours / theirs`),
+    or "a value or a name"."""
+    k = len(os.path.commonprefix([ours, theirs]))
+    return PARTINGS.get((ours[k:k + 1], theirs[k:k + 1]), "a value or a name")
+
+
+def greedy_on_gold(trees):
+    """{tree id: does the greedy path stay on the gold} over the call trees with a greedy path."""
+    out = {}
+    for t in trees:
+        greedy = [n for n in t["nodes"] if n.get("greedy")]
+        if t.get("answer") and greedy:
+            texts = prefs.answer_texts(t["nodes"])
+            out[t["id"]] = all(t["response"].startswith(texts[n["id"]]) for n in greedy)
+    return out
+
+
+def counted(counter):
+    return ", ".join(f"{kind} {n}" for kind, n in counter.most_common())
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", help="an iteration's folder, with trees.jsonl and pairs.jsonl")
+    p.add_argument("--against", help="an earlier iteration's folder of the same run (its trees.jsonl)")
     p.add_argument("--before-greedy-fork", action="store_true",
                    help="pairs made before prefs.py kept greedy forks whatever their ends and priors")
     args = p.parse_args()
     folder = args.folder
     trees = common.read_jsonl(os.path.join(folder, "trees.jsonl"))
-    pair_ids = {p["id"] for p in common.read_jsonl(os.path.join(folder, "pairs.jsonl"))}
+    pairs = common.read_jsonl(os.path.join(folder, "pairs.jsonl"))
+    pair_ids = {p["id"] for p in pairs}
     out = fork_outcomes(trees, pair_ids, greedy_kept=not args.before_greedy_fork)
     calls = sum(bool(t.get("answer")) for t in trees)
     print(f"{folder}: {calls} call trees, the greedy answer leaves the gold in {sum(map(len, out.values()))}")
     for outcome, cases in sorted(out.items(), key=lambda kv: -len(kv[1])):
         shown = "; ".join(f"{g!r} against {r!r}" for _, g, r in cases[:3])
         print(f"- {outcome}: {len(cases)} (e.g. {shown})")
+    forks = collections.Counter(parting(r, g) for cases in out.values() for _, g, r in cases)
+    print(f"where the greedy step parts from the gold's (greedy / gold): {counted(forks)}")
+    sides = collections.Counter(parting(p["rejected"], p["chosen"]) for p in pairs)
+    print(f"where a pair's two sides part ({len(pairs)} pairs; rejected / chosen): {counted(sides)}")
+    if args.against:
+        now, before = greedy_on_gold(trees), greedy_on_gold(common.read_jsonl(os.path.join(args.against, "trees.jsonl")))
+        both = collections.Counter((before[i], now[i]) for i in now.keys() & before.keys())
+        print(f"the {sum(both.values())} call examples grown in both: the greedy answer on the gold in "
+              f"{args.against} {both[True, True] + both[True, False]}, here {both[True, True] + both[False, True]} "
+              f"(left it here only {both[True, False]}, there only {both[False, True]}, in both {both[False, False]})")
 
 
 if __name__ == "__main__":
