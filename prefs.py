@@ -54,6 +54,11 @@ the policy's greedy answer (mcts.py --greedy-path) passes whatever its prior: th
 its tokens (the prior filter had dropped 27 of the 141 greedy forks in 200 trees of runs/plateau2's
 annealed start).
 
+--end-pairs balanced (ours): a pair whose sides part at a call's end (one closes it, the other adds a
+parameter) or at the list's end (one ends it, the other adds a call) teaches which way as well as
+where; such pairs are kept only as often as their opposite (`balance_ends`), so that the pairs do
+not move where every answer ends.
+
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
 [-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
@@ -88,6 +93,7 @@ Launch:
   python prefs.py --trees trees.jsonl --out pairs.jsonl --rejected worst --values sum --overlap min --chosen value
 """
 import argparse
+import os
 import re
 
 import common
@@ -118,6 +124,9 @@ def parse_args(argv=None):
     p.add_argument("--compare", default="any", choices=["any", "fragment"],
                    help="fragment: ours, both sides end at the same point of the answer, an irrelevance tree's chosen "
                         "side is `[]` or a refusal worded as its gold, irrelevance pairs at most their trees' share")
+    p.add_argument("--end-pairs", default="any", choices=["any", "balanced"],
+                   help="balanced: ours, pairs whose sides part at a call's or the list's end are kept in equal "
+                        "numbers each way (those of the largest value gap)")
     p.add_argument("--irrelevance", default="any", choices=["any", "decision", "answer", "none"],
                    help="decision: ours, an irrelevance pair sets a refusal against a call, never two refusals; "
                         "answer: ours, as decision, the call carried down its subtree to a finished answer; "
@@ -231,6 +240,38 @@ def end_kind(text, terminal):
     if bare.endswith(","):  # `, ` whose space the next token holds (SmolLM2 writes `, from` as `,` ` from`)
         return "next"
     return "cut"
+
+
+PARTINGS = {(",", ")"): "adds a parameter / closes the call", (")", ","): "closes the call / adds a parameter",
+            ("]", ","): "ends the list / adds a call", (",", "]"): "adds a call / ends the list"}
+END_AXES = (tuple(PARTINGS.values())[:2], tuple(PARTINGS.values())[2:])  # the call's end, the list's end
+
+
+def parting(ours, theirs):
+    """Where two texts that go on from one point part (a rejected side and its chosen one, or the
+    greedy step and the gold's): what each does at the call's or the list's end (PARTINGS:
+    `ours / theirs`), or "a value or a name"."""
+    k = len(os.path.commonprefix([ours, theirs]))
+    return PARTINGS.get((ours[k:k + 1], theirs[k:k + 1]), "a value or a name")
+
+
+def balance_ends(pairs, counts):
+    """--end-pairs balanced: of the pairs whose sides part at a call's end (one closes it, the other adds
+    a parameter) or at the list's end (one ends it, the other adds a call), each way is kept only as
+    often as the other way, those of the largest value gap. A pair teaches which way as well as where:
+    itool_greedy's first iteration held 8 pairs ending the list against 1 adding a call, and its model
+    then ended the list short of the gold at 35 of its training forks, from none (bench/RESULTS.md)."""
+    ways = {}
+    for i, p in enumerate(pairs):
+        ways.setdefault(parting(p["rejected"], p["chosen"]), []).append(i)
+    drop = set()
+    for a, b in END_AXES:
+        most = min(len(ways.get(a, [])), len(ways.get(b, [])))
+        for way in (a, b):
+            by_gap = sorted(ways.get(way, []), key=lambda i: (pairs[i]["rejected_value"] - pairs[i]["chosen_value"], i))
+            drop.update(by_gap[most:])
+    counts["end_pairs"] = len(drop)
+    return [p for i, p in enumerate(pairs) if i not in drop]
 
 
 def refusal_opening(gold, most=4):
@@ -380,6 +421,8 @@ def main(argv=None):
     counts = {"candidates": 0, "no_attempt": 0, "refusal": 0, "end": 0, "wording": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
     pairs = [(p, not tree.get("answer")) for tree in trees for p in tree_pairs(tree, args, counts)]
     pairs = cap_irrelevance(pairs, trees, counts) if args.compare == "fragment" else [p for p, _ in pairs]
+    if args.end_pairs == "balanced":
+        pairs = balance_ends(pairs, counts)
     common.write_jsonl(args.out, pairs)
     per_depth, per_error = {}, {}
     for p in pairs:
@@ -396,6 +439,9 @@ def main(argv=None):
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
               f"share {counts['irrelevance_share']}; kept where the greedy answer leaves the gold, its sides "
               f"ending at different points: {counts.get('greedy_fork_ends', 0)}")
+    if args.end_pairs == "balanced":
+        print(f"--end-pairs balanced dropped: pairs parting at a call's or the list's end, over the other way's "
+              f"count {counts['end_pairs']}")
     if args.irrelevance == "none":
         print(f"--irrelevance none dropped: irrelevance trees {counts.get('irrelevance_trees', 0)}")
     elif args.irrelevance != "any":

@@ -13,7 +13,7 @@ at different kinds of point, or at as many fragments, under --compare fragment, 
 fork whatever its ends unless one is cut (prefs.greedy_fork); a value gap under 0.1), with three
 examples each.
 
-Then where the two part (`parting`): at a value or a name, or at the call's or the list's end (the
+Then where the two part (`prefs.parting`): at a value or a name, or at the call's or the list's end (the
 greedy step adds a parameter where the gold closes the call, or the reverse; it ends the list where
 the gold adds a call, or the reverse); the same for the two sides of every pair in DIR/pairs.jsonl. With --against an earlier iteration's
 folder of the same run: on the call examples both grew, how often the greedy answer stays on the gold
@@ -79,18 +79,6 @@ def fork_outcomes(trees, pair_ids, min_gap=0.1, greedy_kept=True):
     return out
 
 
-PARTINGS = {(",", ")"): "adds a parameter / closes the call", (")", ","): "closes the call / adds a parameter",
-            ("]", ","): "ends the list / adds a call", (",", "]"): "adds a call / ends the list"}
-
-
-def parting(ours, theirs):
-    """Where two texts that go on from one point part (the greedy step and the gold's, a rejected side
-    and its chosen one): what each does at the call's or the list's end (PARTINGS: `ours / theirs`),
-    or "a value or a name"."""
-    k = len(os.path.commonprefix([ours, theirs]))
-    return PARTINGS.get((ours[k:k + 1], theirs[k:k + 1]), "a value or a name")
-
-
 def greedy_on_gold(trees):
     """{tree id: does the greedy path stay on the gold} over the call trees with a greedy path."""
     out = {}
@@ -123,9 +111,9 @@ def main():
     for outcome, cases in sorted(out.items(), key=lambda kv: -len(kv[1])):
         shown = "; ".join(f"{g!r} against {r!r}" for _, g, r in cases[:3])
         print(f"- {outcome}: {len(cases)} (e.g. {shown})")
-    forks = collections.Counter(parting(r, g) for cases in out.values() for _, g, r in cases)
+    forks = collections.Counter(prefs.parting(r, g) for cases in out.values() for _, g, r in cases)
     print(f"where the greedy step parts from the gold's (greedy / gold): {counted(forks)}")
-    sides = collections.Counter(parting(p["rejected"], p["chosen"]) for p in pairs)
+    sides = collections.Counter(prefs.parting(p["rejected"], p["chosen"]) for p in pairs)
     print(f"where a pair's two sides part ({len(pairs)} pairs; rejected / chosen): {counted(sides)}")
     if args.against:
         now, before = greedy_on_gold(trees), greedy_on_gold(common.read_jsonl(os.path.join(args.against, "trees.jsonl")))

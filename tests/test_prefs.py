@@ -378,3 +378,41 @@ def test_rejected_likely_keeps_a_mistake_the_model_finds_as_likely_as_the_chosen
     tree["nodes"][3]["greedy"] = True  # the model's greedy answer: its own mistake whatever its prior
     pairs, counts = run([tree], tmp_path, "--rejected", "likely")
     assert [p["id"] for p in pairs] == ["t-n0-r3"] and "unlikely" not in counts
+
+
+def test_parting_names_where_two_sides_part():
+    assert prefs.parting('1, b="', '1)]') == "adds a parameter / closes the call"
+    assert prefs.parting('1)]', '1, b="') == "closes the call / adds a parameter"
+    assert prefs.parting('x")]', 'x"), g(') == "ends the list / adds a call"
+    assert prefs.parting('x"), g(', 'x")]') == "adds a call / ends the list"
+    assert prefs.parting('7, b="', '1, b="') == "a value or a name"
+    assert prefs.parting('[g(', '[f(') == "a value or a name"
+
+
+def test_end_pairs_balanced_keeps_each_way_as_often_as_the_other(tmp_path):
+    def pair(pid, chosen, rejected, gap):
+        return {"id": pid, "prefix": '[f(a=1', "chosen": chosen, "rejected": rejected, "chosen_value": 0.5,
+                "rejected_value": 0.5 - gap}
+    closes, adds = ")]", ', b="'
+    pairs = [pair("c1", closes, adds, 0.2), pair("v1", '2)]', '3)]', 0.9),  # rejected adds a parameter: 3 ways
+             pair("c2", closes, adds, 0.9), pair("c3", closes, adds, 0.5),
+             pair("a1", adds, closes, 0.3),  # rejected closes the call: 1
+             pair("l1", '), f(', ')]', 0.4), pair("l2", '), f(', ')]', 0.8)]  # rejected ends the list, never the reverse
+    counts = {}
+    kept = prefs.balance_ends(pairs, counts)
+    # one each way at the call's end (the largest gap), none at the list's end, values untouched, order kept
+    assert [p["id"] for p in kept] == ["v1", "c2", "a1"] and counts["end_pairs"] == 4
+    # through the command line: a tree of the model's own extra parameter (a greedy fork) and no opposite
+    gold = '[get_weather(city="Paris")]'
+    fork = fragment_tree("fork", [(gold, 2, 1.8, True, None),
+                                  ('[get_weather(city="Paris", unit="', 1, -0.6, False, "unexpected_param")],
+                         response=gold)
+    fork["nodes"][2]["greedy"] = True
+    (tmp_path / "trees.jsonl").write_text(json.dumps(fork) + "\n")
+    out = tmp_path / "pairs.jsonl"
+    base = [sys.executable, str(ROOT / "prefs.py"), "--trees", str(tmp_path / "trees.jsonl"), "--out", str(out),
+            "--compare", "fragment"]
+    subprocess.run(base, check=True, capture_output=True, cwd=ROOT)
+    assert len(common.read_jsonl(str(out))) == 1
+    r = subprocess.run(base + ["--end-pairs", "balanced"], check=True, capture_output=True, text=True, cwd=ROOT)
+    assert common.read_jsonl(str(out)) == [] and "over the other way's count 1" in r.stdout
