@@ -7,6 +7,10 @@ One line per folder: the goal score (bench/results.py, the ten categories), the 
 BFCL non-live and both irrelevance categories; then, for each folder after the first, its paired
 difference from the first on the goal score (stratified bootstrap) and the cases gained and lost.
 For models outside bench/experiments.py's arms (a checkpoint, another schedule); reads files only.
+With --data (the synthetic test set the folders were evaluated on), a line per folder: on its call
+cases, how many answers hold fewer calls than the gold, as many, more, or are not a list of calls.
+
+    python bench/compare.py runs/plateau2-annealed-sft_continued/eval/warmup runs/plateau2-annealed-itool_greedy/eval/iter2 --data runs/plateau2/data/test.jsonl
 """
 import argparse
 import json
@@ -40,10 +44,28 @@ def pct(x):
     return "n/a" if x is None else f"{100 * x:.1f}"
 
 
+def call_counts(rows, golds):
+    """{"fewer", "as many", "more", "not calls"}: answers to call cases against the gold's number of
+    calls (golds: case id -> the gold's answer; cases whose gold calls nothing are left out)."""
+    out = dict.fromkeys(("fewer", "as many", "more", "not calls"), 0)
+    for r in rows:
+        gold = golds.get(r["id"])
+        if not gold:
+            continue
+        try:
+            n = len(common.parse_calls(str(r.get("output", ""))))
+        except ValueError:
+            out["not calls"] += 1
+            continue
+        out["fewer" if n < len(gold) else "more" if n > len(gold) else "as many"] += 1
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="+", help="eval.py output folders; the first is the reference")
     p.add_argument("--names", help="comma-separated names for the folders (default: the folders)")
+    p.add_argument("--data", help="the synthetic test set (JSONL with `answer`): calls against the gold's count")
     args = p.parse_args()
     names = args.names.split(",") if args.names else args.folders
     if len(names) != len(args.folders):
@@ -66,6 +88,12 @@ def main():
         print(f"| {name} | {'n/a' if goal is None else f'{goal:.1f}'} | {pct(summary['synth'].get('accuracy'))} | "
               f"{pct(summary['bfcl'].get('non_live'))} | {pct(summary['synth'].get('irrelevance'))}, "
               f"{pct(summary['bfcl'].get('irrelevance'))} | {vs} |")
+    if args.data:
+        golds = {t["id"]: t.get("answer") for t in common.read_jsonl(args.data)}
+        for name, folder in zip(names, args.folders):
+            c = call_counts(common.read_jsonl(os.path.join(folder, "synth.jsonl")), golds)
+            print(f"{name}: synthetic call cases ({sum(c.values())}) against the gold's number of calls: "
+                  + ", ".join(f"{k} {v}" for k, v in c.items()))
 
 
 if __name__ == "__main__":

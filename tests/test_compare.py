@@ -58,3 +58,23 @@ def test_a_split_without_a_goal_category_is_named(tmp_path):
                                                                   else r) + "\n" for r in rows))
     out = compare(tmp_path / "a", tmp_path / "b")
     assert out.returncode == 2 and out.stderr.strip() == f"error: {tmp_path / 'b'}: a split lacks one of the goal score's ten categories"
+
+
+def test_calls_against_the_gold_count_on_the_synthetic_call_cases(tmp_path):
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import compare as compare_module
+    golds = {"two": [{"f": {"a": [1]}}, {"f": {"a": [2]}}], "one": [{"f": {"a": [1]}}], "none": []}
+    rows = [{"id": "two", "output": "[f(a=1)]"}, {"id": "one", "output": "[f(a=1), f(a=2)]"},
+            {"id": "one", "output": "[f(a=1)]"}, {"id": "two", "output": "Sorry, I can't."},
+            {"id": "none", "output": "[f(a=1)]"}]  # a case whose gold calls nothing: left out
+    assert compare_module.call_counts(rows, golds) == {"fewer": 1, "as many": 1, "more": 1, "not calls": 1}
+    write_eval(tmp_path / "a", lambda s, c, i: i < 2)
+    write_eval(tmp_path / "b", lambda s, c, i: i < 3)
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps({"id": f"{c}_{x}", "answer": [] if c == "irrelevance" else [{"f": {}}]}) + "\n"
+                            for c in CATS["synth"] for x in "abcd"))
+    out = compare(tmp_path / "a", tmp_path / "b", "--names", "ref,new", "--data", data)
+    assert out.returncode == 0, out.stderr
+    # write_eval's rows hold no output: an empty answer calls nothing, fewer than the gold's one call
+    assert "ref: synthetic call cases (16) against the gold's number of calls: fewer 16, as many 0, more 0, " \
+           "not calls 0" in out.stdout
