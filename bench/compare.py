@@ -89,7 +89,7 @@ def main():
               f"{pct(summary['bfcl'].get('non_live'))} | {pct(summary['synth'].get('irrelevance'))}, "
               f"{pct(summary['bfcl'].get('irrelevance'))} | {vs} |")
     if args.data:
-        golds = {t["id"]: t.get("answer") for t in common.read_jsonl(args.data)}
+        golds = {t["id"]: t["answer"] for t in common.read_tasks(args.data)}  # a bad row: one line, exit 2
         for name, folder in zip(names, args.folders):
             c = call_counts(common.read_jsonl(os.path.join(folder, "synth.jsonl")), golds)
             print(f"{name}: synthetic call cases ({sum(c.values())}) against the gold's number of calls: "

@@ -71,10 +71,15 @@ def test_calls_against_the_gold_count_on_the_synthetic_call_cases(tmp_path):
     write_eval(tmp_path / "a", lambda s, c, i: i < 2)
     write_eval(tmp_path / "b", lambda s, c, i: i < 3)
     data = tmp_path / "test.jsonl"
-    data.write_text("".join(json.dumps({"id": f"{c}_{x}", "answer": [] if c == "irrelevance" else [{"f": {}}]}) + "\n"
+    tools = [{"name": "f", "description": "f", "parameters": {"type": "object", "properties": {}}}]
+    data.write_text("".join(json.dumps({"id": f"{c}_{x}", "messages": [{"role": "user", "content": "?"}], "tools": tools,
+                                        "answer": [] if c == "irrelevance" else [{"f": {}}]}) + "\n"
                             for c in CATS["synth"] for x in "abcd"))
     out = compare(tmp_path / "a", tmp_path / "b", "--names", "ref,new", "--data", data)
     assert out.returncode == 0, out.stderr
     # write_eval's rows hold no output: an empty answer calls nothing, fewer than the gold's one call
     assert "ref: synthetic call cases (16) against the gold's number of calls: fewer 16, as many 0, more 0, " \
            "not calls 0" in out.stdout
+    data.write_text('{"id": "simple_a", "answer": []}\n')  # not a task: named with its line, no traceback
+    bad = compare(tmp_path / "a", "--data", data)
+    assert bad.returncode == 2 and "test.jsonl" in bad.stderr and ":1" in bad.stderr and "Traceback" not in bad.stderr
