@@ -18,7 +18,7 @@ the last, and the report says the curve did not flatten. Then:
 - the plateau model on the whole of both test sets (400 synthetic cases, BFCL's 1240
   non-live python cases): the figures every arm is compared with;
 - with --curriculum, the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per
-  bucket) at the plateau's step count, read on the curve's cases, beside it (a call of its
+  bucket) at the plateau's step count, on every case and paired against the plateau (a call of its
   own, made after the arms of bench/experiments.py, which start from the plateau and need
   not wait for it; never at the same time as them: both rewrite bench/experiments.json).
 
@@ -48,7 +48,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, weights_sha256, write_section  # noqa: E402  (bench/results.py)
+from results import (BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, paired_goal,  # noqa: E402  (bench/results.py)
+                     weights_sha256, write_section)
 
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
@@ -250,30 +251,47 @@ def run(args, at):
 def curriculum(args, at, plateau, per_epoch, seen):
     # the curriculum warm-up at the plateau's step count: as many epochs of each bucket as the plateau
     # has of the whole set (a bucket's epoch is a third of the steps), cut at the plateau's step
-    sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
-       "--epochs", max(1, round(plateau / per_epoch)), "--max-steps", plateau, *args.warmup_args.split(),
-       *(["--model", args.model] if args.model else []))
-    evaluate(args, at, at.curriculum, "curriculum", args.curve_limit)
+    if not os.path.isfile(os.path.join(at.curriculum, "config.json")):
+        sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
+           "--epochs", max(1, round(plateau / per_epoch)), "--max-steps", plateau, "--save-every", 10,
+           *args.warmup_args.split(), *(["--model", args.model] if args.model else []))
+    evaluate(args, at, at.curriculum, "curriculum", args.full_limit)  # the plateau's cases: the two pair
     with open(os.path.join(at.curriculum, "metrics.jsonl"), encoding="utf-8") as f:
         steps = sum(1 for line in f if line.strip())
-    record_row(args, at, "curriculum", steps=steps, start="base", examples_seen=seen[plateau - 1],
-               epoch=round(plateau / per_epoch, 4), model=os.path.relpath(at.curriculum, ROOT))
+    plain = read_record(args.record).get(f"{args.name}/plateau") or {}
+    row = record_row(args, at, "curriculum", steps=steps, start="base", examples_seen=seen[plateau - 1],
+                     epoch=round(plateau / per_epoch, 4), model=os.path.relpath(at.curriculum, ROOT))
+    g = row and "paired" not in row and plain.get("cases") and paired_goal(row["cases"], plain["cases"])
+    if g:
+        record = read_record(args.record)
+        record[f"{args.name}/curriculum"]["paired"] = {"against": f"{args.name}/plateau", "diff": round(g["difference"], 2),
+                                                       "low": round(g["low"], 2), "high": round(g["high"], 2)}
+        common.write_json(args.record, dict(sorted(record.items())))
 
 
 def pct(x):
     return "" if x is None else f"{100 * x:.1f}"
 
 
-def curve_table(curve, curriculum=None):
-    """The curve's rows (and the curriculum warm-up's) as a markdown table."""
+def curve_table(curve):
+    """The curve's rows as a markdown table."""
     lines = ["| step | epoch | examples seen | goal score | synthetic test | BFCL non-live | irrelevance (synthetic, BFCL) "
              "| measured | commit |", "|---|---|---|---|---|---|---|---|---|"]
-    for r in curve + [x for x in (curriculum,) if x]:
-        label = "curriculum warm-up, " + str(r["steps"]) if r is curriculum else str(r["steps"])
-        lines.append(f"| {label} | {r['epoch']:g} | {r['examples_seen']} | {r['goal']:.1f} | {pct(r['synth']['accuracy'])} | "
+    for r in curve:
+        lines.append(f"| {r['steps']} | {r['epoch']:g} | {r['examples_seen']} | {r['goal']:.1f} | {pct(r['synth']['accuracy'])} | "
                      f"{pct(r['bfcl']['non_live'])} | {pct(r['synth']['irrelevance'])}, {pct(r['bfcl']['irrelevance'])} "
                      f"| {r['date']} | {r.get('commit') or ''} |")
     return lines
+
+
+def curriculum_line(curriculum, plateau):
+    """The curriculum warm-up against the plateau (plain SFT at the same steps), in a sentence."""
+    p = curriculum.get("paired")
+    return (f"The curriculum warm-up (warmup.py's defaults: 3 buckets by perplexity, easy to hard, a schedule each) at "
+            f"the plateau's {curriculum['steps']} steps, on all cases: goal score {curriculum['goal']:.1f}, synthetic "
+            f"{pct(curriculum['synth']['accuracy'])}, BFCL non-live {pct(curriculum['bfcl']['non_live'])}" + (
+                f"; against plain SFT's plateau ({plateau['goal']:.1f}): {p['diff']:+.1f} ({p['low']:+.1f} to "
+                f"{p['high']:+.1f})" if p and plateau else "") + ".")
 
 
 def report(args):
@@ -293,7 +311,7 @@ def report(args):
                  ", read at each point on the "
                  f"first {curve[0]['synth']['categories']['simple']['n']} cases of each category of both test sets" if curve
                  else "") + ". Goal score: the mean over the ten categories (bench/results.py).", "",
-             *(curve_table(curve, curriculum) + [""] if curve else [])]
+             *(curve_table(curve) + [""] if curve else [])]
     if plateau:
         lines.append(f"- Plateau: step {plateau['steps']} (epoch {plateau['epoch']:g}); " + (
             f"the next epoch adds less than {args.min_gain:g} point." if plateau.get("flattened") else
@@ -304,6 +322,8 @@ def report(args):
                      f"non-live {pct(plateau['bfcl']['non_live'])}, per category " + ", ".join(
                          f"{s} {c} {pct(v['accuracy'])}" for s in ("synth", "bfcl")
                          for c, v in plateau[s]["categories"].items()) + ".")
+        if curriculum:
+            lines.append("- " + curriculum_line(curriculum, plateau))
     else:
         epoch_one = next((r for r in curve if r["epoch"] == 1), None)
         found = epoch_one and find_plateau({r["steps"]: r["goal"] for r in curve}, epoch_one["steps"], args.min_gain)

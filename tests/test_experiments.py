@@ -427,17 +427,21 @@ def test_an_arm_refuses_a_start_made_again_and_pairs_only_arms_of_one_start(tmp_
     assert "Goal from the plateau model" in out
 
 
-def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tmp_path, monkeypatch):
-    calls = []
-
-    def sh(script, *args):  # warmup.py makes the model at --pause-at, eval.py the evaluation
+def fake_stages(monkeypatch, tmp_path, calls):
+    """sft_curve's stages faked: warmup.py makes a model (sft/step-N at --pause-at, else its --out, with a
+    metrics line per step of --max-steps), eval.py every case right at index 0; 8 steps of 4 examples,
+    4 steps an epoch."""
+    def sh(script, *args):
         calls.append((script, [str(a) for a in args]))
-        if script == "warmup.py":  # sft/step-N when paused, sft/ after the last step
+        if script == "warmup.py":
             folder = args[args.index("--out") + 1]
             folder = os.path.join(folder, f"step-{args[args.index('--pause-at') + 1]}") if "--pause-at" in args else folder
             os.makedirs(folder, exist_ok=True)
             open(os.path.join(folder, "config.json"), "w").write("{}")
             open(os.path.join(folder, "model.safetensors"), "wb").write(b"w")
+            if "--max-steps" in args:
+                with open(os.path.join(folder, "metrics.jsonl"), "w") as f:
+                    f.writelines("{}\n" for _ in range(int(args[args.index("--max-steps") + 1])))
         elif script == "eval.py":
             out = args[args.index("--out") + 1]
             split = os.path.basename(out).split(".")[0]
@@ -451,6 +455,11 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     monkeypatch.setattr(sft_curve, "sh", sh)
     monkeypatch.setattr(sft_curve, "plan", lambda args, at: (4, [4 * (i + 1) for i in range(8)]))
     monkeypatch.setattr(sft_curve, "ROOT", str(tmp_path))
+
+
+def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tmp_path, monkeypatch):
+    calls = []
+    fake_stages(monkeypatch, tmp_path, calls)
     args, at = run_curve(tmp_path, "--name", "again", "--plateau-at", "4")
     assert [c[0] for c in calls] == ["warmup.py", "eval.py", "eval.py"]  # no read of the curve
     assert calls[0][1][-2:] == ["--pause-at", "4"] and "--limit" not in calls[1][1]  # the plateau on every case
@@ -478,6 +487,28 @@ def test_plateau_at_makes_and_evaluates_the_plateau_without_reading_the_curve(tm
     assert "plateau_at" not in got["curve/plateau"]
     assert got["curve/plateau"]["start"] == "curve/sft-step-4" and os.readlink(at.plateau) == os.path.join("sft", "step-4")
 
+
+
+def test_the_curriculum_warmup_runs_beside_a_given_plateau_at_its_step_count(tmp_path, monkeypatch):
+    calls = []
+    fake_stages(monkeypatch, tmp_path, calls)
+    args, at = run_curve(tmp_path, "--name", "again", "--plateau-at", "4", "--curriculum")
+    assert [c[0] for c in calls] == ["warmup.py", "eval.py", "eval.py", "warmup.py", "eval.py", "eval.py"]
+    cur = calls[3][1]
+    assert cur[cur.index("--out") + 1] == at.curriculum and cur[cur.index("--max-steps") + 1] == "4"
+    assert "--buckets" not in cur and "--schedule" not in cur  # warmup.py's own curriculum: 3 buckets, a schedule each
+    assert cur[cur.index("--epochs") + 1] == "1"  # the plateau's epochs of the whole set, per bucket
+    assert all("--limit" not in c[1] for c in calls[4:])  # every case, as the plateau: the two are paired
+    got = json.loads((tmp_path / "record.json").read_text())["again/curriculum"]
+    assert got["steps"] == 4 and got["start"] == "base" and got["examples_seen"] == 16 and got["epoch"] == 1
+    assert got["model"] == os.path.relpath(at.curriculum, str(tmp_path))
+    assert got["paired"] == {"against": "again/plateau", "diff": 0.0, "low": 0.0, "high": 0.0}  # the fake evals agree
+    assert "- The curriculum warm-up (warmup.py's defaults: 3 buckets by perplexity, easy to hard, a schedule each) at " \
+           "the plateau's 4 steps, on all cases: goal score 50.0" in capture_report(args)
+    assert "against plain SFT's plateau (50.0): +0.0 (+0.0 to +0.0)." in capture_report(args)
+    calls.clear()
+    sft_curve.run(args, at)  # every output there: nothing runs again
+    assert calls == []
 
 def run_curve(tmp_path, *flags):
     """sft_curve.run under tmp_path with its data in place; returns its args and layout."""
