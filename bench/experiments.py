@@ -75,12 +75,11 @@ SAVE = "--save-every 10"
 TRAINING = f"+--lora-rank 0 --lr 2e-5 --max-steps {STEPS} {SAVE}"
 # run.sh's sampling without its --limit budget: every selected example grows a tree
 MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
-# the iTool arm whose pair filter and training the sampling arm copies, so that only the tree differs:
-# the best one measured before sampling's answers are drawn; in the annealed series itool_greedy runs
-# first and sampling second, so that the arms the issue asks for come before itool_likely (its greedy
-# answer joins sampling's). On whole answers decision keeps refusal-against-call pairs, which trees under
-# --compare fragment never give: none keeps the two alike
-SAMPLING_AS = "itool_greedy"
+# the tree arms whose pair filter and training the sampling arm may copy, so that only the tree differs:
+# when sampling runs, the one measured best from the same start (sampling_as), the first before any is
+# (their greedy answer joins sampling's). On whole answers decision keeps refusal-against-call pairs,
+# which trees under --compare fragment never give: none keeps the two alike
+SAMPLING_FROM = ("itool_greedy", "itool_balanced")
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued (the control)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
@@ -132,13 +131,9 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # against this one's
     REPLICA: ("SFT continued again, --seed 1 (training noise)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE} --seed 1"}),
-    # the paper's ablation of MCTS: as many whole answers as a tree samples, the best against the
-    # worst; the pair filter and training of SAMPLING_AS, and its greedy answer where SAMPLING_AS's trees hold it
-    # (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU)
-    "sampling": (f"sampling pairs, no tree (--search sample), as {SAMPLING_AS}",
-                 {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4",
-                  "PREFS_ARGS": "--rejected worst --compare fragment --irrelevance none",
-                  "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
+    # the paper's ablation of MCTS (sampling_arm): as many whole answers as a tree samples, the best against
+    # the worst, otherwise as one of SAMPLING_FROM
+    "sampling": None,
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with
     # vLLM's repetition penalty 0.75, the judge reward over walked simulations, the worst sibling, summed
@@ -148,9 +143,38 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                   {"MCTS_ARGS": MCTS + " --min-p 0 --repetition-penalty 0.75 --reward judge --simulate walk",
                    "PREFS_ARGS": "--rejected worst --values sum --overlap min --chosen value", "PREF_ARGS": TRAINING}),
 }
+
+
+def sampling_arm(name):
+    """The sampling arm (label, run.sh environment) trained as tree arm `name`: its pair filter with the best
+    answer against the worst, its training, and its greedy answer among the samples where its trees hold
+    one (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU). TRAINED_AS
+    names `name` in the row's settings."""
+    env = ARMS[name][1]
+    words = env["PREFS_ARGS"].lstrip("+").split()
+    pair_filter = [w for i, w in enumerate(words) if "--rejected" not in (w, words[i - 1] if i else "")]
+    return (f"sampling pairs, no tree (--search sample), as {name}",
+            {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4" + (
+                " --greedy-path" if "--greedy-path" in env["MCTS_ARGS"] else ""),
+             "PREFS_ARGS": " ".join(["--rejected", "worst"] + pair_filter), "PREF_ARGS": env["PREF_ARGS"],
+             "TRAINED_AS": name})
+
+
+def sampling_as(record, prefix):
+    """Of SAMPLING_FROM, the arm measured best (goal score) among runs PREFIX-ARM; the first on a tie or
+    when none is measured yet."""
+    goals = [((record.get(f"{prefix}-{name}/iter{K}") or {}).get("goal"), -i, name)
+             for i, name in enumerate(SAMPLING_FROM)]
+    return max((g for g in goals if g[0] is not None), default=(None, 0, SAMPLING_FROM[0]))[2]
+
+
+def trained_as_of(row):
+    """The tree arm a sampling arm's row was trained as (rows from before TRAINED_AS: the first)."""
+    return (row.get("settings") or {}).get("TRAINED_AS", SAMPLING_FROM[0])
+
+
+ARMS["sampling"] = sampling_arm(SAMPLING_FROM[0])  # until main reads the record
 SFT_ARMS = {name for name, (_, env) in ARMS.items() if env.get("K") == "0"}  # evaluated after the warm-up
-if "--greedy-path" in ARMS[SAMPLING_AS][1]["MCTS_ARGS"]:  # its greedy answer is one of sampling's answers too
-    ARMS["sampling"][1]["MCTS_ARGS"] += " --greedy-path"
 SMOKE = {"MCTS_ARGS": "--limit 2 --iters 2 --max-new-tokens 6 --sim-max-tokens 12",
          "PREFS_ARGS": "--min-gap 0 --min-chosen -1 --max-overlap 1", "PREF_ARGS": "--max-length 8192 --max-steps 2",
          "WARMUP_ARGS": "--max-length 8192 --max-steps 2"}
@@ -441,6 +465,8 @@ def arm_rows(record, prefix):
         row = record.get(key)
         if not row:
             continue
+        if name == "sampling":  # the label of the arm it was trained as
+            label = sampling_arm(trained_as_of(row))[0]
         ours, theirs = row.get("start_sha256"), (control or {}).get("start_sha256")
         if name != CONTROL and control and ours and theirs and ours != theirs:
             row["paired"], row["gained_lost"] = None, None
@@ -492,11 +518,12 @@ def verdict(arms, start):
                      + (("; beyond training noise: " + (", ".join(
                          lb for lb, r in tree if lb in met and r["paired"]["diff"] > abs(noise["diff"])) or "none"))
                         if noise and met else "") + ".")
-        starts = {by_arm[a].get("start_sha256") for a in ("sampling", SAMPLING_AS) if a in by_arm} - {None}
-        if "sampling" in by_arm and SAMPLING_AS in by_arm and len(starts) <= 1:
-            g = paired_goal(by_arm[SAMPLING_AS]["cases"], by_arm["sampling"]["cases"])
+        trained_as = trained_as_of(by_arm.get("sampling") or {})
+        starts = {by_arm[a].get("start_sha256") for a in ("sampling", trained_as) if a in by_arm} - {None}
+        if "sampling" in by_arm and trained_as in by_arm and len(starts) <= 1:
+            g = paired_goal(by_arm[trained_as]["cases"], by_arm["sampling"]["cases"])
             if g:
-                lines.append(f"- MCTS pairs against sampling pairs ({SAMPLING_AS} against sampling: the same "
+                lines.append(f"- MCTS pairs against sampling pairs ({trained_as} against sampling: the same "
                              f"--compare and --irrelevance filter and training): {g['difference']:+.1f} "
                              f"({g['low']:+.1f} to {g['high']:+.1f}) on "
                              "the goal score: " + ("MCTS ahead." if g["low"] > 0 else "sampling ahead." if g["high"] < 0
@@ -684,6 +711,8 @@ def main():
     args = parse_args()
     if not args.report_only:
         for name in args.only.split(","):
+            if name == "sampling":
+                ARMS[name] = sampling_arm(sampling_as(read_record(args.record), start_of(args, args.series).prefix))
             run, env = run_arm(args, name)
             record = read_record(args.record)
             measure(args, name, run, env, record)

@@ -99,9 +99,9 @@ def fake_record(path):
     record["plateau-sft_continued/warmup"] = row(lambda s, c, i: c == "simple", arm="sft_continued", steps=200,
                                                  start="plateau/plateau")
     # the arm sampling is trained as: simple_python gained on every case (+10 points), a sixth of synthetic multiple (+1.7)
-    record[f"plateau-{experiments.SAMPLING_AS}/iter2"] = row(
+    record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"] = row(
         lambda s, c, i: c in ("simple", "simple_python") or (c == "multiple" and s == "synth" and i == 0),
-        arm=experiments.SAMPLING_AS, steps=200, start="plateau/plateau",
+        arm=experiments.SAMPLING_FROM[0], steps=200, start="plateau/plateau",
         pairs={"iter1": {"n": 3, "errors": {"wrong_value": 2, "none": 1}, "depths": {"1": 3}, "ends": {"end/end": 3}}},
         changes={"n": 60, "changed": 7, "gained": 7, "lost": 0, "moves": [["wrong_value", "right", 7]]},
         refused={"synth": [5, 340], "bfcl": [0, 1000]})
@@ -123,21 +123,21 @@ def test_report_from_the_record_alone(tmp_path):
     out = report(tmp_path).stdout
     lines = {line.split(" | ")[0].lstrip("| "): line.split(" | ") for line in out.splitlines() if line.startswith("| ")}
     assert lines["the plateau model"][4:7] == ["10.0", "20.0", "0.0"]  # simple alone: 1 of 10 categories
-    label = experiments.ARMS[experiments.SAMPLING_AS][0]
+    label = experiments.ARMS[experiments.SAMPLING_FROM[0]][0]
     tree = lines[label]
     assert tree[3:5] == ["200", "21.7"] and tree[8].startswith("+11.7 (") and tree[9] == "7 / 0 |"
-    assert lines[f"sampling pairs, no tree (--search sample), as {experiments.SAMPLING_AS}"][8].startswith("+0.0 (+0.0 to +0.0)")
+    assert lines[f"sampling pairs, no tree (--search sample), as {experiments.SAMPLING_FROM[0]}"][8].startswith("+0.0 (+0.0 to +0.0)")
     assert "- Goal from the plateau model (an iTool arm 2 points above SFT continued on the goal score, its interval " \
            f"above 0): met by {label}." in out
-    assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_AS} against sampling: the same --compare and " \
+    assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_FROM[0]} against sampling: the same --compare and " \
            "--irrelevance filter and training): +11.7 (" in out and "MCTS ahead." in out
     assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
            "outputs changed" in out
     assert "now right, 0 now wrong; wrong_value -> right 7); call cases answered without a call: synthetic 5 of 340, " \
            "BFCL 0 of 1000." in out
     record = json.loads((tmp_path / "record.json").read_text())
-    assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
-    assert record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
+    assert record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
+    assert record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
     svg = (tmp_path / "scaling.svg").read_text()
     assert svg.count("<circle") == 6  # three curve points x (goal, BFCL non-live)
     assert svg.count("<path transform") == 2 * 3 + 3  # three arms x two figures, and three legend marks
@@ -411,15 +411,15 @@ def test_an_arm_refuses_a_start_made_again_and_pairs_only_arms_of_one_start(tmp_
     assert not (runs / "plateau-itool_fragment").exists()
 
     record["plateau-sft_continued/warmup"]["start_sha256"] = "one"
-    record[f"plateau-{experiments.SAMPLING_AS}/iter2"]["start_sha256"] = "two"
+    record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["start_sha256"] = "two"
     (tmp_path / "record.json").write_text(json.dumps(record))
     out = report(tmp_path).stdout
-    arm = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS[experiments.SAMPLING_AS][0]} |"))
+    arm = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS[experiments.SAMPLING_FROM[0]][0]} |"))
     assert arm.endswith("| not paired: other start weights |  |")
     sampling = next(line for line in out.splitlines() if line.startswith(f"| {experiments.ARMS['sampling'][0]} |"))
     assert "not paired" not in sampling and "+0.0 (+0.0 to +0.0)" in sampling  # a row from before the hash: paired
     assert "Goal from the plateau model" not in out  # no arm paired: no verdict
-    for key in (f"plateau-{experiments.SAMPLING_AS}/iter2", "plateau-sampling/iter2"):
+    for key in (f"plateau-{experiments.SAMPLING_FROM[0]}/iter2", "plateau-sampling/iter2"):
         record[key]["start_sha256"] = "one"
     (tmp_path / "record.json").write_text(json.dumps(record))
     out = report(tmp_path).stdout
@@ -531,15 +531,43 @@ def capture_report(args):
 
 
 def test_sampling_is_trained_as_the_itool_arm_it_names():
-    itool, sampling = (experiments.ARMS[name][1] for name in (experiments.SAMPLING_AS, "sampling"))
-
     def flags(value):  # the pair filter, without how the rejected side is picked
         words = value.lstrip("+").split()
         return [w for i, w in enumerate(words) if "--rejected" not in words[max(i - 1, 0):i + 1]]
-    assert flags(sampling["PREFS_ARGS"]) == flags(itool["PREFS_ARGS"])
-    assert sampling["PREF_ARGS"] == itool["PREF_ARGS"]
-    assert "--rejected worst" in sampling["PREFS_ARGS"]  # whole answers: the best against the worst
-    assert ("--greedy-path" in sampling["MCTS_ARGS"]) == ("--greedy-path" in itool["MCTS_ARGS"])
+    for name in experiments.SAMPLING_FROM:
+        itool, (label, sampling) = experiments.ARMS[name][1], experiments.sampling_arm(name)
+        assert label.endswith(f", as {name}") and sampling["TRAINED_AS"] == name
+        assert flags(sampling["PREFS_ARGS"]) == flags(itool["PREFS_ARGS"])
+        assert sampling["PREF_ARGS"] == itool["PREF_ARGS"]
+        assert "--rejected worst" in sampling["PREFS_ARGS"]  # whole answers: the best against the worst
+        assert ("--greedy-path" in sampling["MCTS_ARGS"]) == ("--greedy-path" in itool["MCTS_ARGS"])
+        assert "--search sample" in sampling["MCTS_ARGS"] and "--search" not in itool["MCTS_ARGS"]
+    assert "--end-pairs balanced" in experiments.sampling_arm("itool_balanced")[1]["PREFS_ARGS"]
+    assert experiments.ARMS["sampling"] == experiments.sampling_arm(experiments.SAMPLING_FROM[0])  # before the record
+
+
+def test_sampling_copies_the_best_measured_tree_arm_of_its_start():
+    first, second = experiments.SAMPLING_FROM[:2]
+    goal = lambda g: {"goal": g}  # noqa: E731
+    assert experiments.sampling_as({}, "p") == first  # none measured yet
+    assert experiments.sampling_as({f"p-{second}/iter2": goal(30.0)}, "p") == second
+    assert experiments.sampling_as({f"p-{first}/iter2": goal(30.0), f"p-{second}/iter2": goal(31.0)}, "p") == second
+    assert experiments.sampling_as({f"p-{first}/iter2": goal(31.0), f"p-{second}/iter2": goal(30.0)}, "p") == first
+    assert experiments.sampling_as({f"p-{first}/iter2": goal(30.0), f"p-{second}/iter2": goal(30.0)}, "p") == first
+    assert experiments.sampling_as({f"q-{second}/iter2": goal(99.0)}, "p") == first  # another start's row
+
+
+def test_a_sampling_row_is_read_against_the_arm_it_was_trained_as(tmp_path):
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    first, second = experiments.SAMPLING_FROM[:2]
+    record[f"plateau-{second}/iter2"] = dict(record.pop(f"plateau-{first}/iter2"), arm=second)
+    record["plateau-sampling/iter2"]["settings"] = {"TRAINED_AS": second}
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    out = report(tmp_path).stdout
+    assert f"| sampling pairs, no tree (--search sample), as {second} |" in out
+    assert f"- MCTS pairs against sampling pairs ({second} against sampling: the same --compare" in out
+    assert "+11.7 (" in out.split("MCTS pairs against sampling pairs")[1]
 
 
 def test_the_replica_is_the_control_again_and_reads_as_training_noise(tmp_path):
@@ -549,7 +577,7 @@ def test_the_replica_is_the_control_again_and_reads_as_training_noise(tmp_path):
     assert replica["NAME"] == "plateau-sft_replica" and experiments.stage_of(experiments.REPLICA) == "warmup"
     fake_record(tmp_path / "record.json")
     record = json.loads((tmp_path / "record.json").read_text())
-    arm = experiments.ARMS[experiments.SAMPLING_AS][0]  # +11.7 against the control (fake_record)
+    arm = experiments.ARMS[experiments.SAMPLING_FROM[0]][0]  # +11.7 against the control (fake_record)
 
     def verdict(gains):  # the replica right where the control is, and on every case of `gains`
         record["plateau-sft_replica/warmup"] = row(lambda s, c, i: c == "simple" or c in gains, arm=experiments.REPLICA,
