@@ -17,9 +17,9 @@ Then where the two part (`prefs.parting`): at a value or a name, or at the call'
 end (the greedy step adds a parameter where the gold closes the call, or the reverse; it ends the
 list where the gold adds a call, or the reverse); the same for the two sides of every pair in
 DIR/pairs.jsonl. With --against an earlier iteration's folder of the same run: on the call examples
-both grew, how often the greedy answer stays on the gold in each (the earlier model's greedy answer against the later one's; both iterations select their
-examples by their own model's perplexity, so the shared examples lean to those the later model finds
-hard).
+both grew, how often the greedy answer stays on the gold in each (the earlier model's greedy
+answer against the later one's; both iterations select their examples by their own model's
+perplexity, so the shared examples lean to those the later model finds hard).
 Torch-free; reads files only.
 """
 import argparse
