@@ -555,6 +555,8 @@ def test_sampling_copies_the_best_measured_tree_arm_of_its_start():
     assert experiments.sampling_as({f"p-{first}/iter2": goal(31.0), f"p-{second}/iter2": goal(30.0)}, "p") == first
     assert experiments.sampling_as({f"p-{first}/iter2": goal(30.0), f"p-{second}/iter2": goal(30.0)}, "p") == first
     assert experiments.sampling_as({f"q-{second}/iter2": goal(99.0)}, "p") == first  # another start's row
+    measured = {f"p-{name}/iter2": goal(30.0 + i) for i, name in enumerate(experiments.SAMPLING_FROM)}
+    assert experiments.sampling_as(measured, "p") == experiments.SAMPLING_FROM[-1]  # the best of all of them
 
 
 def test_a_sampling_row_is_read_against_the_arm_it_was_trained_as(tmp_path):
