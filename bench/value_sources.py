@@ -1,0 +1,117 @@
+"""Are the wrong values the ones a prompt does not spell out? Values split by where the gold's comes from.
+
+    python bench/value_sources.py --data runs/plateau2/data/test.jsonl runs/plateau2-annealed-sft_continued/eval/warmup runs/plateau2-annealed-itool_balanced/eval/iter2 [--pairs runs/plateau2-annealed-itool_balanced/iter1/pairs.jsonl ...]
+
+A gold value is `literal` when some acceptable value of it is in the user's words (both read by
+checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `conversion`:
+the model must derive it ("three hours" -> 180, "6:15 pm" -> "18:15", "Amsterdam" -> "AMS"). A
+substring test: a short number may be in the words by chance, so some derived values count as literal.
+
+- Each eval folder (its synth.jsonl, eval.py's outputs on --data): every case with one gold call
+  answered with one call to the same function; each gold parameter the answer sets, right or wrong
+  by checker.check_call on that parameter alone.
+- Each --pairs file (prefs.py's output), its wrong_value pairs: the first value where chosen and
+  rejected differ (a fragment may start inside a string), literal or conversion by the chosen one.
+
+Torch-free; reads files only.
+"""
+import argparse
+import collections
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import checker  # noqa: E402
+import common  # noqa: E402
+
+# a quoted string (perhaps unclosed), a number, or a Python constant, in the order they appear
+VALUE = re.compile(r'"([^"]*)"?|(-?\d+(?:\.\d+)?)|\b(True|False|None)\b')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folders", nargs="*", help="eval.py output folders (synth.jsonl)")
+    p.add_argument("--data", required=True, help="the synthetic test set the folders were evaluated on")
+    p.add_argument("--pairs", nargs="*", default=[], help="prefs.py pairs files")
+    return p.parse_args(argv)
+
+
+def user_words(task):
+    return checker.normalize(" ".join(m["content"] for m in task["messages"] if m["role"] == "user"))
+
+
+def literal(value, words):
+    """Whether the value, as normalized text, is in the normalized user words."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = checker.normalize(str(value))
+    return bool(text) and text in words
+
+
+def source(acceptable, words):
+    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "conversion"
+
+
+def answer_values(task, output):
+    """[(source, right)] for each scalar gold parameter the output's one call sets (None if not comparable)."""
+    if len(task["answer"]) != 1:
+        return None
+    try:
+        calls = common.parse_calls(output)
+    except ValueError:
+        return None
+    (name, gold), = task["answer"][0].items()
+    if len(calls) != 1 or name not in calls[0]:
+        return None
+    doc = next(d for d in checker.tool_docs(task) if d["name"] == name)
+    words, props, out = user_words(task), doc["parameters"]["properties"], []
+    for param, acceptable in gold.items():
+        values = [v for v in acceptable if v != ""]
+        if param not in calls[0][name] or not values or isinstance(values[0], (list, dict)):
+            continue
+        alone = dict(doc, parameters=dict(doc["parameters"], properties={param: props[param]}, required=[]))
+        wrong = checker.check_call(alone, {name: {param: calls[0][name][param]}}, {name: {param: acceptable}})
+        out.append((source(values, words), wrong is None))
+    return out
+
+
+def fragment_values(text):
+    """The values in a fragment, in order; a fragment that starts inside a string starts with its rest."""
+    lead = re.match(r'([^"=(),\[\]]+)"', text)
+    first = [lead.group(1)] if lead else []
+    return first + [next(g for g in m.groups() if g is not None) for m in VALUE.finditer(text[lead.end() if lead else 0:])]
+
+
+def pair_source(pair):
+    """literal or conversion for the chosen side of the first value where the two sides differ; None if none does."""
+    parted = next(((c, r) for c, r in zip(fragment_values(pair["chosen"]), fragment_values(pair["rejected"])) if c != r),
+                  None)
+    return None if parted is None else source([parted[0]], user_words(pair))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    tasks = {t["id"]: t for t in common.read_tasks(args.data, need_response=True)}
+    print("| eval folder | literal values: right / wrong | wrong % | conversion values: right / wrong | wrong % |")
+    print("|---|---|---|---|---|")
+    for folder in args.folders:
+        counts = collections.Counter()
+        for _, row in common.iter_jsonl(os.path.join(folder, "synth.jsonl")):
+            if row["id"] in tasks:
+                counts.update(answer_values(tasks[row["id"]], row["output"]) or [])
+        cells = []
+        for kind in ("literal", "conversion"):
+            right, wrong = counts[(kind, True)], counts[(kind, False)]
+            cells += [f"{right} / {wrong}", f"{100 * wrong / max(right + wrong, 1):.1f}"]
+        print(f"| {folder} | " + " | ".join(cells) + " |")
+    if args.pairs:
+        print("\n| pairs | wrong_value pairs | chosen value literal | conversion | no differing value |")
+        print("|---|---|---|---|---|")
+    for path in args.pairs:
+        kinds = collections.Counter(pair_source(p) for _, p in common.iter_jsonl(path) if p.get("error") == "wrong_value")
+        print(f"| {path} | {sum(kinds.values())} | {kinds['literal']} | {kinds['conversion']} | {kinds[None]} |")
+
+
+if __name__ == "__main__":
+    common.run_main(main)
