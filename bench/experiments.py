@@ -126,8 +126,9 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                         "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
                         "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
     # itool_balanced lost 2.2 with the ends balanced; what stayed is value pairs learned to a chosen log-prob
-    # per token of -0.007 (2.8 passes at lr 2e-5) that moved no unseen value the right way (right ->
-    # wrong_value 46, the control 26): a quarter of the step size, the pairs and the steps unchanged
+    # per token of -0.007 (2.8 passes at lr 2e-5) that did not carry to unseen values (right -> wrong_value
+    # 46, the control 26): a quarter of the step size, the pair rules and the steps unchanged (iteration 1
+    # trains on the same trees' pairs)
     "itool_low_lr": ("iTool, as itool_balanced, lr 5e-6",
                      {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
