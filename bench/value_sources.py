@@ -64,11 +64,13 @@ def answer_values(task, output):
     (name, gold), = task["answer"][0].items()
     if len(calls) != 1 or name not in calls[0]:
         return None
-    doc = next(d for d in checker.tool_docs(task) if d["name"] == name)
+    doc = next((d for d in checker.tool_docs(task) if d["name"] == name), None)
+    if doc is None:
+        return None
     words, props, out = user_words(task), doc["parameters"]["properties"], []
     for param, acceptable in gold.items():
         values = [v for v in acceptable if v != ""]
-        if param not in calls[0][name] or not values or isinstance(values[0], (list, dict)):
+        if param not in calls[0][name] or param not in props or not values or isinstance(values[0], (list, dict)):
             continue
         alone = dict(doc, parameters=dict(doc["parameters"], properties={param: props[param]}, required=[]))
         wrong = checker.check_call(alone, {name: {param: calls[0][name][param]}}, {name: {param: acceptable}})
