@@ -3,7 +3,7 @@
     python bench/value_sources.py --data runs/plateau2/data/test.jsonl runs/plateau2-annealed-sft_continued/eval/warmup runs/plateau2-annealed-itool_balanced/eval/iter2 [--pairs runs/plateau2-annealed-itool_balanced/iter1/pairs.jsonl ...]
 
 A gold value is `literal` when some acceptable value of it is in the user's words (both read by
-checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `conversion`:
+checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `derived`:
 the model must derive it ("three hours" -> 180, "6:15 pm" -> "18:15", "Amsterdam" -> "AMS"). A
 substring test: a short number may be in the words by chance, so some derived values count as literal.
 
@@ -11,7 +11,7 @@ substring test: a short number may be in the words by chance, so some derived va
   answered with one call to the same function; each gold parameter the answer sets, right or wrong
   by checker.check_call on that parameter alone.
 - Each --pairs file (prefs.py's output), its wrong_value pairs: the first value where chosen and
-  rejected differ (a fragment may start inside a string), literal or conversion by the chosen one.
+  rejected differ (a fragment may start inside a string), literal or derived by the chosen one.
 
 Torch-free; reads files only.
 """
@@ -50,7 +50,7 @@ def literal(value, words):
 
 
 def source(acceptable, words):
-    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "conversion"
+    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "derived"
 
 
 def answer_values(task, output):
@@ -86,7 +86,7 @@ def fragment_values(text):
 
 
 def pair_source(pair):
-    """literal or conversion for the chosen side of the first value where the two sides differ; None if none does."""
+    """literal or derived for the chosen side of the first value where the two sides differ; None if none does."""
     parted = next(((c, r) for c, r in zip(fragment_values(pair["chosen"]), fragment_values(pair["rejected"])) if c != r),
                   None)
     return None if parted is None else source([parted[0]], user_words(pair))
@@ -95,24 +95,24 @@ def pair_source(pair):
 def main(argv=None):
     args = parse_args(argv)
     tasks = {t["id"]: t for t in common.read_tasks(args.data, need_response=True)}
-    print("| eval folder | literal values: right / wrong | wrong % | conversion values: right / wrong | wrong % |")
+    print("| eval folder | literal values: right / wrong | wrong % | derived values: right / wrong | wrong % |")
     print("|---|---|---|---|---|")
     for folder in args.folders:
         counts = collections.Counter()
         for _, row in common.iter_jsonl(os.path.join(folder, "synth.jsonl")):
             if row["id"] in tasks:
-                counts.update(answer_values(tasks[row["id"]], row["output"]) or [])
+                counts.update(answer_values(tasks[row["id"]], row.get("output", "")) or [])
         cells = []
-        for kind in ("literal", "conversion"):
+        for kind in ("literal", "derived"):
             right, wrong = counts[(kind, True)], counts[(kind, False)]
             cells += [f"{right} / {wrong}", f"{100 * wrong / max(right + wrong, 1):.1f}"]
         print(f"| {folder} | " + " | ".join(cells) + " |")
     if args.pairs:
-        print("\n| pairs | wrong_value pairs | chosen value literal | conversion | no differing value |")
+        print("\n| pairs | wrong_value pairs | chosen value literal | derived | no differing value |")
         print("|---|---|---|---|---|")
     for path in args.pairs:
         kinds = collections.Counter(pair_source(p) for _, p in common.iter_jsonl(path) if p.get("error") == "wrong_value")
-        print(f"| {path} | {sum(kinds.values())} | {kinds['literal']} | {kinds['conversion']} | {kinds[None]} |")
+        print(f"| {path} | {sum(kinds.values())} | {kinds['literal']} | {kinds['derived']} | {kinds[None]} |")
 
 
 if __name__ == "__main__":

@@ -24,21 +24,21 @@ def test_a_value_is_literal_only_when_the_prompt_spells_it():
     words = value_sources.user_words(task(0, "Log a 5K run, three hours, on 2026-07-09.", {}))
     assert value_sources.source([5.0], words) == "literal"  # a whole float read as an integer
     assert value_sources.source(["2026-07-09"], words) == "literal"
-    assert value_sources.source([180], words) == "conversion"  # "three hours"
-    assert value_sources.source(["", 180], words) == "conversion"  # "" (optional) is no value
+    assert value_sources.source([180], words) == "derived"  # "three hours"
+    assert value_sources.source(["", 180], words) == "derived"  # "" (optional) is no value
 
 
 def test_answer_values_checks_each_parameter_alone():
     t = task(0, "Log a 5K run, three hours.", {"distance_km": [5.0], "minutes": [180], "date": ["", "today"]})
     got = value_sources.answer_values(t, '[fit_log_run(distance_km=5, minutes=90)]')
-    assert sorted(got) == [("conversion", False), ("literal", True)]  # date unset: not counted
+    assert sorted(got) == [("derived", False), ("literal", True)]  # date unset: not counted
     assert value_sources.answer_values(t, "I can't") is None
     assert value_sources.answer_values(t, "[fit_log_run(distance_km=5), fit_log_run(distance_km=5)]") is None
 
 
 def test_a_pair_is_read_at_its_first_differing_value():
     pair = {"messages": [{"role": "user", "content": "Water zones 4 and 7 for three hours."}], "error": "wrong_value"}
-    assert value_sources.pair_source(dict(pair, chosen="7], minutes=180)]", rejected="7], minutes=90)]")) == "conversion"
+    assert value_sources.pair_source(dict(pair, chosen="7], minutes=180)]", rejected="7], minutes=90)]")) == "derived"
     assert value_sources.pair_source(dict(pair, chosen='4", zone="', rejected='5", zone="')) == "literal"  # starts in a string
     assert value_sources.pair_source(dict(pair, chosen="7])]", rejected="7], minutes=")) is None
 
