@@ -4,7 +4,8 @@ Warm-up: easy-to-hard curriculum SFT, the first stage of iTool (SPEC.md section 
 Every training example is scored by the perplexity of its gold response under the
 starting model; the examples are sorted by that score and cut into --buckets equal
 buckets (easy, medium, hard; --buckets 1 is plain SFT: one bucket in the data's order,
-nothing scored); the model is fine-tuned on the buckets in that order,
+nothing scored; --within-category ranks and cuts each category on its own, so that every
+bucket holds every category in its share); the model is fine-tuned on the buckets in that order,
 --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
 covers the assistant's tokens only (response + end-of-turn). Each stage has its own
 learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
@@ -30,6 +31,7 @@ Launch:
 The global batch is --batch-size x --grad-accum x the number of processes.
 """
 import argparse
+import collections
 import math
 import os
 import time
@@ -55,6 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--buckets", type=int, default=3, help="equal buckets by perplexity, trained easy to hard")
     p.add_argument("--epochs", type=int, default=1, help="epochs per bucket")
     p.add_argument("--cumulative", action="store_true", help="stage k trains on buckets 1..k instead of bucket k")
+    # SPEC ranks the whole set; on synth.py's data that sorts by category: every irrelevance example
+    # (a refusal in prose) lands in the last bucket, and the stages before it teach calls only
+    p.add_argument("--within-category", action="store_true",
+                   help="rank by perplexity within each task category; bucket k joins every category's k-th part")
     # optimisation
     p.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {FULL_LR} full, {LORA_LR} LoRA)")
     p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch per process")
@@ -80,6 +86,8 @@ def parse_args(argv=None):
     training.check_run_args(p, args)
     if args.lora_rank < 0 or not 0 <= args.warmup_ratio < 1:
         p.error("--lora-rank must be >= 0, --warmup-ratio in [0, 1)")
+    if args.within_category and args.buckets == 1:
+        p.error("--within-category ranks within each category: it needs --buckets 2 or more")
     if args.lr is None:
         args.lr = LORA_LR if args.lora_rank else FULL_LR
     return args
@@ -89,8 +97,14 @@ RESUME_KEYS = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accu
                "weight_decay", "clip", "lora_rank", "lora_alpha", "seed", "max_steps", "dtype", "shard")
 
 
-def make_buckets(perplexities, indices, n_buckets):
-    """indices sorted by perplexity (easy first) and cut into n_buckets equal parts (sizes differ by at most 1)."""
+def make_buckets(perplexities, indices, n_buckets, categories=None):
+    """indices sorted by perplexity (easy first) and cut into n_buckets equal parts (sizes differ by at most 1).
+    With categories (one per task), each category is sorted and cut on its own, and bucket k joins the k-th
+    parts: every bucket holds every category in its share."""
+    if categories is not None:
+        parts = [make_buckets(perplexities, [i for i in indices if categories[i] == c], n_buckets)
+                 for c in sorted({categories[i] for i in indices})]
+        return [sorted(sum((part[b] for part in parts), []), key=lambda i: (perplexities[i], i)) for b in range(n_buckets)]
     order = sorted(indices, key=lambda i: (perplexities[i], i))
     return [order[b * len(order) // n_buckets:(b + 1) * len(order) // n_buckets] for b in range(n_buckets)]
 
@@ -144,7 +158,12 @@ def score_and_bucket(model, tokenizer, tasks, encoded, args):
     if training.is_main():
         common.write_jsonl(os.path.join(args.out, "scored.jsonl"),
                            [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
-    return perplexities, make_buckets(perplexities, kept, args.buckets)
+    categories = [t["category"] for t in tasks] if args.within_category else None
+    buckets = make_buckets(perplexities, kept, args.buckets, categories)
+    if not all(buckets):
+        raise InputError(args.data, None, f"--within-category: no category has {args.buckets} examples within "
+                                          f"--max-length {args.max_length} to fill {args.buckets} buckets")
+    return perplexities, buckets
 
 
 def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
@@ -165,8 +184,10 @@ def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):
         for st in curriculum["order"]:
             b = [curriculum["buckets"][k - 1] for k in st["buckets"]]
             ppl = f"perplexity {b[0]['perplexity'][0]:.3g}-{b[-1]['perplexity'][1]:.3g}, " if perplexities else ""
+            # by category: a curriculum that sorts the data by category shows here
+            counts = collections.Counter(tasks[i]["category"] for k in st["buckets"] for i in buckets[k - 1])
             print(f"stage {st['stage']}: bucket {'+'.join(map(str, st['buckets']))}, {st['examples']} examples, "
-                  f"{ppl}{st['steps']} steps")
+                  f"{ppl}{st['steps']} steps ({', '.join(f'{c} {n}' for c, n in sorted(counts.items()))})")
     return perplexities, buckets, steps, curriculum
 
 

@@ -2,6 +2,7 @@
 
     python bench/sft_curve.py                      # runs/plateau/ (hours on 2 CPU cores; resumes)
     python bench/sft_curve.py --curriculum         # and the curriculum warm-up beside the plateau
+    python bench/sft_curve.py --curriculum --within-category   # the curriculum ranked within each category
     python bench/sft_curve.py --report-only        # the section and the record from what is on disk
     python bench/sft_curve.py --name plateau2 --plateau-at 500   # the plateau made again, the curve not read
 
@@ -20,10 +21,12 @@ the last, and the report says the curve did not flatten. Then:
 - with --curriculum, the curriculum warm-up (warmup.py's defaults: 3 buckets, a schedule per
   bucket) at the plateau's step count, on every case and paired against the plateau (a call of its
   own, made after the arms of bench/experiments.py, which start from the plateau and need
-  not wait for it; never at the same time as them: both rewrite bench/experiments.json).
+  not wait for it; never at the same time as them: both rewrite bench/experiments.json); with
+  --within-category as well, the curriculum ranked within each category (curriculum-category/),
+  so that every stage holds every category.
 
 Layout: RUNS/NAME/data (synth.py), sft/ (the warmup.py run, sft/step-N/ its models),
-curriculum/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
+curriculum/ and curriculum-category/, plateau -> the plateau model, eval/STAGE/{synth,bfcl}.jsonl (eval.py). Every
 stage whose output exists is skipped, so running it again resumes. Rows go to
 bench/experiments.json as "NAME/STAGE" (`date`, `commit`, `steps`, `start`, `goal`, the
 curve's `examples_seen` and `epoch`, both summaries, the per-case results and the model's
@@ -85,6 +88,8 @@ def parse_args(argv=None):
                    help="the plateau's step, known from another run of the same recipe: the curve is not read")
     p.add_argument("--curriculum", action="store_true",
                    help="after the plateau (made first if it is not there), the curriculum warm-up at its step count")
+    p.add_argument("--within-category", action="store_true",
+                   help="with --curriculum: warmup.py --within-category, in curriculum-category/ (row NAME/curriculum-category)")
     return p.parse_args(argv)
 
 
@@ -103,6 +108,7 @@ class Layout:
         self.train, self.test = os.path.join(self.data, "train.jsonl"), os.path.join(self.data, "test.jsonl")
         self.sft = os.path.join(self.root, "sft")
         self.curriculum = os.path.join(self.root, "curriculum")
+        self.curriculum_category = os.path.join(self.root, "curriculum-category")
         self.plateau = os.path.join(self.root, "plateau")
 
     def eval(self, stage):
@@ -251,20 +257,23 @@ def run(args, at):
 def curriculum(args, at, plateau, per_epoch, seen):
     # the curriculum warm-up at the plateau's step count: as many epochs of each bucket as the plateau
     # has of the whole set (a bucket's epoch is a third of the steps), cut at the plateau's step
-    if not os.path.isfile(os.path.join(at.curriculum, "config.json")):
-        sh("warmup.py", "--data", at.train, "--out", at.curriculum, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
+    stage, folder = ("curriculum-category", at.curriculum_category) if args.within_category else ("curriculum", at.curriculum)
+    if not os.path.isfile(os.path.join(folder, "config.json")):
+        sh("warmup.py", "--data", at.train, "--out", folder, "--batch-size", 4, "--max-length", 2048, "--seed", 0,
            "--epochs", max(1, round(plateau / per_epoch)), "--max-steps", plateau, "--save-every", 10,
+           *(["--within-category"] if args.within_category else []),
            *args.warmup_args.split(), *(["--model", args.model] if args.model else []))
-    evaluate(args, at, at.curriculum, "curriculum", args.full_limit)  # the plateau's cases: the two pair
-    with open(os.path.join(at.curriculum, "metrics.jsonl"), encoding="utf-8") as f:
+    evaluate(args, at, folder, stage, args.full_limit)  # the plateau's cases: the two pair
+    with open(os.path.join(folder, "metrics.jsonl"), encoding="utf-8") as f:
         steps = sum(1 for line in f if line.strip())
     plain = read_record(args.record).get(f"{args.name}/plateau") or {}
-    row = record_row(args, at, "curriculum", steps=steps, start="base", examples_seen=seen[plateau - 1],
-                     epoch=round(plateau / per_epoch, 4), model=os.path.relpath(at.curriculum, ROOT))
+    row = record_row(args, at, stage, steps=steps, start="base", examples_seen=seen[plateau - 1],
+                     epoch=round(plateau / per_epoch, 4), model=os.path.relpath(folder, ROOT),
+                     **({"within_category": True} if args.within_category else {}))
     g = row and "paired" not in row and plain.get("cases") and paired_goal(row["cases"], plain["cases"])
     if g:
         record = read_record(args.record)
-        record[f"{args.name}/curriculum"]["paired"] = {"against": f"{args.name}/plateau", "diff": round(g["difference"], 2),
+        record[f"{args.name}/{stage}"]["paired"] = {"against": f"{args.name}/plateau", "diff": round(g["difference"], 2),
                                                        "low": round(g["low"], 2), "high": round(g["high"], 2)}
         common.write_json(args.record, dict(sorted(record.items())))
 
@@ -287,7 +296,9 @@ def curve_table(curve):
 def curriculum_line(curriculum, plateau):
     """The curriculum warm-up against the plateau (plain SFT at the same steps), in a sentence."""
     p = curriculum.get("paired")
-    return (f"The curriculum warm-up (warmup.py's defaults: 3 buckets by perplexity, easy to hard, a schedule each) at "
+    how = ("3 buckets by perplexity within each category (--within-category), easy to hard, a schedule each"
+           if curriculum.get("within_category") else "warmup.py's defaults: 3 buckets by perplexity, easy to hard, a schedule each")
+    return (f"The curriculum warm-up ({how}) at "
             f"the plateau's {curriculum['steps']} steps, on all cases: goal score {curriculum['goal']:.1f}, synthetic "
             f"{pct(curriculum['synth']['accuracy'])}, BFCL non-live {pct(curriculum['bfcl']['non_live'])}" + (
                 f"; against plain SFT's plateau ({plateau['goal']:.1f}): {p['diff']:+.1f} ({p['low']:+.1f} to "
@@ -299,7 +310,8 @@ def report(args):
     record = read_record(args.record)
     prefix = f"{args.name}/"
     curve = sorted((r for k, r in record.items() if k.startswith(prefix + "sft-step-")), key=lambda r: r["steps"])
-    plateau, curriculum = record.get(prefix + "plateau"), record.get(prefix + "curriculum")
+    plateau = record.get(prefix + "plateau")
+    curricula = [record[prefix + s] for s in ("curriculum", "curriculum-category") if prefix + s in record]
     if not curve and not plateau:
         raise common.InputError(args.record, None, f"no row {prefix}sft-step-* or {prefix}plateau yet")
     command = "python bench/sft_curve.py" + (f" --name {args.name}" if args.name != "plateau" else "") + (
@@ -322,8 +334,7 @@ def report(args):
                      f"non-live {pct(plateau['bfcl']['non_live'])}, per category " + ", ".join(
                          f"{s} {c} {pct(v['accuracy'])}" for s in ("synth", "bfcl")
                          for c, v in plateau[s]["categories"].items()) + ".")
-        if curriculum:
-            lines.append("- " + curriculum_line(curriculum, plateau))
+        lines += ["- " + curriculum_line(c, plateau) for c in curricula]
     else:
         epoch_one = next((r for r in curve if r["epoch"] == 1), None)
         found = epoch_one and find_plateau({r["steps"]: r["goal"] for r in curve}, epoch_one["steps"], args.min_gain)

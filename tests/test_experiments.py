@@ -510,6 +510,24 @@ def test_the_curriculum_warmup_runs_beside_a_given_plateau_at_its_step_count(tmp
     sft_curve.run(args, at)  # every output there: nothing runs again
     assert calls == []
 
+    # ranked within each category: its own folder and row, beside the first; both in the report
+    args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), "--name", "again", "--plateau-at", "4", "--curriculum",
+                                 "--within-category", "--record", str(tmp_path / "record.json"), "--results", ""])
+    sft_curve.run(args, at)
+    assert [c[0] for c in calls] == ["warmup.py", "eval.py", "eval.py"]  # the plateau and the first curriculum kept
+    cur = calls[0][1]
+    assert cur[cur.index("--out") + 1] == at.curriculum_category and "--within-category" in cur
+    assert calls[1][1][calls[1][1].index("--out") + 1] == os.path.join(at.eval("curriculum-category"), "synth.jsonl")
+    record = json.loads((tmp_path / "record.json").read_text())
+    got = record["again/curriculum-category"]
+    assert got["within_category"] is True and got["steps"] == 4 and got["paired"]["against"] == "again/plateau"
+    assert "within_category" not in record["again/curriculum"]
+    text = capture_report(args)
+    assert "- The curriculum warm-up (warmup.py's defaults:" in text
+    assert "- The curriculum warm-up (3 buckets by perplexity within each category (--within-category), easy to hard, " \
+           "a schedule each) at the plateau's 4 steps" in text
+
+
 def run_curve(tmp_path, *flags):
     """sft_curve.run under tmp_path with its data in place; returns its args and layout."""
     args = sft_curve.parse_args(["--runs", str(tmp_path / "runs"), *flags,

@@ -99,6 +99,42 @@ def test_buckets_easy_to_hard_and_cumulative():
     assert [b["perplexity"] for b in info["buckets"]] == [[1.0, 2.0], [3.0, 5.0], [7.0, 9.0]]
 
 
+def test_buckets_within_category():
+    # ranked over the whole set, the easy bucket holds a alone and the hard one every b
+    ppl = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0, 4.0, 5.0, 40.0]
+    cats = ["a", "a", "a", "b", "b", "b", "a", "a", "b"]
+    assert warmup.make_buckets(ppl, range(9), 2) == [[0, 1, 2, 6], [7, 3, 4, 5, 8]]
+    buckets = warmup.make_buckets(ppl, range(9), 2, cats)
+    assert buckets == [[0, 1, 3, 4], [2, 6, 7, 5, 8]]  # each bucket: a's and b's own halves, easy first
+    assert [sorted(cats[i] for i in b) for b in buckets] == [["a", "a", "b", "b"], ["a", "a", "a", "b", "b"]]
+    # only the indices given (those within --max-length) are bucketed
+    assert warmup.make_buckets(ppl, [0, 2, 3, 5, 7], 2, cats) == [[0, 3], [2, 7, 5]]
+
+
+def test_within_category_run_and_errors(fixture, tmp_path):
+    root, model, data = fixture
+    out = tmp_path / "within"
+    proc = run(["--model", model, "--data", data, "--out", out, "--within-category", "--max-steps", "1"] + TRAIN)
+    assert proc.returncode == 0, proc.stderr
+    cats = {t["id"]: t["category"] for t in common.read_tasks(data)}
+    cur = json.loads((out / "curriculum.json").read_text())
+    per_bucket = [sorted(cats[i] for i in b["ids"]) for b in cur["buckets"]]
+    share = {c: sum(v == c for v in cats.values()) for c in set(cats.values())}
+    assert share == {"parallel": 4, "simple": 20}
+    # every bucket a third of each category (4 -> 1, 1, 2; 20 -> 6, 7, 7), where ranking the whole set
+    # would put them by perplexity alone
+    assert [{c: got.count(c) for c in share} for got in per_bucket] == [
+        {"parallel": 1, "simple": 6}, {"parallel": 1, "simple": 7}, {"parallel": 2, "simple": 7}]
+    assert "(parallel 1, simple 6)" in proc.stdout and "(parallel 2, simple 7)" in proc.stdout  # printed per stage
+    proc = run(["--model", model, "--data", data, "--out", tmp_path / "one", "--within-category", "--buckets", "1"])
+    assert proc.returncode == 2 and "needs --buckets 2 or more" in proc.stderr
+    one = tmp_path / "one.jsonl"
+    tiny.write_tasks(one, [dict(t, category=c) for t, c in zip(tiny.make_tiny_tasks(4), ["simple", "parallel", "multiple",
+                                                                                         "irrelevance"])])
+    proc = run(["--model", model, "--data", one, "--out", tmp_path / "few", "--within-category", "--buckets", "2"])
+    assert proc.returncode == 2 and "no category has 2 examples" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_run_trains_buckets_in_order(baseline):
     cur = json.loads((baseline / "curriculum.json").read_text())
     scored = {r["id"]: r["perplexity"] for r in map(json.loads, (baseline / "scored.jsonl").read_text().splitlines())}
