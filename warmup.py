@@ -5,7 +5,7 @@ Every training example is scored by the perplexity of its gold response under th
 starting model; the examples are sorted by that score and cut into --buckets equal
 buckets (easy, medium, hard; --buckets 1 is plain SFT: one bucket in the data's order,
 nothing scored; --within-category ranks and cuts each category on its own, so that every
-bucket holds every category in its share); the model is fine-tuned on the buckets in that order,
+bucket holds its share of every category with at least --buckets examples); the model is fine-tuned on the buckets in that order,
 --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
 covers the assistant's tokens only (response + end-of-turn). Each stage has its own
 learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
@@ -60,7 +60,8 @@ def parse_args(argv=None):
     # SPEC ranks the whole set; on synth.py's data that sorts by category: every irrelevance example
     # (a refusal in prose) lands in the last bucket, and the stages before it teach calls only
     p.add_argument("--within-category", action="store_true",
-                   help="rank by perplexity within each task category; bucket k joins every category's k-th part")
+                   help="rank by perplexity within each task category; bucket k joins every category's k-th part "
+                        "(each stage holds every category)")
     # optimisation
     p.add_argument("--lr", type=float, default=None, help=f"peak learning rate (default {FULL_LR} full, {LORA_LR} LoRA)")
     p.add_argument("--batch-size", type=int, default=8, help="examples per micro-batch per process")
@@ -99,8 +100,9 @@ RESUME_KEYS = ("buckets", "epochs", "cumulative", "lr", "batch_size", "grad_accu
 
 def make_buckets(perplexities, indices, n_buckets, categories=None):
     """indices sorted by perplexity (easy first) and cut into n_buckets equal parts (sizes differ by at most 1).
-    With categories (one per task), each category is sorted and cut on its own, and bucket k joins the k-th
-    parts: every bucket holds every category in its share."""
+    With categories (one per task), each category is sorted and cut so on its own, and bucket k joins the k-th
+    parts: every bucket holds its share of every category (a category of fewer than n_buckets examples is
+    in the last buckets only), and bucket sizes differ by up to the number of categories."""
     if categories is not None:
         parts = [make_buckets(perplexities, [i for i in indices if categories[i] == c], n_buckets)
                  for c in sorted({categories[i] for i in indices})]
@@ -160,6 +162,12 @@ def score_and_bucket(model, tokenizer, tasks, encoded, args):
                            [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
     categories = [t["category"] for t in tasks] if args.within_category else None
     buckets = make_buckets(perplexities, kept, args.buckets, categories)
+    if categories and training.is_main():
+        sizes = collections.Counter(categories[i] for i in kept)
+        for c, n in sorted(sizes.items()):
+            if n < args.buckets:
+                print(f"warning: category {c} has {n} examples, fewer than --buckets {args.buckets}: "
+                      f"it is in the last {n} bucket(s) only")
     if not all(buckets):
         raise InputError(args.data, None, f"--within-category: no category has {args.buckets} examples within "
                                           f"--max-length {args.max_length} to fill {args.buckets} buckets")
@@ -220,7 +228,8 @@ def train_step(ddp, micro, encoded, pad_id, run, rank, device):
 
 def train(args, rank, world, device):
     tasks = common.read_tasks(args.data, need_response=True)
-    run = training.Run(args, RESUME_KEYS, args.data, world)
+    # the key only when set, so that runs made before the flag existed still resume and count as finished
+    run = training.Run(args, RESUME_KEYS + (("within_category",) if args.within_category else ()), args.data, world)
     if run.finished:
         return
     training.set_seed(args.seed)

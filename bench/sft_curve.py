@@ -90,7 +90,10 @@ def parse_args(argv=None):
                    help="after the plateau (made first if it is not there), the curriculum warm-up at its step count")
     p.add_argument("--within-category", action="store_true",
                    help="with --curriculum: warmup.py --within-category, in curriculum-category/ (row NAME/curriculum-category)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.within_category and not args.curriculum:
+        p.error("--within-category needs --curriculum")
+    return args
 
 
 def sh(script, *args):

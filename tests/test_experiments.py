@@ -526,6 +526,8 @@ def test_the_curriculum_warmup_runs_beside_a_given_plateau_at_its_step_count(tmp
     assert "- The curriculum warm-up (warmup.py's defaults:" in text
     assert "- The curriculum warm-up (3 buckets by perplexity within each category (--within-category), easy to hard, " \
            "a schedule each) at the plateau's 4 steps" in text
+    with pytest.raises(SystemExit):  # alone it would make nothing
+        sft_curve.parse_args(["--within-category"])
 
 
 def run_curve(tmp_path, *flags):

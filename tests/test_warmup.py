@@ -133,6 +133,19 @@ def test_within_category_run_and_errors(fixture, tmp_path):
                                                                                          "irrelevance"])])
     proc = run(["--model", model, "--data", one, "--out", tmp_path / "few", "--within-category", "--buckets", "2"])
     assert proc.returncode == 2 and "no category has 2 examples" in proc.stderr and "Traceback" not in proc.stderr
+    # a category smaller than --buckets: said, and only in the last buckets
+    few = tmp_path / "few.jsonl"
+    tiny.write_tasks(few, [dict(t, category="irrelevance" if i == 0 else "simple")
+                           for i, t in enumerate(tiny.make_tiny_tasks(6))])
+    proc = run(["--model", model, "--data", few, "--out", tmp_path / "few-run", "--within-category", "--max-steps", "1"]
+               + TRAIN)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: category irrelevance has 1 examples, fewer than --buckets 3: it is in the last 1 bucket(s)" in proc.stdout
+    cur = json.loads((tmp_path / "few-run" / "curriculum.json").read_text())
+    assert "tiny-0" in cur["buckets"][2]["ids"] and [len(b["ids"]) for b in cur["buckets"]] == [1, 2, 3]
+    # the flag is a setting of the run: an --out made without it is neither resumed nor taken as finished
+    proc = run(["--model", model, "--data", data, "--out", out, "--max-steps", "1"] + TRAIN)
+    assert proc.returncode == 2 and "other settings (within_category)" in proc.stderr
 
 
 def test_run_trains_buckets_in_order(baseline):
