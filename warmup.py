@@ -5,8 +5,8 @@ Every training example is scored by the perplexity of its gold response under th
 starting model; the examples are sorted by that score and cut into --buckets equal
 buckets (easy, medium, hard; --buckets 1 is plain SFT: one bucket in the data's order,
 nothing scored; --within-category ranks and cuts each category on its own, so that every
-bucket holds its share of every category with at least --buckets examples); the model is fine-tuned on the buckets in that order,
---epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
+bucket holds its share of every category with at least --buckets examples); the model is
+fine-tuned on the buckets in that order, --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
 covers the assistant's tokens only (response + end-of-turn). Each stage has its own
 learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
 would, so the hard bucket is not trained at the tail of one long decay (--schedule single);
@@ -152,6 +152,15 @@ def score_and_bucket(model, tokenizer, tasks, encoded, args):
                                           f"cannot fill {args.buckets} buckets")
     if args.buckets == 1:
         return None, [kept]
+    if args.within_category:  # checked before the perplexity pass, which it does not depend on
+        sizes = collections.Counter(tasks[i]["category"] for i in kept)
+        if max(sizes.values()) < args.buckets:
+            raise InputError(args.data, None, f"--within-category: no category has {args.buckets} examples within "
+                                              f"--max-length {args.max_length} to fill {args.buckets} buckets")
+        for c, n in sorted(sizes.items()):
+            if n < args.buckets and training.is_main():
+                print(f"warning: category {c} has {n} examples, fewer than --buckets {args.buckets}: "
+                      f"it is in the last {n} bucket(s) only")
     perplexities = training.perplexity(model, tokenizer, tasks, args.batch_size)
     bad = [tasks[i]["id"] for i, v in enumerate(perplexities) if not math.isfinite(v)]
     if bad:
@@ -161,17 +170,7 @@ def score_and_bucket(model, tokenizer, tasks, encoded, args):
         common.write_jsonl(os.path.join(args.out, "scored.jsonl"),
                            [dict(t, perplexity=p) for t, p in zip(tasks, perplexities)])
     categories = [t["category"] for t in tasks] if args.within_category else None
-    buckets = make_buckets(perplexities, kept, args.buckets, categories)
-    if categories and training.is_main():
-        sizes = collections.Counter(categories[i] for i in kept)
-        for c, n in sorted(sizes.items()):
-            if n < args.buckets:
-                print(f"warning: category {c} has {n} examples, fewer than --buckets {args.buckets}: "
-                      f"it is in the last {n} bucket(s) only")
-    if not all(buckets):
-        raise InputError(args.data, None, f"--within-category: no category has {args.buckets} examples within "
-                                          f"--max-length {args.max_length} to fill {args.buckets} buckets")
-    return perplexities, buckets
+    return perplexities, make_buckets(perplexities, kept, args.buckets, categories)
 
 
 def build_curriculum(args, model, tokenizer, tasks, encoded, saved, world):

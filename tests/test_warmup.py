@@ -133,6 +133,7 @@ def test_within_category_run_and_errors(fixture, tmp_path):
                                                                                          "irrelevance"])])
     proc = run(["--model", model, "--data", one, "--out", tmp_path / "few", "--within-category", "--buckets", "2"])
     assert proc.returncode == 2 and "no category has 2 examples" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "few" / "scored.jsonl").exists()  # refused before the perplexity pass
     # a category smaller than --buckets: said, and only in the last buckets
     few = tmp_path / "few.jsonl"
     tiny.write_tasks(few, [dict(t, category="irrelevance" if i == 0 else "simple")
