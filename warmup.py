@@ -1,16 +1,16 @@
 """
 Warm-up: easy-to-hard curriculum SFT, the first stage of iTool (SPEC.md section 1).
 
-Every training example is scored by the perplexity of its gold response under the
-starting model; the examples are sorted by that score and cut into --buckets equal
-buckets (easy, medium, hard; --buckets 1 is plain SFT: one bucket in the data's order,
-nothing scored; --within-category ranks and cuts each category on its own, so that every
-bucket holds its share of every category with at least --buckets examples); the model is
-fine-tuned on the buckets in that order, --epochs epochs each (with --cumulative, stage k trains on buckets 1..k). The loss
-covers the assistant's tokens only (response + end-of-turn). Each stage has its own
-learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the curriculum
-would, so the hard bucket is not trained at the tail of one long decay (--schedule single);
-AdamW's moments carry over from stage to stage.
+Every training example is scored by the perplexity of its gold response under the starting
+model; the examples are sorted by that score and cut into --buckets equal buckets (easy,
+medium, hard; --buckets 1 is plain SFT: one bucket in the data's order, nothing scored;
+--within-category ranks and cuts each category on its own, so that every bucket holds its
+share of every category with at least --buckets examples); the model is fine-tuned on the
+buckets in that order, --epochs epochs each (with --cumulative, stage k trains on buckets
+1..k). The loss covers the assistant's tokens only (response + end-of-turn). Each stage has
+its own learning-rate warm-up and cosine (--schedule stage), as separate SFT runs of the
+curriculum would, so the hard bucket is not trained at the tail of one long decay
+(--schedule single); AdamW's moments carry over from stage to stage.
 
 Simplifications: perplexity is computed once, with the starting model, and never
 re-scored between buckets; buckets are equal-sized cuts of the sorted scores; only the
