@@ -57,7 +57,7 @@ sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import prefs  # noqa: E402
 import results  # noqa: E402  (bench/results.py)
-from results import case_results, goal_score, paired, paired_goal, write_section  # noqa: E402
+from results import case_results, goal_score, latest_date, paired, paired_goal, write_section  # noqa: E402
 from sft_curve import curriculum_line, curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 
 HEADING = "## Experiments"
@@ -669,6 +669,7 @@ def report(args):
     plateau = record.get(f"{args.start}/plateau")
     curricula = [record[f"{args.start}/{s}"] for s in ("curriculum", "curriculum-category") if f"{args.start}/{s}" in record]
     series = []  # (start in words, its table, readings and verdict) of the series with a row to show
+    shown = curve + [plateau or {}] + curricula  # every row the section shows: its date is their latest
     marks, seen = [], (plateau["examples_seen"] if plateau else curve[-1]["examples_seen"] if curve else 0)
     for i, (name, words) in enumerate(SERIES.items()):
         start = start_of(args, name)
@@ -678,6 +679,7 @@ def report(args):
         # a series' arms saw what its start saw (the plateau's examples, and the annealing control's) and their own steps
         at = seen + (i + 1) * K * STEPS * BATCH
         marks += [(label if name == "plateau" else f"{name}: {label}", at, r) for label, _, r in arms]
+        shown += [record.get(start.key) or {}] + [r for _, _, r in arms]
         series.append((words, render_arms(arms, words, record.get(start.key)),
                        [reading(label, r) for label, _, r in arms] + verdict(arms, words)))
     earlier = earlier_rows(record)
@@ -689,7 +691,7 @@ def report(args):
     flags = (f" --start {args.start}" if args.start != "plateau" else "") + (f" --curve {args.curve}" if args.curve else "")
     cmd = f"python bench/experiments.py{flags} --report-only --readme README.md"
     section = "\n".join([
-        f"{HEADING} from runs/{args.start} ({time.strftime('%Y-%m-%d')})", "",
+        f"{HEADING} from runs/{args.start} ({latest_date(shown + [r for _, _, r in earlier])})", "",
         f"Command: `python bench/experiments.py{flags} [--series annealed]` (arms in runs/{args.start}-*), then `{cmd}`. "
         f"Every arm starts from its series' start (the plateau model of `bench/sft_curve.py`, or the plateau annealed: "
         f"the plateau series' SFT continued) and trains {K} x {STEPS} optimizer steps as a full fine-tune "

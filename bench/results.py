@@ -6,6 +6,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -28,6 +29,12 @@ def write_section(path, heading, section):
         text = old[:start] + section.rstrip("\n") + "\n" + (old[end:] if end >= 0 else "")
     with common.atomic_write(path) as f:
         f.write(text)
+
+
+def latest_date(rows):
+    """The newest `date` among the record rows a report shows (today when none has one): a section
+    read from the record is dated by its latest measurement, not by when it was written again."""
+    return max((r["date"] for r in rows if r.get("date")), default=time.strftime("%Y-%m-%d"))
 
 
 def commit():

@@ -51,7 +51,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import (BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, paired_goal,  # noqa: E402  (bench/results.py)
+from results import (BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, latest_date, paired_goal,  # noqa: E402  (bench/results.py)
                      weights_sha256, write_section)
 
 sys.path.insert(0, ROOT)
@@ -319,7 +319,7 @@ def report(args):
         raise common.InputError(args.record, None, f"no row {prefix}sft-step-* or {prefix}plateau yet")
     command = "python bench/sft_curve.py" + (f" --name {args.name}" if args.name != "plateau" else "") + (
         f" --plateau-at {plateau['plateau_at']}" if plateau and plateau.get("plateau_at") else "")
-    lines = [f"{HEADING}: runs/{args.name} ({time.strftime('%Y-%m-%d')})", "",
+    lines = [f"{HEADING}: runs/{args.name} ({latest_date(curve + [plateau or {}] + curricula)})", "",
              f"Command: `{command}` (rows `{prefix}*` of "
              "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
              "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split" + (

@@ -144,6 +144,18 @@ def test_report_from_the_record_alone(tmp_path):
     assert "## Experiments" in (tmp_path / "RESULTS.md").read_text()
 
 
+def test_a_report_is_dated_by_its_latest_row_not_by_when_it_is_written(tmp_path):
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    record["plateau-sampling/iter2"]["date"] = "2026-12-06"  # the newest measurement
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    assert report(tmp_path).stdout.startswith("## Experiments from runs/plateau (2026-12-06)\n")
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "sft_curve.py"), "--report-only",
+                          "--record", str(tmp_path / "record.json"), "--results", ""], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "## The SFT curve: runs/plateau (2026-12-05)\n" in out.stdout  # the curve's rows alone
+
+
 def test_report_refuses_a_broken_record_or_readme_in_one_line(tmp_path):
     (tmp_path / "record.json").write_text('{"plateau/plateau": {\n')
     err = report(tmp_path, code=2).stderr
