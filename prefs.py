@@ -227,10 +227,11 @@ def greedy_fork(why, chosen, rejected, texts, gold):
 def end_kind(text, terminal):
     """Where an answer so far stops: at its end ("end": the answer ended, or its list of calls
     closed), after a fragment delimiter ("open" `(`, "name" `=`, "next" `, `, "sentence" `. `), or
-    anywhere else ("cut": a sample stopped by its token budget, unless it stopped right after one). A value's opening brackets and
-    quote after the delimiter count as the delimiter's (`city="`, `days=[`, `["a", "`): SmolLM2's
-    tokenizer writes `="` and `=["` as one token, so a step cut at `=` ends after them; and it writes
-    `, ` as `,` and a word with its leading space, so a step cut at `, ` ends at the comma."""
+    anywhere else ("cut": a sample stopped by its token budget, unless it stopped right after one).
+    A value's opening brackets and quote after the delimiter count as the delimiter's (`city="`,
+    `days=[`, `["a", "`): SmolLM2's tokenizer writes `="` and `=["` as one token, so a step cut at
+    `=` ends after them; and it writes `, ` as `,` and a word with its leading space, so a step cut
+    at `, ` ends at the comma."""
     if terminal or text.rstrip("`\n ").endswith("]"):
         return "end"
     bare = re.sub(OPENING, "", text)
