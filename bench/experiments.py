@@ -669,7 +669,7 @@ def report(args):
     plateau = record.get(f"{args.start}/plateau")
     curricula = [record[f"{args.start}/{s}"] for s in ("curriculum", "curriculum-category") if f"{args.start}/{s}" in record]
     series = []  # (start in words, its table, readings and verdict) of the series with a row to show
-    shown = curve + [plateau or {}] + curricula  # every row the section shows: its date is their latest
+    shown = []  # the rows the section's tables show: its date is their latest
     marks, seen = [], (plateau["examples_seen"] if plateau else curve[-1]["examples_seen"] if curve else 0)
     for i, (name, words) in enumerate(SERIES.items()):
         start = start_of(args, name)
