@@ -10,11 +10,13 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
    --iters rounds:
    - Selection (SPEC): from the root, while a node has more than --actions children and is above
      --depth, to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
-   - Expansion (SPEC): --actions samples of up to --max-new-tokens, cut after "(", "=", ", " and
+   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature, vLLM's
+     --repetition-penalty, published 0.75; ours: --top-p, --min-p), cut after "(", "=", ", " and
      ". " into steps of --step-fragments fragments (the step at --depth takes the rest); a sample
      becomes a chain of children, identical siblings merge; prior = exp(mean log-prob of the
      step's tokens). Cuts sit at token boundaries that tokenize back to the policy's own tokens
-     (token_steps). Ours: --gold-sibling, the gold's next step joins the children of every gold
+     (token_steps): the nearest to the fragment's end, or past a token that holds the delimiter
+     with a value's opening (`=["`). Ours: --gold-sibling, the gold's next step joins the children of every gold
      prefix, so a pair exists wherever a sample leaves the gold; --greedy-path, the policy's greedy
      answer joins the root first as a chain marked `greedy`, what it shares with the gold one
      step: with --gold-sibling, a pair at the policy's own mistake.
@@ -26,8 +28,9 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
 3. Rewards. --reward ast (ours): checker.ast_reward in [-1, 1] and each node's error class, with
    which prefs.py picks and labels the rejected side. --reward judge (published): the policy grades
    the text against the gold (judge.py), fast reward checker.published_fast_reward.
---search sample (the paper's ablation of MCTS): no tree; --samples whole answers at the root, each
-scored as a final answer and kept as a child of the root: prefs.py pairs the best and the worst.
+--search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default --iters x
+--actions, what a tree samples) at the root, each scored as a final answer and kept as a child of the
+root: prefs.py pairs the best and the worst (with --greedy-path the greedy answer is one more).
 
 Batched (ours): --batch-trees trees grow at once, each a coroutine that only asks for generations
 (engine.Request) of one shared engine.RowBatch; prompt and step KV are computed once (--no-kv-reuse:

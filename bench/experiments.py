@@ -679,7 +679,7 @@ def report(args):
         # a series' arms saw what its start saw (the plateau's examples, and the annealing control's) and their own steps
         at = seen + (i + 1) * K * STEPS * BATCH
         marks += [(label if name == "plateau" else f"{name}: {label}", at, r) for label, _, r in arms]
-        shown += [record.get(start.key) or {}] + [r for _, _, r in arms]
+        shown += [record.get(start.key)] + [r for _, _, r in arms]
         series.append((words, render_arms(arms, words, record.get(start.key)),
                        [reading(label, r) for label, _, r in arms] + verdict(arms, words)))
     earlier = earlier_rows(record)

@@ -32,9 +32,10 @@ def write_section(path, heading, section):
 
 
 def latest_date(rows):
-    """The newest `date` among the record rows a report shows (today when none has one): a section
-    read from the record is dated by its latest measurement, not by when it was written again."""
-    return max((r["date"] for r in rows if r.get("date")), default=time.strftime("%Y-%m-%d"))
+    """The newest `date` among the record rows a report shows (None for a row not in the record;
+    today when none has one): a section read from the record is dated by its latest measurement,
+    not by when it was written again."""
+    return max((r["date"] for r in rows if r and r.get("date")), default=time.strftime("%Y-%m-%d"))
 
 
 def commit():

@@ -319,7 +319,7 @@ def report(args):
         raise common.InputError(args.record, None, f"no row {prefix}sft-step-* or {prefix}plateau yet")
     command = "python bench/sft_curve.py" + (f" --name {args.name}" if args.name != "plateau" else "") + (
         f" --plateau-at {plateau['plateau_at']}" if plateau and plateau.get("plateau_at") else "")
-    lines = [f"{HEADING}: runs/{args.name} ({latest_date(curve + [plateau or {}] + curricula)})", "",
+    lines = [f"{HEADING}: runs/{args.name} ({latest_date(curve + [plateau] + curricula)})", "",
              f"Command: `{command}` (rows `{prefix}*` of "
              "bench/experiments.json). Plain SFT (`warmup.py --buckets 1 --schedule constant --batch-size 4 --max-length 2048`, full "
              "fine-tune, lr 5e-5) of SmolLM2-135M-Instruct on synth.py's training split" + (
