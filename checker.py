@@ -54,6 +54,26 @@ def normalize(text):
     return re.sub(r"[ ,./\-_*^]", "", text).lower().replace("'", '"')
 
 
+def user_words(task):
+    """The user's turns of a task or a pair, normalized."""
+    return normalize(" ".join(m["content"] for m in task["messages"] if m["role"] == "user"))
+
+
+def literal(value, words):
+    """Whether the value, as normalized text, is in the normalized user words."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = normalize(str(value))
+    return bool(text) and text in words
+
+
+def value_source(acceptable, words):
+    """Where a gold value comes from: "literal" when some acceptable value (not "", which marks an optional
+    parameter) is in the user's words, else "derived": the model must derive it ("three hours" -> 180).
+    A substring test: a short number may be in the words by chance."""
+    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "derived"
+
+
 def _norm_all(seq):
     # Indexing (not iterating) as BFCL does, so a string answer is read character by character.
     return [normalize(seq[j]) if type(seq[j]) is str else seq[j] for j in range(len(seq))]

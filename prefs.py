@@ -59,6 +59,12 @@ parameter) or at the list's end (one ends it, the other adds a call) teaches whi
 where; such pairs are kept only as often as their opposite (`balance_ends`), so that the pairs do
 not move where every answer ends.
 
+--derived drop (ours): no wrong_value pair whose chosen side, at the first value where the two sides
+differ, sets a value the user's words do not spell out (`pair_source`, checker.value_source: "three
+hours" -> 180 is derived, "zones 4 and 7" -> 7 literal). Such a pair teaches one example's derivation:
+89 of the 110 wrong_value pairs of itool_low_lr from runs/plateau3 whose values differ, learned at the
+training forks and not carried to unseen cases (bench/RESULTS.md). Prints how many it dropped.
+
 Values: (ours, --values mean, default) the mean of the rewards backed up through a node
 (`(value - fast) / visits`; its fast reward when it has no visit), so that values stay in
 [-1, 1] where the filters have their meaning and two nodes with the same outcomes tie
@@ -96,6 +102,7 @@ import argparse
 import os
 import re
 
+import checker
 import common
 from common import InputError
 
@@ -131,6 +138,8 @@ def parse_args(argv=None):
                    help="decision: ours, an irrelevance pair sets a refusal against a call, never two refusals; "
                         "answer: ours, as decision, the call carried down its subtree to a finished answer; "
                         "none: ours, no pair from an irrelevance tree")
+    p.add_argument("--derived", default="keep", choices=["keep", "drop"],
+                   help="drop: ours, no wrong_value pair whose chosen value the user's words do not spell out")
     args = p.parse_args(argv)
     if args.pairs_per_node < 1:
         p.error("--pairs-per-node must be at least 1")
@@ -416,12 +425,33 @@ def cap_irrelevance(pairs, trees, counts):
     return [p for p, irr in pairs if not irr or id(p) in keep]
 
 
+# a quoted string (perhaps unclosed), a number, or a Python constant, in the order they appear
+VALUE = re.compile(r'"([^"]*)"?|(-?\d+(?:\.\d+)?)|\b(True|False|None)\b')
+
+
+def fragment_values(text):
+    """The values in a fragment, in order; a fragment that starts inside a string starts with its rest."""
+    lead = re.match(r'([^"=(),\[\]]+)"', text)
+    first = [lead.group(1)] if lead else []
+    return first + [next(g for g in m.groups() if g is not None) for m in VALUE.finditer(text[lead.end() if lead else 0:])]
+
+
+def pair_source(pair):
+    """literal or derived for the chosen side of the first value where the two sides differ; None if none does."""
+    parted = next(((c, r) for c, r in zip(fragment_values(pair["chosen"]), fragment_values(pair["rejected"])) if c != r),
+                  None)
+    return None if parted is None else checker.value_source([parted[0]], checker.user_words(pair))
+
+
 def main(argv=None):
     args = parse_args(argv)
     trees = read_trees(args.trees)
     counts = {"candidates": 0, "no_attempt": 0, "refusal": 0, "end": 0, "wording": 0, "gap": 0, "overlap": 0, "min_chosen": 0}
     pairs = [(p, not tree.get("answer")) for tree in trees for p in tree_pairs(tree, args, counts)]
     pairs = cap_irrelevance(pairs, trees, counts) if args.compare == "fragment" else [p for p, _ in pairs]
+    if args.derived == "drop":
+        kept = [p for p in pairs if p["error"] != "wrong_value" or pair_source(p) != "derived"]
+        counts["derived"], pairs = len(pairs) - len(kept), kept
     if args.end_pairs == "balanced":
         pairs = balance_ends(pairs, counts)
     common.write_jsonl(args.out, pairs)
@@ -440,6 +470,9 @@ def main(argv=None):
               f"nodes without an acceptable chosen side {counts['refusal']}, irrelevance pairs over their trees' "
               f"share {counts['irrelevance_share']}; kept where the greedy answer leaves the gold, its sides "
               f"ending at different points: {counts.get('greedy_fork_ends', 0)}")
+    if args.derived == "drop":
+        print(f"--derived drop dropped: wrong_value pairs choosing a value the user's words do not spell out "
+              f"{counts['derived']}")
     if args.end_pairs == "balanced":
         print(f"--end-pairs balanced dropped: pairs parting at a call's or the list's end, over the other way's "
               f"count {counts['end_pairs']}")

@@ -2,8 +2,8 @@
 
     python bench/value_sources.py --data runs/plateau2/data/test.jsonl runs/plateau2-annealed-sft_continued/eval/warmup runs/plateau2-annealed-itool_balanced/eval/iter2 [--pairs runs/plateau2-annealed-itool_balanced/iter1/pairs.jsonl ...]
 
-A gold value is `literal` when some acceptable value of it is in the user's words (both read by
-checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `derived`:
+A gold value is `literal` when some acceptable value of it is in the user's words (checker.value_source;
+both read by checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `derived`:
 the model must derive it ("three hours" -> 180, "6:15 pm" -> "18:15", "Amsterdam" -> "AMS"). A
 substring test: a short number may be in the words by chance, so some derived values count as literal.
 
@@ -11,22 +11,21 @@ substring test: a short number may be in the words by chance, so some derived va
   answered with one call to the same function; each gold parameter the answer sets, right or wrong
   by checker.check_call on that parameter alone.
 - Each --pairs file (prefs.py's output), its wrong_value pairs: the first value where chosen and
-  rejected differ (a fragment may start inside a string), literal or derived by the chosen one.
+  rejected differ (a fragment may start inside a string), literal or derived by the chosen one
+  (prefs.pair_source, which `prefs.py --derived drop` filters by).
 
 Torch-free; reads files only.
 """
 import argparse
 import collections
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import checker  # noqa: E402
 import common  # noqa: E402
-
-# a quoted string (perhaps unclosed), a number, or a Python constant, in the order they appear
-VALUE = re.compile(r'"([^"]*)"?|(-?\d+(?:\.\d+)?)|\b(True|False|None)\b')
+from checker import user_words, value_source  # noqa: E402
+from prefs import pair_source  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -35,22 +34,6 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="the synthetic test set the folders were evaluated on")
     p.add_argument("--pairs", nargs="*", default=[], help="prefs.py pairs files")
     return p.parse_args(argv)
-
-
-def user_words(task):
-    return checker.normalize(" ".join(m["content"] for m in task["messages"] if m["role"] == "user"))
-
-
-def literal(value, words):
-    """Whether the value, as normalized text, is in the normalized user words."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = checker.normalize(str(value))
-    return bool(text) and text in words
-
-
-def source(acceptable, words):
-    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "derived"
 
 
 def answer_values(task, output):
@@ -74,22 +57,8 @@ def answer_values(task, output):
             continue
         alone = dict(doc, parameters=dict(doc["parameters"], properties={param: props[param]}, required=[]))
         wrong = checker.check_call(alone, {name: {param: calls[0][name][param]}}, {name: {param: acceptable}})
-        out.append((source(values, words), wrong is None))
+        out.append((value_source(values, words), wrong is None))
     return out
-
-
-def fragment_values(text):
-    """The values in a fragment, in order; a fragment that starts inside a string starts with its rest."""
-    lead = re.match(r'([^"=(),\[\]]+)"', text)
-    first = [lead.group(1)] if lead else []
-    return first + [next(g for g in m.groups() if g is not None) for m in VALUE.finditer(text[lead.end() if lead else 0:])]
-
-
-def pair_source(pair):
-    """literal or derived for the chosen side of the first value where the two sides differ; None if none does."""
-    parted = next(((c, r) for c, r in zip(fragment_values(pair["chosen"]), fragment_values(pair["rejected"])) if c != r),
-                  None)
-    return None if parted is None else source([parted[0]], user_words(pair))
 
 
 def main(argv=None):

@@ -416,3 +416,20 @@ def test_end_pairs_balanced_keeps_each_way_as_often_as_the_other(tmp_path):
     assert len(common.read_jsonl(str(out))) == 1
     r = subprocess.run(base + ["--end-pairs", "balanced"], check=True, capture_output=True, text=True, cwd=ROOT)
     assert common.read_jsonl(str(out)) == [] and "over the other way's count 1" in r.stdout
+
+
+def test_derived_drop_keeps_value_pairs_whose_chosen_value_the_user_spells_out(tmp_path, capsys):
+    kids = [('[get_weather(city="Paris")]', 2, 1.8, True, None), ('[get_weather(city="Lyon")]', 1, -0.8, True, "wrong_value")]
+    spelled = fragment_tree("spelled", kids)  # "Weather in Paris?"
+    derived = dict(fragment_tree("derived", kids), messages=[{"role": "user", "content": "Weather in the French capital?"}])
+    count = fragment_tree("count", [('[get_weather(city="Paris")]', 2, 1.8, True, None),
+                                    ('[get_weather(city="Paris"), get_weather(city="Rome")]', 1, -0.8, True, "wrong_count")])
+    count["messages"] = derived["messages"]  # not a value pair: kept whatever the words
+    path, out = tmp_path / "trees.jsonl", tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in (spelled, derived, count)))
+    prefs.main(["--trees", str(path), "--out", str(out)])
+    assert [p["id"].split("-")[0] for p in common.read_jsonl(str(out))] == ["spelled", "derived", "count"]
+    assert "--derived" not in capsys.readouterr().out
+    prefs.main(["--trees", str(path), "--out", str(out), "--derived", "drop"])
+    assert [p["id"].split("-")[0] for p in common.read_jsonl(str(out))] == ["spelled", "count"]
+    assert "--derived drop dropped: wrong_value pairs choosing a value the user's words do not spell out 1" in capsys.readouterr().out

@@ -6,6 +6,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+import checker  # noqa: E402
+import prefs  # noqa: E402
 import value_sources  # noqa: E402
 
 TOOL = {"name": "fit_log_run", "description": "Log a run.",
@@ -21,11 +23,11 @@ def task(i, words, answer):
 
 
 def test_a_value_is_literal_only_when_the_prompt_spells_it():
-    words = value_sources.user_words(task(0, "Log a 5K run, three hours, on 2026-07-09.", {}))
-    assert value_sources.source([5.0], words) == "literal"  # a whole float read as an integer
-    assert value_sources.source(["2026-07-09"], words) == "literal"
-    assert value_sources.source([180], words) == "derived"  # "three hours"
-    assert value_sources.source(["", 180], words) == "derived"  # "" (optional) is no value
+    words = checker.user_words(task(0, "Log a 5K run, three hours, on 2026-07-09.", {}))
+    assert checker.value_source([5.0], words) == "literal"  # a whole float read as an integer
+    assert checker.value_source(["2026-07-09"], words) == "literal"
+    assert checker.value_source([180], words) == "derived"  # "three hours"
+    assert checker.value_source(["", 180], words) == "derived"  # "" (optional) is no value
 
 
 def test_answer_values_checks_each_parameter_alone():
@@ -38,9 +40,9 @@ def test_answer_values_checks_each_parameter_alone():
 
 def test_a_pair_is_read_at_its_first_differing_value():
     pair = {"messages": [{"role": "user", "content": "Water zones 4 and 7 for three hours."}], "error": "wrong_value"}
-    assert value_sources.pair_source(dict(pair, chosen="7], minutes=180)]", rejected="7], minutes=90)]")) == "derived"
-    assert value_sources.pair_source(dict(pair, chosen='4", zone="', rejected='5", zone="')) == "literal"  # starts in a string
-    assert value_sources.pair_source(dict(pair, chosen="7])]", rejected="7], minutes=")) is None
+    assert prefs.pair_source(dict(pair, chosen="7], minutes=180)]", rejected="7], minutes=90)]")) == "derived"
+    assert prefs.pair_source(dict(pair, chosen='4", zone="', rejected='5", zone="')) == "literal"  # starts in a string
+    assert prefs.pair_source(dict(pair, chosen="7])]", rejected="7], minutes=")) is None
 
 
 def test_the_script_prints_both_tables(tmp_path):
