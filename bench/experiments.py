@@ -133,7 +133,7 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                      {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
                       "PREF_ARGS": TRAINING.replace("--lr 2e-5", "--lr 5e-6") + " --sft-weight 1 --epochs 6"}),
-    # itool_low_lr did not lose on calls (+0.3 against the control) but moved few answers, and at lr 2e-5 the same
+    # itool_low_lr did not lose on calls (+0.3 against the control) but moved few answers, and at lr 2e-5 such
     # pairs cost unseen derived values (itool_balanced: 49.5% wrong, its control 40.6%); 89 of the 110 of its
     # wrong_value pairs whose values differ choose a value the prompt does not spell out. Those dropped, at
     # lr 2e-5: about 85 and 45 pairs an iteration, so 10 epochs reach 100 steps

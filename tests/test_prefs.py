@@ -423,8 +423,8 @@ def test_derived_drop_keeps_value_pairs_whose_chosen_value_the_user_spells_out(t
     spelled = fragment_tree("spelled", kids)  # "Weather in Paris?"
     derived = dict(fragment_tree("derived", kids), messages=[{"role": "user", "content": "Weather in the French capital?"}])
     count = fragment_tree("count", [('[get_weather(city="Paris")]', 2, 1.8, True, None),
-                                    ('[get_weather(city="Paris"), get_weather(city="Rome")]', 1, -0.8, True, "wrong_count")])
-    count["messages"] = derived["messages"]  # not a value pair: kept whatever the words
+                                    ('[get_weather(city="Lyon"), get_weather(city="Rome")]', 1, -0.8, True, "wrong_count")])
+    count["messages"] = derived["messages"]  # a derived value first differs, but not a value pair: kept
     path, out = tmp_path / "trees.jsonl", tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(t) + "\n" for t in (spelled, derived, count)))
     prefs.main(["--trees", str(path), "--out", str(out)])
