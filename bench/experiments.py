@@ -57,7 +57,8 @@ sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import prefs  # noqa: E402
 import results  # noqa: E402  (bench/results.py)
-from results import case_results, goal_score, latest_date, paired, paired_goal, write_section  # noqa: E402
+from results import (CALL_CATEGORIES, GOAL_CATEGORIES, case_results, goal_score, latest_date, paired,  # noqa: E402
+                     paired_goal, write_section)
 from sft_curve import curriculum_line, curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 
 HEADING = "## Experiments"
@@ -486,17 +487,20 @@ def arm_rows(record, prefix):
             label = sampling_arm(trained_as_of(row))[0]
         ours, theirs = row.get("start_sha256"), (control or {}).get("start_sha256")
         if name != CONTROL and control and ours and theirs and ours != theirs:
-            row["paired"], row["gained_lost"] = None, None
+            row["paired"], row["paired_calls"], row["gained_lost"] = None, None, None
             row["unpaired"] = "not paired: other start weights"
         elif name != CONTROL and control:
             row.pop("unpaired", None)
-            g = paired_goal(row["cases"], control["cases"])
-            row["paired"] = {"against": f"{prefix}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
-                             "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
+            # the goal score, and its eight call categories alone
+            row["paired"], row["paired_calls"] = [
+                {"against": f"{prefix}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
+                 "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
+                for g in (paired_goal(row["cases"], control["cases"], categories=c)
+                          for c in (GOAL_CATEGORIES, CALL_CATEGORIES))]
             vs = paired(row["cases"], control["cases"])
             row["gained_lost"] = [vs["gained"], vs["lost"]] if vs else None
         elif name != CONTROL:  # no control in the record: nothing to pair with
-            for k in ("paired", "gained_lost", "unpaired"):
+            for k in ("paired", "paired_calls", "gained_lost", "unpaired"):
                 row.pop(k, None)
         out.append((label, key, row))
     return out
@@ -577,6 +581,10 @@ def reading(label, r):
         top = lambda d: ", ".join(f"{k} {v}" for k, v in list(d.items())[:4])  # noqa: E731
         parts.append(f"{it} {p['n']} pairs (rejected: {top(p['errors'])}; depth {top(p['depths'])}; "
                      f"ends chosen/rejected {top(p['ends'])})")
+    c = r.get("paired_calls")
+    if c:  # the goal score without irrelevance, which prose passes and the call arms do not train
+        parts.append(f"on the eight call categories against SFT continued {c['diff']:+.1f} ({c['low']:+.1f} to "
+                     f"{c['high']:+.1f})")
     m = r.get("changes")
     if m:
         parts.append(f"{m['changed']} of {m['n']} outputs changed from the start's ({m['gained']} now right, "

@@ -92,6 +92,9 @@ def weights_sha256(folder):
 BFCL_GOAL = "bfcl:simple_python,multiple,parallel,parallel_multiple,irrelevance"  # eval.py --data of those five
 GOAL_CATEGORIES = {"bfcl": ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance"),
                    "synth": ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance")}
+# the eight of them where a tool is called: an arm's gain must show there, as a model that never calls a tool
+# is right on both irrelevance categories
+CALL_CATEGORIES = {split: tuple(c for c in cats if c != "irrelevance") for split, cats in GOAL_CATEGORIES.items()}
 
 
 def goal_score(synth, bfcl):
@@ -112,17 +115,18 @@ def _strata(split):
     return out
 
 
-def paired_goal(arm, ref, resamples=2000, seed=0):
+def paired_goal(arm, ref, resamples=2000, seed=0, categories=GOAL_CATEGORIES):
     """The difference in points of the goal score (goal_score) between two arms on the same cases
     ({split: case_results}), and its 95% percentile-bootstrap interval: cases are resampled within
     each of the ten categories, so every resample has the design's case counts. None when the
-    cases differ or a record lacks one of the categories."""
+    cases differ or a record lacks one of the categories. categories=CALL_CATEGORIES: the mean
+    over the eight call categories instead."""
     if set(ref) != {"synth", "bfcl"} or set(arm) != set(ref) or any(
             arm[s]["ids_sha256"] != ref[s]["ids_sha256"] or "categories" not in arm[s] or "categories" not in ref[s]
             for s in ref):
         return None
     strata = []  # (case differences of one category), ten of them
-    for split, cats in GOAL_CATEGORIES.items():
+    for split, cats in categories.items():
         diff = [int(a) - int(b) for a, b in zip(arm[split]["valid"], ref[split]["valid"])]
         at = _strata(ref[split])
         if any(not at.get(c) for c in cats):

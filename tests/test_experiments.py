@@ -60,11 +60,15 @@ def test_goal_score_comparison_is_stratified_by_category():
     arm = goal_cases(lambda c, i: c == "simple" and i < 3, lambda c, i: c == "simple_python")
     got = paired_goal(arm, ref)
     assert got["difference"] == pytest.approx(5.0) and got["low"] <= 5.0 <= got["high"] and got["low"] < got["high"]
-    gain = paired_goal(goal_cases(lambda c, i: c == "simple", lambda c, i: c == "irrelevance"), ref)
-    assert gain == {"difference": 10.0, "low": 10.0, "high": 10.0}  # a whole category gained: no case varies
+    gain = goal_cases(lambda c, i: c == "simple", lambda c, i: c == "irrelevance")
+    assert paired_goal(gain, ref) == {"difference": 10.0, "low": 10.0, "high": 10.0}  # a whole category gained
     assert paired_goal(ref, ref) == {"difference": 0.0, "low": 0.0, "high": 0.0}
     old = {s: {k: v for k, v in c.items() if k != "categories"} for s, c in ref.items()}  # a record made before categories
     assert paired_goal(arm, old) is None
+    from results import CALL_CATEGORIES
+    calls = paired_goal(arm, ref, categories=CALL_CATEGORIES)  # the lost irrelevance left out: (50 + 100) / 8
+    assert calls["difference"] == pytest.approx(18.75) and calls["low"] <= 18.75 <= calls["high"]
+    assert paired_goal(gain, ref, categories=CALL_CATEGORIES)["difference"] == pytest.approx(12.5)  # 100 / 8
 
 
 def summary(split, valid):
@@ -131,13 +135,15 @@ def test_report_from_the_record_alone(tmp_path):
            f"above 0): met by {label}." in out
     assert f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_FROM[0]} against sampling: the same --compare and " \
            "--irrelevance filter and training): +11.7 (" in out and "MCTS ahead." in out
-    assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); 7 of 60 " \
-           "outputs changed" in out
+    # the gain is in call categories alone: 11.7 of ten categories is 14.6 of the eight call ones
+    assert "iter1 3 pairs (rejected: wrong_value 2, none 1; depth 1 3; ends chosen/rejected end/end 3); on the eight " \
+           "call categories against SFT continued +14.6 (" in out and "); 7 of 60 outputs changed" in out
     assert "now right, 0 now wrong; wrong_value -> right 7); call cases answered without a call: synthetic 5 of 340, " \
            "BFCL 0 of 1000." in out
     record = json.loads((tmp_path / "record.json").read_text())
     assert record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["paired"]["against"] == "plateau-sft_continued/warmup"
     assert record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["paired"]["diff"] == pytest.approx(11.67, abs=0.01)
+    assert record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]["paired_calls"]["diff"] == pytest.approx(14.58, abs=0.01)
     svg = (tmp_path / "scaling.svg").read_text()
     assert svg.count("<circle") == 6  # three curve points x (goal, BFCL non-live)
     assert svg.count("<path transform") == 2 * 3 + 3  # three arms x two figures, and three legend marks
