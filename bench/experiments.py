@@ -57,7 +57,7 @@ sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import prefs  # noqa: E402
 import results  # noqa: E402  (bench/results.py)
-from results import (CALL_CATEGORIES, GOAL_CATEGORIES, case_results, goal_score, latest_date, paired,  # noqa: E402
+from results import (CALL_CATEGORIES, case_results, goal_score, latest_date, paired, paired_entry,  # noqa: E402
                      paired_goal, write_section)
 from sft_curve import curriculum_line, curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 
@@ -491,12 +491,10 @@ def arm_rows(record, prefix):
             row["unpaired"] = "not paired: other start weights"
         elif name != CONTROL and control:
             row.pop("unpaired", None)
-            # the goal score, and its eight call categories alone
-            row["paired"], row["paired_calls"] = [
-                {"against": f"{prefix}-{CONTROL}/warmup", "diff": round(g["difference"], 2),
-                 "low": round(g["low"], 2), "high": round(g["high"], 2)} if g else None
-                for g in (paired_goal(row["cases"], control["cases"], categories=c)
-                          for c in (GOAL_CATEGORIES, CALL_CATEGORIES))]
+            against = f"{prefix}-{CONTROL}/warmup"  # the goal score, and its eight call categories alone
+            row["paired"] = paired_entry(paired_goal(row["cases"], control["cases"]), against)
+            row["paired_calls"] = paired_entry(paired_goal(row["cases"], control["cases"], categories=CALL_CATEGORIES),
+                                               against)
             vs = paired(row["cases"], control["cases"])
             row["gained_lost"] = [vs["gained"], vs["lost"]] if vs else None
         elif name != CONTROL:  # no control in the record: nothing to pair with

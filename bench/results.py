@@ -125,7 +125,7 @@ def paired_goal(arm, ref, resamples=2000, seed=0, categories=GOAL_CATEGORIES):
             arm[s]["ids_sha256"] != ref[s]["ids_sha256"] or "categories" not in arm[s] or "categories" not in ref[s]
             for s in ref):
         return None
-    strata = []  # (case differences of one category), ten of them
+    strata = []  # (case differences of one category), one per category
     for split, cats in categories.items():
         diff = [int(a) - int(b) for a, b in zip(arm[split]["valid"], ref[split]["valid"])]
         at = _strata(ref[split])
@@ -139,6 +139,13 @@ def paired_goal(arm, ref, resamples=2000, seed=0, categories=GOAL_CATEGORIES):
     rng = random.Random(seed)
     draws = sorted(goal([[rng.choice(d) for _ in d] for d in strata]) for _ in range(resamples))
     return {"difference": goal(strata), "low": draws[int(0.025 * resamples)], "high": draws[int(0.975 * resamples) - 1]}
+
+
+def paired_entry(g, against):
+    """A row's `paired` field: paired_goal's result g in points, rounded, against the row key `against`;
+    None when g is."""
+    return {"against": against, "diff": round(g["difference"], 2), "low": round(g["low"], 2),
+            "high": round(g["high"], 2)} if g else None
 
 
 def paired(arm, ref, resamples=2000, seed=0):

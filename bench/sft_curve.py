@@ -51,8 +51,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from results import (BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, latest_date, paired_goal,  # noqa: E402  (bench/results.py)
-                     weights_sha256, write_section)
+from results import (BFCL_GOAL, RESULTS, ROOT, case_results, commit, goal_score, latest_date, paired_entry,  # noqa: E402  (bench/results.py)
+                     paired_goal, weights_sha256, write_section)
 
 sys.path.insert(0, ROOT)
 import common  # noqa: E402
@@ -276,8 +276,7 @@ def curriculum(args, at, plateau, per_epoch, seen):
     g = row and "paired" not in row and plain.get("cases") and paired_goal(row["cases"], plain["cases"])
     if g:
         record = read_record(args.record)
-        record[f"{args.name}/{stage}"]["paired"] = {"against": f"{args.name}/plateau", "diff": round(g["difference"], 2),
-                                                       "low": round(g["low"], 2), "high": round(g["high"], 2)}
+        record[f"{args.name}/{stage}"]["paired"] = paired_entry(g, f"{args.name}/plateau")
         common.write_json(args.record, dict(sorted(record.items())))
 
 
