@@ -121,12 +121,15 @@ def write_json(path, obj):
         f.write("\n")
 
 
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def run_settings(args, keys, data_path, **more):
     """What a stored result depends on, kept beside it so that a resumed run can check it: the
     arguments named in `keys`, the data file's sha256 and `more` (the model's path)."""
-    with open(data_path, "rb") as f:
-        data_hash = hashlib.sha256(f.read()).hexdigest()
-    return dict({k: getattr(args, k) for k in keys}, data_sha256=data_hash, **more)
+    return dict({k: getattr(args, k) for k in keys}, data_sha256=file_sha256(data_path), **more)
 
 
 def check_settings(saved, settings, path, what):

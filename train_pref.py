@@ -22,8 +22,16 @@ first response character, the merged token counts as response (the shared token 
 is the prompt). Pairs longer than --max-length (prompt + the longer side) are dropped
 and counted, never cut.
 
+--replay DATA (ours): SFT examples replayed beside the pairs. Each micro-batch of pairs brings
+as many training examples (task JSONL with a gold `response`, cycled in a seeded order), and
+the loss adds their mean token NLL x --replay-weight, the loss SFT trains with. A few hundred
+pairs learned for 100 steps at lr 2e-5 are learned by heart and move the model away from what
+SFT taught (wrong functions, broken lists on unseen tasks); replay keeps SFT's signal in every
+step, so against SFT continued at equal steps the pairs' own effect is what differs.
+
 Launch:
   python train_pref.py --model runs/warmup --pairs pairs.jsonl --out runs/iter1
+  python train_pref.py --model runs/warmup --pairs pairs.jsonl --out runs/iter1 --replay data/train.jsonl
   torchrun --nproc_per_node 8 train_pref.py --model M --pairs pairs.jsonl --out DIR --loss dpo --beta 0.1
   torchrun --nproc_per_node 8 train_pref.py ... --shard      # FSDP2: parameters and optimizer state sharded
 The global batch is --batch-size x --grad-accum x the number of processes.
@@ -55,6 +63,10 @@ def parse_args(argv=None):
     p.add_argument("--gamma", type=float, default=0.5, help="SimPO target reward margin")
     p.add_argument("--label-smoothing", type=float, default=0.0, help="conservative DPO: assumed label noise")
     p.add_argument("--sft-weight", type=float, default=0.0, help="weight of the chosen response's mean NLL")
+    p.add_argument("--replay", default=None,
+                   help="ours: training tasks JSONL (gold `response`) replayed as SFT beside the pairs, as many "
+                        "examples per micro-batch as pairs")
+    p.add_argument("--replay-weight", type=float, default=1.0, help="weight of the replayed examples' mean token NLL")
     # optimisation
     p.add_argument("--lr", type=float, default=1e-6, help="peak learning rate")
     p.add_argument("--epochs", type=int, default=2, help="passes over the pairs")
@@ -80,6 +92,8 @@ def parse_args(argv=None):
     training.check_run_args(p, args)
     if not 0 <= args.label_smoothing < 0.5 + 1e-9 or args.lora_rank < 0:
         p.error("--label-smoothing must be in [0, 0.5], --lora-rank >= 0")
+    if args.replay_weight <= 0:
+        p.error("--replay-weight must be positive")
     args.beta = DEFAULT_BETA[args.loss] if args.beta is None else args.beta
     if args.beta <= 0:
         p.error("--beta must be positive")
@@ -198,6 +212,20 @@ def plan_steps(n_kept, kept, args, world, lengths):
     return steps[:args.max_steps] if args.max_steps else steps
 
 
+def plan_replay(steps, lengths, args):
+    """--replay: for every micro-batch of pairs in `steps`, as many replayed examples, taken in turn
+    from length-grouped passes over the examples that fit (lengths 0: dropped), each pass seeded as
+    the pairs' epochs are; a pure function of the data and seed, so a resumed run replays the same."""
+    kept = [i for i, n in enumerate(lengths) if n]
+    need, stream, epoch = sum(len(b) for step in steps for b in step), [], 0
+    while len(stream) < need:
+        batches = training.length_grouped_batches([lengths[i] for i in kept], args.batch_size, args.seed, epoch)
+        stream += [kept[j] for b in batches for j in b]
+        epoch += 1
+    taken = iter(stream)
+    return [[[next(taken) for _ in b] for b in step] for step in steps]
+
+
 def pack_pairs(encoded, indices, pad_id):
     """The pairs as one batch with one row per pair: the prompt once, then chosen, then rejected.
     The prompt is ~95% of a pair's tokens, so computing it once instead of once per side
@@ -244,7 +272,7 @@ class PairLogps(torch.nn.Module):
         super().__init__()
         self.lm, self.dtype = lm, dtype
 
-    def forward(self, ids, pos, mask, rows, cols, targets, slots, steps, counted):
+    def forward(self, ids, pos, mask, rows, cols, targets, slots, steps, counted, replay=None):
         body, head = training._body_and_head(self.lm)
         with torch.autocast(ids.device.type, dtype=self.dtype or torch.bfloat16, enabled=self.dtype is not None):
             if body is not None:  # only response positions go through the vocabulary projection
@@ -258,7 +286,11 @@ class PairLogps(torch.nn.Module):
         shape = (sides, int(steps.max()) + 1 if len(steps) else 1)
         sums = torch.zeros(shape, device=ids.device).index_put((slots, steps), torch.where(counted, logp, 0.0))
         counts = torch.zeros(shape, dtype=torch.long, device=ids.device).index_put((slots, steps), counted.long())
-        return sums.sum(1), counts.sum(1)
+        if replay is None:
+            return sums.sum(1), counts.sum(1)
+        # --replay's examples (pad_batch's ids, attention, loss mask) in the same forward: DDP syncs the
+        # gradient of one forward per backward
+        return (sums.sum(1), counts.sum(1), *training.response_logps(self.lm, *replay, self.dtype))
 
 
 def reference_logps(model, encoded, kept, args, pad_id, device, autocast=None):
@@ -323,13 +355,17 @@ def separate_pairs(encoded, indices, pad_id):
     return (ids, pos, mask, *index, torch.tensor(counted, dtype=torch.bool))
 
 
-def train_step(step_model, micro, encoded, ref, args, pad_id, run, rank, device):
+def train_step(step_model, micro, encoded, ref, args, pad_id, run, rank, device, replay=None):
     """Forward/backward of one optimizer step's micro-batches (this rank's share); returns the
-    sums over this rank's pairs of loss, rewards, accuracies, log-probs, and its token count."""
+    sums over this rank's pairs of loss, rewards, accuracies, log-probs, its token count and the
+    replayed examples' NLL, then the step's pairs and replayed response tokens. replay: (encoded
+    examples, this step's micro-batches of them) under --replay."""
     world = run.world
     n_global = sum(len(b) for b in micro)  # every rank knows the plan, so all normalise alike
+    examples, replay_micro = replay or ([], [])
+    n_replay = sum(len(examples[i]["input_ids"]) - examples[i]["n_prompt"] for b in replay_micro for i in b)
     micro_steps = math.ceil(len(micro) / world)
-    totals = torch.zeros(8, dtype=torch.float64)
+    totals = torch.zeros(9, dtype=torch.float64)
     dummy = [({"input_ids": [pad_id, pad_id], "n_prompt": 1},) * 2]
     for m in range(micro_steps):
         j = m * world + rank
@@ -338,30 +374,52 @@ def train_step(step_model, micro, encoded, ref, args, pad_id, run, rank, device)
         batch = micro[j] if j < len(micro) else []
         layout = pack_pairs if args.layout == "packed" else separate_pairs
         inputs = layout(encoded, batch, pad_id) if batch else layout(dummy, [0], pad_id)
+        inputs = [x.to(device) for x in inputs]
+        replayed = [examples[i] for i in replay_micro[j]] if replay and batch else [{"input_ids": [pad_id], "n_prompt": 1}]
         with run.sync(step_model, m, micro_steps):
-            sums, counts = step_model(*(x.to(device) for x in inputs))
+            if replay:
+                sums, counts, replay_sums, _ = step_model(
+                    *inputs, replay=tuple(x.to(device) for x in training.pad_batch(replayed, pad_id)))
+            else:
+                sums, counts = step_model(*inputs)
             losses, rc, rr, pc, pr = preference_loss(args, sums, counts, ref[batch].to(device) if batch else
                                                      torch.zeros(1, 2, device=device))
             if not batch:
                 losses = losses * 0.0
-            (losses.sum() * world / n_global).backward()  # `* world` undoes the averaging over ranks
+            loss = losses.sum() * world / n_global  # `* world` undoes the averaging over ranks
+            if replay:  # the mean token NLL of the step's replayed examples, as SFT's loss
+                loss = loss - args.replay_weight * replay_sums.sum() * world / n_replay
+            loss.backward()
         if batch:
             tokens = sum(len(encoded[i][0]["input_ids"]) + len(encoded[i][1]["input_ids"]) for i in batch)
+            tokens += sum(len(e["input_ids"]) for e in replayed) if replay else 0
             totals += torch.tensor([losses.sum().item(), rc.sum().item(), rr.sum().item(), (rc > rr).sum().item(),
-                                    (rc - rr).sum().item(), pc.sum().item(), pr.sum().item(), tokens],
-                                   dtype=torch.float64)
-    return totals, n_global
+                                    (rc - rr).sum().item(), pc.sum().item(), pr.sum().item(), tokens,
+                                    -replay_sums.sum().item() if replay else 0.0], dtype=torch.float64)
+    return totals, n_global, n_replay
 
 
 def train(args, rank, world, device):
     pairs = read_pairs(args.pairs)
-    run = training.Run(args, RESUME_KEYS, args.pairs, world)
+    tasks = common.read_tasks(args.replay, need_response=True) if args.replay else None
+    # the replay keys only when set, so that runs made before --replay still resume and count as finished
+    replay_keys = {"replay_sha256": common.file_sha256(args.replay), "replay_weight": args.replay_weight} if tasks else {}
+    run = training.Run(args, RESUME_KEYS, args.pairs, world, more=replay_keys)
     if run.finished:
         return
     training.set_seed(args.seed)
     model, tokenizer, autocast = training.training_model(args, device)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded, kept, steps = plan(args, tokenizer, pairs, world)
+    replay_steps, examples = None, None
+    if tasks:
+        examples = training.encode_tasks(tokenizer, tasks, args.replay, args.max_length)
+        fit = sum(e is not None for e in examples)
+        if not fit:
+            raise InputError(args.replay, None, f"no example fits in --max-length {args.max_length}")
+        if training.is_main():
+            print(f"--replay: {len(tasks)} examples; {len(tasks) - fit} dropped as longer than --max-length")
+        replay_steps = plan_replay(steps, [len(e["input_ids"]) if e else 0 for e in examples], args)
     if args.loss == "simpo":
         ref = torch.zeros(len(pairs), 2)
     elif run.saved:
@@ -377,8 +435,9 @@ def train(args, rank, world, device):
     with run.loop(model, optimizer, scheduler, len(steps), args.loss) as loop:
         for step in loop:
             t0, lr = time.perf_counter(), scheduler.get_last_lr()[0]
-            totals, n = train_step(step_model, steps[step], encoded, ref, args, pad_id, run, rank, device)
-            loss, rc, rr, acc, margin, pc, pr, tokens = training.all_reduce_sum(totals.tolist(), device)
+            totals, n, n_replay = train_step(step_model, steps[step], encoded, ref, args, pad_id, run, rank, device,
+                                             (examples, replay_steps[step]) if replay_steps else None)
+            loss, rc, rr, acc, margin, pc, pr, tokens, replay_nll = training.all_reduce_sum(totals.tolist(), device)
             norm = training.clip_gradients(params, args.clip)
             loss = run.check(step + 1, loss, norm)
             optimizer.step()
@@ -388,11 +447,13 @@ def train(args, rank, world, device):
             run.log({"step": step + 1, "loss": loss / n, "lr": lr, "rewards/chosen": rc / n,
                      "rewards/rejected": rr / n, "rewards/accuracies": acc / n, "rewards/margins": margin / n,
                      "logps/chosen": pc / n, "logps/rejected": pr / n, "grad_norm": norm,
-                     "tokens": int(tokens), "tokens_per_s": tokens / dt, "seconds": dt},
+                     "tokens": int(tokens), "tokens_per_s": tokens / dt, "seconds": dt,
+                     **({"replay/nll": replay_nll / n_replay} if replay_steps else {})},
                     loss=f"{loss / n:.4f}", acc=f"{acc / n:.2f}", margin=f"{margin / n:.3f}")
             run.save(step + 1, {"dropped_pairs": len(pairs) - len(kept),
                                 "reference_logps": ref.tolist() if args.loss != "simpo" else None})
-    run.finish(tokenizer, {"pairs": len(pairs), "dropped_longer_than_max_length": len(pairs) - len(kept)})
+    run.finish(tokenizer, {"pairs": len(pairs), "dropped_longer_than_max_length": len(pairs) - len(kept),
+                           **({"replayed_examples": sum(map(len, sum(replay_steps, [])))} if replay_steps else {})})
 
 
 def plan(args, tokenizer, pairs, world):
@@ -413,7 +474,8 @@ def plan(args, tokenizer, pairs, world):
 def main():
     args = parse_args()
     if args.plan:
-        training.print_plan(args, rows_per_example=2)  # a packed row holds prompt, chosen and rejected
+        # a packed row holds prompt, chosen and rejected; --replay adds a row of its own per pair
+        training.print_plan(args, rows_per_example=3 if args.replay else 2)
         return
     training.launch(train, args)
 

@@ -742,11 +742,11 @@ class Run:
     - the end: the model (LoRA merged, fp32) saved as a plain Hugging Face folder into OUT (or,
       at a pause, OUT/step-N), run.json written, the checkpoint removed (unless kept)."""
 
-    def __init__(self, args, keys, data_path, world):
+    def __init__(self, args, keys, data_path, world, more=None):
         self.args, self.world = args, world
         os.makedirs(args.out, exist_ok=True)
         self.config = run_settings(args, keys, data_path, model=os.path.abspath(resolve_model(args.model)),
-                                   world_size=world)
+                                   world_size=world, **(more or {}))
         _, self.saved = checkpoint_state(args.out)
         self.finished = not self.saved and self._finished()
         if self.finished and is_main():

@@ -143,6 +143,15 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
                        "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced "
                                      "--derived drop",
                        "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 10"}),
+    # itool_literal's model lost 8.0 on the synthetic test after its first 100 steps at lr 2e-5, off the pairs'
+    # prompts (wrong functions, broken lists): a few hundred pairs learned by heart pull the model away from
+    # what SFT taught, and at lr 5e-6 itool_low_lr moved few answers. --replay keeps SFT's loss on the training
+    # data in every step (as many examples as pairs), at itool_balanced's step size: against SFT continued at
+    # equal steps, what differs is the pairs' preference. {DATA}: the arms' training data
+    "itool_replay": ("iTool, as itool_balanced, --replay (SFT examples beside the pairs)",
+                     {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
+                      "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
+                      "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6 --replay {DATA}/train.jsonl"}),
     # the control again with another data order, after the first tree arm: the case-bootstrap interval
     # holds the test's noise, not training's. The plateau made again at other float rounding scored 3.2
     # points above the first (interval +1.3 to +5.0; bench/RESULTS.md), so an arm's difference is read
@@ -259,6 +268,7 @@ def arm_env(args, name):
         env.update(SMOKE="1", EVAL_LIMIT="1")
     defaults = run_sh_defaults(env)
     for key, value in ARMS[name][1].items():
+        value = value.replace("{DATA}", env["DATA"])
         env[key] = (defaults[key] + " " + value[1:]).strip() if value.startswith("+") else value
         if args.smoke and key in SMOKE:  # the arm's flags, then the tiny budgets
             env[key] += " " + SMOKE[key]

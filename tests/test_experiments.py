@@ -263,6 +263,8 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     assert (control["WARMUP"], control["K"]) == ("1", "0") and "--max-steps 200" in control["WARMUP_ARGS"]
     published = experiments.arm_env(args, "published")
     assert "--repetition-penalty 0.75 --reward judge" in published["MCTS_ARGS"]
+    replay = experiments.arm_env(args, "itool_replay")  # SFT on the arms' own training data
+    assert replay["PREF_ARGS"].endswith(f"--epochs 6 --replay {replay['DATA']}/train.jsonl")
     with pytest.raises(SystemExit):
         experiments.parse_args(["--only", "itool,nope"])
 

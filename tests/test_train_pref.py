@@ -1,6 +1,6 @@
 """train_pref.py: the losses against values worked out by hand, gradients reaching only
 the policy, learning on a few pairs, DDP against gradient accumulation, kill-and-resume,
-bad input, metrics."""
+bad input, metrics, --replay."""
 import json
 import math
 import os
@@ -243,3 +243,62 @@ def test_fsdp2_shard_resumes_and_matches_one_process(tmp_path, tiny_model_dir):
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout
     assert_same_weights(tmp_path / "one", out, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- --replay
+
+def test_plan_replay_cycles_through_every_example_that_fits():
+    args = train_pref.parse_args(["--pairs", "x", "--out", "y", "--batch-size", "3", "--seed", "1"])
+    steps = [[[0, 1, 2], [3, 4, 5]], [[6, 7]], [[8, 9, 10]]]  # 11 pairs in micro-batches
+    lengths = [5, 0, 7, 9, 4]  # example 1 did not fit
+    plan = train_pref.plan_replay(steps, lengths, args)
+    assert [[len(b) for b in step] for step in plan] == [[3, 3], [2], [3]]
+    stream = [i for step in plan for b in step for i in b]
+    # every example that fits once per pass, in a seeded order, before any comes again
+    assert sorted(stream[:4]) == sorted(stream[4:8]) == [0, 2, 3, 4] and len(set(stream[8:])) == 3
+    assert plan == train_pref.plan_replay(steps, lengths, args)
+    assert plan != train_pref.plan_replay(steps, lengths, train_pref.parse_args(
+        ["--pairs", "x", "--out", "y", "--batch-size", "3", "--seed", "2"]))
+
+
+def test_replay_keeps_sft_resumes_and_splits_over_ranks(tmp_path, tiny_model_dir):
+    """--replay trains the replayed examples' NLL beside the pairs: lower than the pairs alone leave
+    it; a paused run goes on to the same weights; two processes match one with twice the accumulation."""
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(8))
+    tasks = tiny.make_tiny_tasks(12, seed=7)
+    replay = tiny.write_tasks(tmp_path / "replay.jsonl", tasks)
+    base = ["--model", tiny_model_dir, "--pairs", pairs, "--lr", "2e-3", "--lora-rank", "0", "--batch-size", "2",
+            "--epochs", "2"]
+    for name, extra, nproc in [("alone", ["--grad-accum", "2"], 1), ("one", ["--grad-accum", "2", "--replay", replay], 1),
+                               ("two", ["--replay", replay], 2)]:
+        proc = run(base + extra + ["--out", tmp_path / name], nproc=nproc)
+        assert proc.returncode == 0, proc.stderr
+    paused = base + ["--grad-accum", "2", "--replay", replay, "--out", tmp_path / "paused"]
+    for extra in (["--pause-at", "2"], []):
+        proc = run(paused + extra)
+        assert proc.returncode == 0, proc.stderr
+    assert "resuming" in proc.stdout
+    assert_same_weights(tmp_path / "one", tmp_path / "paused", atol=0)
+    assert_same_weights(tmp_path / "one", tmp_path / "two", atol=2e-6)
+    rows = metrics(tmp_path / "one")
+    assert len(rows) == 4 and all(r["replay/nll"] > 0 for r in rows) and "replay/nll" not in metrics(tmp_path / "alone")[0]
+    assert [r["replay/nll"] for r in rows] == pytest.approx([r["replay/nll"] for r in metrics(tmp_path / "two")], rel=1e-5)
+    record = json.loads((tmp_path / "one" / "run.json").read_text())
+    assert record["replayed_examples"] == 16 and record["config"]["replay_weight"] == 1.0
+    nll = {}
+    for name in ("alone", "one"):
+        model, tok = training.load_model(str(tmp_path / name), torch.device("cpu"), torch.float32)
+        nll[name] = sum(math.log(p) for p in training.perplexity(model, tok, tasks))
+    assert nll["one"] < nll["alone"] - 1.0, nll
+
+
+def test_bad_replay_exits_2(tmp_path, tiny_model_dir):
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(2))
+    task = tiny.make_tiny_tasks(1)[0]
+    path = tmp_path / "replay.jsonl"
+    path.write_text(json.dumps(task) + "\n" + json.dumps(dict(task, id="t2", response="")) + "\n")
+    proc = run(["--model", tiny_model_dir, "--pairs", pairs, "--out", tmp_path / "o", "--replay", path])
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert f"{path}:2: " in proc.stderr and "no gold `response`" in proc.stderr
+    assert not (tmp_path / "o" / "config.json").exists()
