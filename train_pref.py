@@ -28,6 +28,7 @@ the loss adds their mean token NLL x --replay-weight, the loss SFT trains with. 
 pairs learned for 100 steps at lr 2e-5 are learned by heart and move the model away from what
 SFT taught (wrong functions, broken lists on unseen tasks); replay keeps SFT's signal in every
 step, so against SFT continued at equal steps the pairs' own effect is what differs.
+metrics.jsonl logs their NLL per token as `replay/nll`; `tokens` counts them too.
 
 Launch:
   python train_pref.py --model runs/warmup --pairs pairs.jsonl --out runs/iter1
@@ -66,7 +67,8 @@ def parse_args(argv=None):
     p.add_argument("--replay", default=None,
                    help="ours: training tasks JSONL (gold `response`) replayed as SFT beside the pairs, as many "
                         "examples per micro-batch as pairs")
-    p.add_argument("--replay-weight", type=float, default=1.0, help="weight of the replayed examples' mean token NLL")
+    p.add_argument("--replay-weight", type=float, default=None,
+                   help="weight of the replayed examples' mean token NLL (default 1)")
     # optimisation
     p.add_argument("--lr", type=float, default=1e-6, help="peak learning rate")
     p.add_argument("--epochs", type=int, default=2, help="passes over the pairs")
@@ -92,7 +94,10 @@ def parse_args(argv=None):
     training.check_run_args(p, args)
     if not 0 <= args.label_smoothing < 0.5 + 1e-9 or args.lora_rank < 0:
         p.error("--label-smoothing must be in [0, 0.5], --lora-rank >= 0")
-    if args.replay_weight <= 0:
+    if args.replay_weight is not None and not args.replay:
+        p.error("--replay-weight needs --replay")
+    args.replay_weight = 1.0 if args.replay_weight is None else args.replay_weight
+    if not args.replay_weight > 0:  # nan too
         p.error("--replay-weight must be positive")
     args.beta = DEFAULT_BETA[args.loss] if args.beta is None else args.beta
     if args.beta <= 0:

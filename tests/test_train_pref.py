@@ -262,34 +262,41 @@ def test_plan_replay_cycles_through_every_example_that_fits():
 
 
 def test_replay_keeps_sft_resumes_and_splits_over_ranks(tmp_path, tiny_model_dir):
-    """--replay trains the replayed examples' NLL beside the pairs: lower than the pairs alone leave
-    it; a paused run goes on to the same weights; two processes match one with twice the accumulation."""
-    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(8))
-    tasks = tiny.make_tiny_tasks(12, seed=7)
+    """--replay trains the replayed examples' NLL beside the pairs, more with a larger weight, while the
+    pairs are still learned; a paused run goes on to the same weights; two processes (DDP, and FSDP2
+    with the model called twice in a forward) match one with twice the accumulation, a rank left with
+    only a dummy micro-batch in each epoch's last step."""
+    pairs = write_pairs(tmp_path / "pairs.jsonl", make_pairs(6))  # 3 micro-batches an epoch
+    tasks = tiny.make_tiny_tasks(10, seed=7)  # 12 replayed: the second pass begins
     replay = tiny.write_tasks(tmp_path / "replay.jsonl", tasks)
     base = ["--model", tiny_model_dir, "--pairs", pairs, "--lr", "2e-3", "--lora-rank", "0", "--batch-size", "2",
             "--epochs", "2"]
-    for name, extra, nproc in [("alone", ["--grad-accum", "2"], 1), ("one", ["--grad-accum", "2", "--replay", replay], 1),
-                               ("two", ["--replay", replay], 2)]:
+    one = ["--grad-accum", "2", "--replay", replay]
+    for name, extra, nproc in [("alone", ["--grad-accum", "2"], 1), ("one", one, 1),
+                               ("heavy", one + ["--replay-weight", "4"], 1), ("two", ["--replay", replay], 2),
+                               ("shard", ["--replay", replay, "--shard"], 2)]:
         proc = run(base + extra + ["--out", tmp_path / name], nproc=nproc)
         assert proc.returncode == 0, proc.stderr
-    paused = base + ["--grad-accum", "2", "--replay", replay, "--out", tmp_path / "paused"]
+    paused = base + one + ["--out", tmp_path / "paused"]
     for extra in (["--pause-at", "2"], []):
         proc = run(paused + extra)
         assert proc.returncode == 0, proc.stderr
     assert "resuming" in proc.stdout
     assert_same_weights(tmp_path / "one", tmp_path / "paused", atol=0)
     assert_same_weights(tmp_path / "one", tmp_path / "two", atol=2e-6)
+    assert_same_weights(tmp_path / "one", tmp_path / "shard", atol=1e-6)
     rows = metrics(tmp_path / "one")
     assert len(rows) == 4 and all(r["replay/nll"] > 0 for r in rows) and "replay/nll" not in metrics(tmp_path / "alone")[0]
     assert [r["replay/nll"] for r in rows] == pytest.approx([r["replay/nll"] for r in metrics(tmp_path / "two")], rel=1e-5)
+    assert rows[-1]["rewards/margins"] > rows[0]["rewards/margins"]  # the pairs are learned beside the replay
     record = json.loads((tmp_path / "one" / "run.json").read_text())
-    assert record["replayed_examples"] == 16 and record["config"]["replay_weight"] == 1.0
+    assert record["replayed_examples"] == 12 and record["config"]["replay_weight"] == 1.0
     nll = {}
-    for name in ("alone", "one"):
+    for name in ("alone", "one", "heavy"):
         model, tok = training.load_model(str(tmp_path / name), torch.device("cpu"), torch.float32)
         nll[name] = sum(math.log(p) for p in training.perplexity(model, tok, tasks))
-    assert nll["one"] < nll["alone"] - 1.0, nll
+    # ignoring the weight would give "heavy" the weights of "one" (Adam and clipping keep the gap small)
+    assert nll["heavy"] < nll["one"] - 0.2 and nll["one"] < nll["alone"] - 1.0, nll
 
 
 def test_bad_replay_exits_2(tmp_path, tiny_model_dir):
@@ -302,3 +309,11 @@ def test_bad_replay_exits_2(tmp_path, tiny_model_dir):
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
     assert f"{path}:2: " in proc.stderr and "no gold `response`" in proc.stderr
     assert not (tmp_path / "o" / "config.json").exists()
+
+
+@pytest.mark.parametrize("flags,message", [(["--replay-weight", "2"], "--replay-weight needs --replay"),
+                                           (["--replay", "r", "--replay-weight", "nan"], "must be positive")])
+def test_bad_replay_flags(flags, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_pref.parse_args(["--pairs", "x", "--out", "y"] + flags)
+    assert e.value.code == 2 and message in capsys.readouterr().err
