@@ -24,10 +24,10 @@ and counted, never cut.
 
 --replay DATA (ours): SFT examples replayed beside the pairs. Each micro-batch of pairs brings
 as many training examples (task JSONL with a gold `response`, cycled in a seeded order), and
-the loss adds their mean token NLL x --replay-weight, the loss SFT trains with. A few hundred
-pairs learned for 100 steps at lr 2e-5 are learned by heart and move the model away from what
-SFT taught (wrong functions, broken lists on unseen tasks); replay keeps SFT's signal in every
-step, so against SFT continued at equal steps the pairs' own effect is what differs.
+the loss adds their mean token NLL x --replay-weight, the loss SFT trains with. Meant for pairs
+that, learned at a full fine-tune's step size, move the model away from what SFT taught on unseen
+tasks: SFT's signal stays in every step. Measured on the default model (bench/RESULTS.md,
+itool_replay): it kept the answer format, not the choice among the tools offered.
 metrics.jsonl logs their NLL per token as `replay/nll`; `tokens` counts them too.
 
 Launch:

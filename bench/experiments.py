@@ -81,6 +81,9 @@ MCTS = "--batch-trees 16 --temperature 1.5 --min-p 0.05"
 # (their greedy answer joins sampling's). On whole answers decision keeps refusal-against-call pairs,
 # which trees under --compare fragment never give: none keeps the two alike
 SAMPLING_FROM = ("itool_greedy", "itool_balanced", "itool_low_lr")
+# itool_balanced's trees and pair rules, which the arms after it keep while they change one thing
+BALANCED = {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
+            "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced"}
 ARMS = {  # name: (label, run.sh environment), in the order they run
     CONTROL: ("SFT continued (the control)", {"K": "0", "WARMUP": "1", "WARMUP_ARGS":
               f"--buckets 1 --batch-size {BATCH} --max-length 2048 --epochs {K} --max-steps {K * STEPS} {SAVE}"}),
@@ -123,44 +126,35 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # the final model makes more calls than the gold on 48 of 340 synthetic call cases (the control 18).
     # balanced keeps each way only as often as the other (prefs.balance_ends)
     "itool_balanced": ("iTool, as itool_greedy, --end-pairs balanced",
-                       {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
-                        "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
-                        "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6"}),
+                       dict(BALANCED, PREF_ARGS=TRAINING + " --sft-weight 1 --epochs 6")),
     # itool_balanced lost 2.2 with the ends balanced; what stayed is value pairs learned to a chosen log-prob
     # per token of -0.007 (2.8 passes at lr 2e-5) that did not carry to unseen values (right -> wrong_value
     # 46, the control 26): a quarter of the step size, the pair rules and the steps unchanged (iteration 1
     # trains on the same trees' pairs)
     "itool_low_lr": ("iTool, as itool_balanced, lr 5e-6",
-                     {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
-                      "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
-                      "PREF_ARGS": TRAINING.replace("--lr 2e-5", "--lr 5e-6") + " --sft-weight 1 --epochs 6"}),
+                     dict(BALANCED, PREF_ARGS=TRAINING.replace("--lr 2e-5", "--lr 5e-6")
+                          + " --sft-weight 1 --epochs 6")),
     # itool_low_lr did not lose on calls (+0.3 against the control) but moved few answers, and at lr 2e-5 such
     # pairs cost unseen derived values (itool_balanced: 49.5% wrong, its control 40.6%); 89 of the 110 of its
     # wrong_value pairs whose values differ choose a value the prompt does not spell out. Those dropped, at
     # lr 2e-5: about 85 and 45 pairs an iteration, so 10 epochs reach 100 steps
     "itool_literal": ("iTool, as itool_balanced, --derived drop",
-                      {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
-                       "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced "
-                                     "--derived drop",
-                       "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 10"}),
+                      dict(BALANCED, PREFS_ARGS=BALANCED["PREFS_ARGS"] + " --derived drop",
+                           PREF_ARGS=TRAINING + " --sft-weight 1 --epochs 10")),
     # itool_literal's model lost 8.0 on the synthetic test after its first 100 steps at lr 2e-5, off the pairs'
     # prompts (wrong functions, broken lists): a few hundred pairs learned by heart pull the model away from
     # what SFT taught, and at lr 5e-6 itool_low_lr moved few answers. --replay keeps SFT's loss on the training
     # data in every step (as many examples as pairs), at itool_balanced's step size: against SFT continued at
     # equal steps, what differs is the pairs' preference. {DATA}: the arms' training data
     "itool_replay": ("iTool, as itool_balanced, --replay (SFT examples beside the pairs)",
-                     {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
-                      "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
-                      "PREF_ARGS": TRAINING + " --sft-weight 1 --epochs 6 --replay {DATA}/train.jsonl"}),
+                     dict(BALANCED, PREF_ARGS=TRAINING + " --sft-weight 1 --epochs 6 --replay {DATA}/train.jsonl")),
     # itool_replay's first model kept the format but called other tools of the catalogue on unseen tasks (multiple
     # 35.0, the control 51.0), none of them in its pairs: a full fine-tune that learns the pairs (lr 2e-5) moves
     # what it was not asked to. A rank-8 update (the published setting) changes less of the model; LoRA is
     # commonly run at about ten times a full fine-tune's lr (whether it learns the pairs: iteration 1's metrics)
     "itool_lora": ("iTool, as itool_balanced, LoRA rank 8 at lr 2e-4",
-                   {"MCTS_ARGS": MCTS + " --gold-sibling --greedy-path",
-                    "PREFS_ARGS": "+--compare fragment --irrelevance none --rejected likely --end-pairs balanced",
-                    "PREF_ARGS": TRAINING.replace("--lora-rank 0 --lr 2e-5", "--lora-rank 8 --lr 2e-4")
-                    + " --sft-weight 1 --epochs 6"}),
+                   dict(BALANCED, PREF_ARGS=TRAINING.replace("--lora-rank 0 --lr 2e-5", "--lora-rank 8 --lr 2e-4")
+                        + " --sft-weight 1 --epochs 6")),
     # the control again with another data order, after the first tree arm: the case-bootstrap interval
     # holds the test's noise, not training's. The plateau made again at other float rounding scored 3.2
     # points above the first (interval +1.3 to +5.0; bench/RESULTS.md), so an arm's difference is read
