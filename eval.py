@@ -6,7 +6,8 @@ does (SPEC.md sections 2 and 4).
     python eval.py --predictions preds.jsonl --data bfcl:live_simple --out results.jsonl
 
 `--data` is task JSONL or `bfcl:CAT[,CAT...]` (simple_python, multiple, parallel,
-parallel_multiple, irrelevance and their live_ versions), read from the data folder of
+parallel_multiple, irrelevance, their live_ versions, live_relevance, the multi_turn_
+categories, or the shorthands non_live, live, multi_turn, all), read from the data folder of
 the installed bfcl-eval package (located, never imported) or from `--bfcl-dir`. The
 model answers every case with greedy decoding, --batch-size rows at once (engine.greedy:
 a case joins as another ends, every prompt's KV computed once and the system prompt all
