@@ -57,7 +57,7 @@ sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import prefs  # noqa: E402
 import results  # noqa: E402  (bench/results.py)
-from results import (CALL_CATEGORIES, case_results, goal_score, latest_date, paired, paired_entry,  # noqa: E402
+from results import (CALL_CATEGORIES, GOAL_CATEGORIES, case_results, goal_score, latest_date, paired, paired_entry,  # noqa: E402
                      paired_goal, write_section)
 from sft_curve import curriculum_line, curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 
@@ -164,6 +164,12 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # the paper's ablation of MCTS (sampling_arm): as many whole answers as a tree samples, the best against
     # the worst, otherwise as one of SAMPLING_FROM
     "sampling": None,
+    # sampling from runs/plateau3's annealed start lost 9.2 on the goal score and tied on the call categories:
+    # the worst of 15 samples at T 1.5 was a refusal in prose on 59 of its first 193 pairs, and the model
+    # learned to call on irrelevance cases (right -> spurious_call 122). A tree arm's pairs never set a call
+    # against a refusal (--rejected likely keeps attempts only; --compare fragment parts them): the worst
+    # attempt instead, so that the two arms differ in the tree alone. Its first samples are sampling's
+    "sampling_attempt": None,
     "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with
     # vLLM's repetition penalty 0.75, the judge reward over walked simulations, the worst sibling, summed
@@ -175,18 +181,23 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
 }
 
 
-def sampling_arm(name):
-    """The sampling arm (label, run.sh environment) trained as tree arm `name`: its pair filter with the best
-    answer against the worst, its training, and its greedy answer among the samples where its trees hold
-    one (4 examples at once: each asks for 15 rows, and 16 would hold ~9 GB of KV on a CPU). TRAINED_AS
-    names `name` in the row's settings."""
+# the sampling arms: the rejected side, prefs.py --rejected (worst: the paper's best against worst)
+SAMPLING = {"sampling": "worst", "sampling_attempt": "attempt"}
+
+
+def sampling_arm(name, rejected="worst"):
+    """A sampling arm (label, run.sh environment) trained as tree arm `name`: its pair filter with the best
+    answer against the worst (`rejected`: prefs.py --rejected), its training, and its greedy answer among
+    the samples where its trees hold one (4 examples at once: each asks for 15 rows, and 16 would hold
+    ~9 GB of KV on a CPU). TRAINED_AS names `name` in the row's settings."""
     env = ARMS[name][1]
     words = env["PREFS_ARGS"].lstrip("+").split()
     pair_filter = [w for i, w in enumerate(words) if "--rejected" not in (w, words[i - 1] if i else "")]
-    return (f"sampling pairs, no tree (--search sample), as {name}",
+    return (f"sampling pairs, no tree (--search sample{'' if rejected == 'worst' else ', --rejected ' + rejected}), "
+            f"as {name}",
             {"MCTS_ARGS": MCTS + " --search sample --batch-trees 4" + (
                 " --greedy-path" if "--greedy-path" in env["MCTS_ARGS"] else ""),
-             "PREFS_ARGS": " ".join(["--rejected", "worst"] + pair_filter), "PREF_ARGS": env["PREF_ARGS"],
+             "PREFS_ARGS": " ".join(["--rejected", rejected] + pair_filter), "PREF_ARGS": env["PREF_ARGS"],
              "TRAINED_AS": name})
 
 
@@ -203,7 +214,8 @@ def trained_as_of(row):
     return (row.get("settings") or {}).get("TRAINED_AS", SAMPLING_FROM[0])
 
 
-ARMS["sampling"] = sampling_arm(SAMPLING_FROM[0])  # until main reads the record
+for _name, _rejected in SAMPLING.items():  # until main reads the record
+    ARMS[_name] = sampling_arm(SAMPLING_FROM[0], _rejected)
 SFT_ARMS = {name for name, (_, env) in ARMS.items() if env.get("K") == "0"}  # evaluated after the warm-up
 SMOKE = {"MCTS_ARGS": "--limit 2 --iters 2 --max-new-tokens 6 --sim-max-tokens 12",
          "PREFS_ARGS": "--min-gap 0 --min-chosen -1 --max-overlap 1", "PREF_ARGS": "--max-length 8192 --max-steps 2",
@@ -496,8 +508,8 @@ def arm_rows(record, prefix):
         row = record.get(key)
         if not row:
             continue
-        if name == "sampling":  # the label of the arm it was trained as
-            label = sampling_arm(trained_as_of(row))[0]
+        if name in SAMPLING:  # the label of the arm it was trained as
+            label = sampling_arm(trained_as_of(row), SAMPLING[name])[0]
         ours, theirs = row.get("start_sha256"), (control or {}).get("start_sha256")
         if name != CONTROL and control and ours and theirs and ours != theirs:
             row["paired"], row["paired_calls"], row["gained_lost"] = None, None, None
@@ -531,7 +543,7 @@ def earlier_rows(record):
 def verdict(arms, start):
     """In one series (arms from `start`, in words), as sentences: the training noise (the replica
     against the control), then the goal's two checks."""
-    tree = [(label, r) for label, key, r in arms if r.get("paired") and r["arm"] not in SFT_ARMS | {"sampling"}]
+    tree = [(label, r) for label, key, r in arms if r.get("paired") and r["arm"] not in SFT_ARMS | set(SAMPLING)]
     by_arm = {r["arm"]: r for _, _, r in arms}
     noise = (by_arm.get(REPLICA) or {}).get("paired")
     lines = []
@@ -550,16 +562,21 @@ def verdict(arms, start):
                      + (("; beyond training noise: " + (", ".join(
                          lb for lb, r in tree if lb in met and r["paired"]["diff"] > abs(noise["diff"])) or "none"))
                         if noise and met else "") + ".")
-        trained_as = trained_as_of(by_arm.get("sampling") or {})
-        starts = {by_arm[a].get("start_sha256") for a in ("sampling", trained_as) if a in by_arm} - {None}
-        if "sampling" in by_arm and trained_as in by_arm and len(starts) <= 1:
-            g = paired_goal(by_arm[trained_as]["cases"], by_arm["sampling"]["cases"])
-            if g:
-                lines.append(f"- MCTS pairs against sampling pairs ({trained_as} against sampling: the same "
-                             f"--compare and --irrelevance filter and training): {g['difference']:+.1f} "
-                             f"({g['low']:+.1f} to {g['high']:+.1f}) on "
-                             "the goal score: " + ("MCTS ahead." if g["low"] > 0 else "sampling ahead." if g["high"] < 0
-                                                   else "no difference beyond noise."))
+        for sampling in SAMPLING:
+            trained_as = trained_as_of(by_arm.get(sampling) or {})
+            starts = {by_arm[a].get("start_sha256") for a in (sampling, trained_as) if a in by_arm} - {None}
+            if sampling in by_arm and trained_as in by_arm and len(starts) <= 1:
+                # both: a pair rule may teach the call/no-call decision (irrelevance) where the tree's does not
+                reads = []
+                for cats, what in ((GOAL_CATEGORIES, "the goal score"), (CALL_CATEGORIES, "the eight call categories")):
+                    g = paired_goal(by_arm[trained_as]["cases"], by_arm[sampling]["cases"], categories=cats)
+                    if g:
+                        reads.append(f"{g['difference']:+.1f} ({g['low']:+.1f} to {g['high']:+.1f}) on {what}, " + (
+                            "MCTS ahead" if g["low"] > 0 else "sampling ahead" if g["high"] < 0
+                            else "no difference beyond noise"))
+                if reads:
+                    lines.append(f"- MCTS pairs against sampling pairs ({trained_as} against {sampling}: the same "
+                                 f"--compare and --irrelevance filter and training): {'; '.join(reads)}.")
     return lines
 
 
@@ -750,8 +767,9 @@ def main():
     args = parse_args()
     if not args.report_only:
         for name in args.only.split(","):
-            if name == "sampling":
-                ARMS[name] = sampling_arm(sampling_as(read_record(args.record), start_of(args, args.series).prefix))
+            if name in SAMPLING:
+                ARMS[name] = sampling_arm(sampling_as(read_record(args.record), start_of(args, args.series).prefix),
+                                          SAMPLING[name])
             run, env = run_arm(args, name)
             record = read_record(args.record)
             measure(args, name, run, env, record)

@@ -584,6 +584,37 @@ def test_sampling_is_trained_as_the_itool_arm_it_names():
         assert "--search sample" in sampling["MCTS_ARGS"] and "--search" not in itool["MCTS_ARGS"]
     assert "--end-pairs balanced" in experiments.sampling_arm("itool_balanced")[1]["PREFS_ARGS"]
     assert experiments.ARMS["sampling"] == experiments.sampling_arm(experiments.SAMPLING_FROM[0])  # before the record
+    # the worst attempt: as sampling but for the rejected side, so it grows (and copies) sampling's samples
+    worst, attempt = experiments.ARMS["sampling"], experiments.ARMS["sampling_attempt"]
+    assert attempt[1]["PREFS_ARGS"] == worst[1]["PREFS_ARGS"].replace("--rejected worst", "--rejected attempt")
+    assert {k: v for k, v in attempt[1].items() if k != "PREFS_ARGS"} == {k: v for k, v in worst[1].items() if k != "PREFS_ARGS"}
+    assert attempt[0] == f"sampling pairs, no tree (--search sample, --rejected attempt), as {experiments.SAMPLING_FROM[0]}"
+
+
+def test_the_ablation_is_read_on_the_call_categories_too(tmp_path):
+    """A sampling arm that loses the irrelevance cases alone is behind on the goal score and level on
+    the eight call categories; each sampling arm gets its own line, against the arm it was trained as."""
+    fake_record(tmp_path / "record.json")
+    record = json.loads((tmp_path / "record.json").read_text())
+    tree = record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]
+    record["plateau-sampling/iter2"] = row(lambda s, c, i: c in ("simple", "simple_python", "irrelevance") and (
+        c != "irrelevance" or i >= 3) or (c == "multiple" and s == "synth" and i == 0), arm="sampling", steps=200,
+                                          start="plateau/plateau")  # the tree arm's cases, half of irrelevance lost
+    record["plateau-sampling_attempt/iter2"] = dict(tree, arm="sampling_attempt")  # the tree arm's own cases
+    tree_irrelevant = row(lambda s, c, i: c in ("simple", "simple_python", "irrelevance") or (
+        c == "multiple" and s == "synth" and i == 0), arm=experiments.SAMPLING_FROM[0], steps=200, start="plateau/plateau")
+    record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"] = dict(tree, **{k: tree_irrelevant[k] for k in
+                                                                             ("synth", "bfcl", "cases", "goal")})
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    out = report(tmp_path).stdout
+    lines = [line for line in out.splitlines() if line.startswith("- MCTS pairs against sampling pairs")]
+    assert len(lines) == 2, out
+    assert lines[0].startswith(f"- MCTS pairs against sampling pairs ({experiments.SAMPLING_FROM[0]} against sampling:")
+    assert "+10.0 (" in lines[0] and "on the goal score, MCTS ahead" in lines[0]  # half of two categories: 100 / 10
+    assert lines[0].endswith("+0.0 (+0.0 to +0.0) on the eight call categories, no difference beyond noise.")
+    assert f"({experiments.SAMPLING_FROM[0]} against sampling_attempt:" in lines[1]
+    assert "on the goal score, MCTS ahead" in lines[1] and "on the eight call categories, no difference" in lines[1]
+    assert f"| sampling pairs, no tree (--search sample, --rejected attempt), as {experiments.SAMPLING_FROM[0]} |" in out
 
 
 def test_sampling_copies_the_best_measured_tree_arm_of_its_start():
