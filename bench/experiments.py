@@ -57,8 +57,8 @@ sys.path.insert(0, ROOT)
 import common  # noqa: E402
 import prefs  # noqa: E402
 import results  # noqa: E402  (bench/results.py)
-from results import (CALL_CATEGORIES, GOAL_CATEGORIES, case_results, goal_score, latest_date, paired, paired_entry,  # noqa: E402
-                     paired_goal, write_section)
+from results import (CALL_CATEGORIES, GOAL_CATEGORIES, case_results, goal_score, latest_date,  # noqa: E402
+                     paired, paired_entry, paired_goal, write_section)
 from sft_curve import curriculum_line, curve_table, pct  # noqa: E402  (bench/sft_curve.py)
 
 HEADING = "## Experiments"
@@ -214,8 +214,8 @@ def trained_as_of(row):
     return (row.get("settings") or {}).get("TRAINED_AS", SAMPLING_FROM[0])
 
 
-for _name, _rejected in SAMPLING.items():  # until main reads the record
-    ARMS[_name] = sampling_arm(SAMPLING_FROM[0], _rejected)
+# until main reads the record
+ARMS.update({name: sampling_arm(SAMPLING_FROM[0], rejected) for name, rejected in SAMPLING.items()})
 SFT_ARMS = {name for name, (_, env) in ARMS.items() if env.get("K") == "0"}  # evaluated after the warm-up
 SMOKE = {"MCTS_ARGS": "--limit 2 --iters 2 --max-new-tokens 6 --sim-max-tokens 12",
          "PREFS_ARGS": "--min-gap 0 --min-chosen -1 --max-overlap 1", "PREF_ARGS": "--max-length 8192 --max-steps 2",
