@@ -587,8 +587,10 @@ def test_sampling_is_trained_as_the_itool_arm_it_names():
     # the worst attempt: as sampling but for the rejected side, so it grows (and copies) sampling's samples
     worst, attempt = experiments.ARMS["sampling"], experiments.ARMS["sampling_attempt"]
     assert attempt[1]["PREFS_ARGS"] == worst[1]["PREFS_ARGS"].replace("--rejected worst", "--rejected attempt")
-    assert {k: v for k, v in attempt[1].items() if k != "PREFS_ARGS"} == {k: v for k, v in worst[1].items() if k != "PREFS_ARGS"}
-    assert attempt[0] == f"sampling pairs, no tree (--search sample, --rejected attempt), as {experiments.SAMPLING_FROM[0]}"
+    others = [{k: v for k, v in arm[1].items() if k != "PREFS_ARGS"} for arm in (attempt, worst)]
+    assert others[0] == others[1]
+    assert attempt[0] == ("sampling pairs, no tree (--search sample, --rejected attempt), as "
+                          f"{experiments.SAMPLING_FROM[0]}")
 
 
 def test_the_ablation_is_read_on_the_call_categories_too(tmp_path):
@@ -599,12 +601,14 @@ def test_the_ablation_is_read_on_the_call_categories_too(tmp_path):
     tree = record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"]
     record["plateau-sampling/iter2"] = row(lambda s, c, i: c in ("simple", "simple_python", "irrelevance") and (
         c != "irrelevance" or i >= 3) or (c == "multiple" and s == "synth" and i == 0), arm="sampling", steps=200,
-                                          start="plateau/plateau")  # the tree arm's cases, half of irrelevance lost
-    record["plateau-sampling_attempt/iter2"] = dict(tree, arm="sampling_attempt")  # the tree arm's own cases
+                                          start="plateau/plateau")  # the tree arm's calls, half of irrelevance lost
+    # sampling_attempt: the fake record's tree-arm cases, read before they are replaced below
+    record["plateau-sampling_attempt/iter2"] = dict(tree, arm="sampling_attempt")
     tree_irrelevant = row(lambda s, c, i: c in ("simple", "simple_python", "irrelevance") or (
-        c == "multiple" and s == "synth" and i == 0), arm=experiments.SAMPLING_FROM[0], steps=200, start="plateau/plateau")
-    record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"] = dict(tree, **{k: tree_irrelevant[k] for k in
-                                                                             ("synth", "bfcl", "cases", "goal")})
+        c == "multiple" and s == "synth" and i == 0), arm=experiments.SAMPLING_FROM[0], steps=200,
+                          start="plateau/plateau")
+    record[f"plateau-{experiments.SAMPLING_FROM[0]}/iter2"] = dict(
+        tree, **{k: tree_irrelevant[k] for k in ("synth", "bfcl", "cases", "goal")})
     (tmp_path / "record.json").write_text(json.dumps(record))
     out = report(tmp_path).stdout
     lines = [line for line in out.splitlines() if line.startswith("- MCTS pairs against sampling pairs")]
