@@ -78,14 +78,22 @@ EVAL_ITERS=${EVAL_ITERS:-all}         # all: evaluate every iteration; last: onl
 EVAL=${EVAL:-1}                       # 0: train only; a later EVAL=1 run evaluates what lacks an evaluation
 EVAL_ARGS=${EVAL_ARGS-}              # extra eval.py flags
 WARMUP_ARGS=${WARMUP_ARGS-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
+# The loop's trees, pair rules and training are the best-measured arm's (itool_low_lr, bench/RESULTS.md:
+# a tie with SFT continued from the annealed plateau; the scripts' own pair rules and LoRA at 1e-4 taught
+# the default model to refuse every call there, arm itool).
 # mcts.py: --limit trees per iteration, 16 grown together (3.3x the trees per minute of one at a time,
-# bench/RESULTS.md); sampling at TEMPERATURE with min-p 0.05, which gave the most pairs on the
-# warmed-up default model (bench/RESULTS.md; mcts.py keeps the published 1.5 without min-p).
-MCTS_ARGS=${MCTS_ARGS-"--limit 30 --batch-trees 16 --temperature 1.5 --min-p 0.05"}   # extra mcts.py flags
-PREFS_ARGS=${PREFS_ARGS-"--pairs-per-node 3"}   # extra prefs.py flags (--span full, --min-gap ...)
-# A handful of pairs per iteration, so not the published lr 1e-6 / batch 8 (made for thousands
-# of pairs: here it changes no output): LoRA at 1e-4, batches of 4, 3 epochs (README: tuning).
-PREF_ARGS=${PREF_ARGS-"--lr 1e-4 --batch-size 4 --epochs 3 --max-length 2048"}   # extra train_pref.py flags
+# bench/RESULTS.md); sampling at T 1.5 with min-p 0.05, which gave the most pairs on the warmed-up
+# default model (mcts.py keeps the published 1.5 without min-p); the gold's next step beside each gold
+# prefix and the policy's greedy answer as a path, so that a pair sits where the policy leaves the gold.
+MCTS_ARGS=${MCTS_ARGS-"--limit 30 --batch-trees 16 --temperature 1.5 --min-p 0.05 --gold-sibling --greedy-path"}
+# prefs.py: both sides end at the same point of the answer; no pair from irrelevance trees (pairs that
+# prefer a refusal taught refusing calls); a rejected step the policy finds at least as likely as the
+# chosen one; pairs at a call's or the list's end as often each way.
+PREFS_ARGS=${PREFS_ARGS-"--pairs-per-node 3 --compare fragment --irrelevance none --rejected likely --end-pairs balanced"}
+# train_pref.py: a full fine-tune (for a 7B MODEL, LoRA: --lora-rank 8 and README's --plan) at lr 5e-6,
+# batches of 4, 6 epochs over a few dozen pairs, the chosen side's NLL beside SimPO (--sft-weight 1);
+# at lr 2e-5 such pairs were learned by heart and unseen values moved the wrong way (README: Results).
+PREF_ARGS=${PREF_ARGS-"--batch-size 4 --max-length 2048 --lora-rank 0 --lr 5e-6 --sft-weight 1 --epochs 6"}
 
 if [ "${1:-}" = "settings" ]; then  # print the settings this run would use, run nothing
     for v in SMOKE NAME RUNS OUT MODEL DATA SEED K NPROC WARMUP BFCL N_TRAIN N_TEST EVAL_LIMIT EVAL_ITERS EVAL EVAL_ARGS \

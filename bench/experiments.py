@@ -19,7 +19,8 @@ evaluated on. Training is the same in every arm: a full fine-tune (`--lora-rank 
 preference stages at lr 2e-5 capped at STEPS optimizer steps an iteration (batches of 4), so
 that SFT continued (warmup.py from the start, lr 5e-5, K x STEPS steps, batches of 4) is the
 equal-step control. Each arm is one run.sh setting
-away from the others (ARMS); `+flags` extend run.sh's default.
+away from the others (ARMS); `+flags` extend the loop settings of ARM_BASE (run.sh's
+SMOKE=1 defaults with --smoke).
 
 Two series (SERIES) differ in the start. `plateau`: the plateau model itself, a checkpoint of SFT
 at a constant lr. `annealed`: the plateau annealed, which is the first series' control (SFT
@@ -69,6 +70,12 @@ REPLICA = "sft_replica"  # the control trained again with another seed: how far 
 # series: (what its start is, in words); the start's model, evaluation and row key come from start_of
 SERIES = {"plateau": "the plateau model", "annealed": "the plateau annealed (SFT continued's model)"}
 Start = collections.namedtuple("Start", "key model eval prefix")  # row key, model folder, eval folder, run names
+# The loop settings an arm's +flags extend, and an arm that sets none runs with: plain trees, prefs.py's
+# default pairs, LoRA at 1e-4. Written out here, not read from run.sh, whose defaults are now the
+# best-measured arm's (itool_low_lr): an arm's row keeps meaning the run it measured
+ARM_BASE = {"MCTS_ARGS": "--limit 30 --batch-trees 16 --temperature 1.5 --min-p 0.05",
+            "PREFS_ARGS": "--pairs-per-node 3",
+            "PREF_ARGS": "--lr 1e-4 --batch-size 4 --epochs 3 --max-length 2048"}
 # every training stage checkpoints every 10 steps, so that a stopped arm loses little (resuming is
 # exact: the weights do not depend on it)
 SAVE = "--save-every 10"
@@ -170,7 +177,7 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     # against a refusal (--rejected likely keeps attempts only; --compare fragment parts them): the worst
     # attempt instead, so that the two arms differ in the tree alone. Its first samples are sampling's
     "sampling_attempt": None,
-    "itool": ("iTool, run.sh's settings", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
+    "itool": ("iTool, plain trees, prefs.py's default pairs", {"MCTS_ARGS": MCTS, "PREF_ARGS": TRAINING}),
     # the published tree, pairs and SimPO loss (beta 2.5, gamma 0.5): T 1.5 without min-p and with
     # vLLM's repetition penalty 0.75, the judge reward over walked simulations, the worst sibling, summed
     # values, the min-overlap measure; trained as the other arms (the published lr 1e-6 on LoRA rank 8
@@ -274,13 +281,13 @@ def start_of(args, series):
 
 
 def arm_env(args, name):
-    """run.sh's environment for one arm; a value starting with + is appended to run.sh's default."""
+    """run.sh's environment for one arm; a value starting with + is appended to ARM_BASE's (with --smoke:
+    to run.sh's SMOKE=1 defaults)."""
     start = start_of(args, args.series)
     env = dict(os.environ, RUNS=args.runs, NAME=f"{start.prefix}-{name}", MODEL=os.path.realpath(start.model),
                DATA=os.path.join(args.runs, args.start, "data"), WARMUP="0", K=str(K), EVAL_ITERS="last", EVAL_LIMIT="all",
                BFCL=results.BFCL_GOAL)  # the goal score's five categories, whatever run.sh's default
-    if args.smoke:
-        env.update(SMOKE="1", EVAL_LIMIT="1")
+    env.update(dict(SMOKE="1", EVAL_LIMIT="1") if args.smoke else ARM_BASE)
     defaults = run_sh_defaults(env)
     for key, value in ARMS[name][1].items():
         value = value.replace("{DATA}", env["DATA"])
