@@ -79,7 +79,7 @@ EVAL=${EVAL:-1}                       # 0: train only; a later EVAL=1 run evalua
 EVAL_ARGS=${EVAL_ARGS-}              # extra eval.py flags
 WARMUP_ARGS=${WARMUP_ARGS-"--batch-size 4 --epochs 1"}   # extra warmup.py flags
 # The loop's trees, pair rules and training are the best-measured arm's (itool_low_lr, bench/RESULTS.md:
-# a tie with SFT continued from the annealed plateau; the scripts' own pair rules and LoRA at 1e-4 taught
+# a tie with SFT continued from the annealed plateau; plain trees with prefs.py's default pairs taught
 # the default model to refuse every call there, arm itool).
 # mcts.py: --limit trees per iteration, 16 grown together (3.3x the trees per minute of one at a time,
 # bench/RESULTS.md); sampling at T 1.5 with min-p 0.05, which gave the most pairs on the warmed-up

@@ -254,7 +254,7 @@ def test_the_annealed_series_starts_from_the_control_and_is_compared_with_its_ow
 def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
     env = experiments.arm_env(args, "itool_fragment")
-    assert env["PREFS_ARGS"] == "--pairs-per-node 3 --compare fragment"  # run.sh's default, then the arm's flag
+    assert env["PREFS_ARGS"] == "--pairs-per-node 3 --compare fragment"  # ARM_BASE's, then the arm's flag
     assert "--limit" not in env["MCTS_ARGS"] and "--gold-sibling" in env["MCTS_ARGS"]
     assert env["PREF_ARGS"].endswith("--lora-rank 0 --lr 2e-5 --max-steps 100 --save-every 10 --sft-weight 1")
     assert (env["WARMUP"], env["K"], env["EVAL_LIMIT"]) == ("0", "2", "all")
@@ -267,6 +267,31 @@ def test_arms_extend_run_sh_settings_and_grow_every_selected_tree(tmp_path):
     assert replay["PREF_ARGS"].endswith(f"--epochs 6 --replay {replay['DATA']}/train.jsonl")
     with pytest.raises(SystemExit):
         experiments.parse_args(["--only", "itool,nope"])
+
+
+def test_an_arm_runs_as_measured_whatever_run_sh_defaults_to(tmp_path, monkeypatch):
+    # run.sh's defaults are itool_low_lr's rules: itool (no PREFS_ARGS of its own) must still run with
+    # prefs.py's default pairs, and a caller's environment must not leak into a recorded arm
+    args = experiments.parse_args(["--runs", str(tmp_path), "--report-only"])
+    monkeypatch.setenv("PREFS_ARGS", "--rejected worst")
+    itool = experiments.run_sh_defaults(experiments.arm_env(args, "itool"))
+    assert itool["PREFS_ARGS"] == "--pairs-per-node 3"
+    assert itool["PREF_ARGS"] == experiments.ARM_BASE["PREF_ARGS"] + " " + experiments.TRAINING[1:]
+    assert itool["MCTS_ARGS"] == experiments.MCTS
+    # and run.sh's defaults are the best-measured arm's, as each script reads them, but for the tree budget
+    # and the arms' equal-step cap and checkpoints
+    import mcts, prefs, train_pref
+    monkeypatch.delenv("PREFS_ARGS")
+    run_sh = experiments.run_sh_defaults(dict(os.environ))
+    low_lr = experiments.arm_env(args, "itool_low_lr")
+    for key, script, given, differ in [
+            ("MCTS_ARGS", mcts, ["--data", "d", "--out", "o"], {"limit"}),
+            ("PREFS_ARGS", prefs, ["--trees", "t", "--out", "o"], set()),
+            ("PREF_ARGS", train_pref, ["--pairs", "p", "--out", "o"], {"max_steps", "save_every"})]:
+        ours, arm = (vars(script.parse_args(given + flags.split())) for flags in (run_sh[key], low_lr[key]))
+        assert {k: v for k, v in ours.items() if k not in differ} == {k: v for k, v in arm.items() if k not in differ}
+        assert all(ours[k] != arm[k] for k in differ), key
+    assert "--lora-rank 0 --lr 5e-6" in run_sh["PREF_ARGS"] and "--irrelevance none" in run_sh["PREFS_ARGS"]
 
 
 def test_an_arm_takes_iteration_1_trees_grown_with_its_settings(tmp_path):
