@@ -241,7 +241,7 @@ def end_kind(text, terminal):
     `days=[`, `["a", "`): SmolLM2's tokenizer writes `="` and `=["` as one token, so a step cut at
     `=` ends after them; and it writes `, ` as `,` and a word with its leading space, so a step cut
     at `, ` ends at the comma."""
-    if terminal or text.rstrip("`\n ").endswith("]"):
+    if terminal or answer_closed(text.rstrip("`\n ")):
         return "end"
     bare = re.sub(OPENING, "", text)
     for kind, delimiter in common.FRAGMENT_ENDS.items():
@@ -250,6 +250,24 @@ def end_kind(text, terminal):
     if bare.endswith(","):  # `, ` whose space the next token holds (SmolLM2 writes `, from` as `,` ` from`)
         return "next"
     return "cut"
+
+
+def answer_closed(text):
+    """Whether a text ends by closing its list of calls: a last `]` after which no bracket is open
+    outside a string (`[f(a=[1, 2]` closed a value, not the list)."""
+    depth, quote, escaped = 0, None, False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped, quote = ch == "\\", None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return text.endswith("]") and depth <= 0 and quote is None
 
 
 PARTINGS = {(",", ")"): "adds a parameter / closes the call", (")", ","): "closes the call / adds a parameter",

@@ -207,6 +207,10 @@ def test_end_kinds():
     assert prefs.end_kind('[f(a="x"', False) == prefs.end_kind('[f(a=""', False) == "cut"  # a closed string is not
     # `, ` whose space the next token holds: a step cut there ends at the comma
     assert prefs.end_kind('[f(a=1,', False) == prefs.end_kind('[f(a="x"),', False) == "next"
+    # a `]` ends the answer only where it closes the list of calls: not a list value's, nor one in a string
+    assert prefs.end_kind('[f(a=[1, 2]', False) == prefs.end_kind('[f(a="x]', False) == "cut"
+    assert prefs.end_kind('[f(a=[1, 2])]', False) == prefs.end_kind('[f(a="x]", b=\'it\\\'s\')]', False) == "end"
+    assert prefs.end_kind('```\n[f(a=1)]\n```', False) == prefs.end_kind('[]', False) == "end"
 
 
 def test_compare_fragment_keeps_the_greedy_fork_whatever_its_ends(tmp_path):
