@@ -229,7 +229,7 @@ SMOKE = {"MCTS_ARGS": "--limit 2 --iters 2 --max-new-tokens 6 --sim-max-tokens 1
          "WARMUP_ARGS": "--max-length 8192 --max-steps 2"}
 # the earlier experiment (a warm-up of one epoch over 200 examples), kept in the record
 EARLIER = {"exp-itool/base": "base model (answers in prose)", "exp-itool/warmup": "SFT, 200 examples (its warm-up)", "exp-sft_continued/warmup": "SFT continued",
-           "exp-itool/iter2": "iTool, run.sh's settings (LoRA)", "exp-itool_gold/iter2": "iTool, --gold-sibling (LoRA)",
+           "exp-itool/iter2": "iTool, plain trees, prefs.py's default pairs (LoRA)", "exp-itool_gold/iter2": "iTool, --gold-sibling (LoRA)",
            "exp-abl_published/iter2": "iTool, published settings (LoRA)",
            "exp-itool_gold_sft/iter2": "iTool, --gold-sibling --sft-weight 1 (LoRA)",
            "exp-itool_gold_sft_full/iter2": "iTool, --gold-sibling --sft-weight 1 (full fine-tune)"}
