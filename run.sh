@@ -70,7 +70,8 @@ BFCL=${BFCL:-bfcl:non_live,live}     # eval.py --data: categories or shorthands 
 # The default budget finishes in about 100 minutes on a 2-core CPU (README has the measured
 # time, most of it the preference stages' full fine-tune): a task is ~600 tokens (BFCL's prompt
 # and tool docs), training runs at ~200 tokens/s and generation at ~20 tokens/s there. It shows
-# the loop working, not final accuracy: reported figures use bench/experiments.py's scale (200/100 examples, 100 cases per category).
+# the loop working, not final accuracy: reported figures use bench/experiments.py's scale (1000
+# training examples; every BFCL non-live case and 400 synthetic ones).
 N_TRAIN=${N_TRAIN:-120}               # synthetic training examples (synth.py makes thousands if asked)
 N_TEST=${N_TEST:-50}                  # synthetic test examples
 EVAL_LIMIT=${EVAL_LIMIT:-5}           # cases per category for each evaluation (100+ for reported figures; all: every case)
