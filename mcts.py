@@ -16,10 +16,10 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      becomes a chain of children, identical siblings merge; prior = exp(mean log-prob of the
      step's tokens). Cuts sit at token boundaries that tokenize back to the policy's own tokens
      (token_steps): the nearest to the fragment's end, or past a token that holds the delimiter
-     with a value's opening (`=["`). Ours: --gold-sibling, the gold's next step joins the children of every gold
-     prefix, so a pair exists wherever a sample leaves the gold; --greedy-path, the policy's greedy
-     answer joins the root first as a chain marked `greedy`, what it shares with the gold one
-     step: with --gold-sibling, a pair at the policy's own mistake.
+     with a value's opening (`=["`). Ours: --gold-sibling, the gold's next step joins the children
+     of every gold prefix, so a pair exists wherever a sample leaves the gold; --greedy-path, the
+     policy's greedy answer joins the root first as a chain marked `greedy`, what it shares with
+     the gold one step: with --gold-sibling, a pair at the policy's own mistake.
    - Simulation. Ours (--simulate greedy): every sample is scored, an unfinished one after a
      greedy completion (cached per node). Published (--simulate walk): from the expanded node down
      the highest-valued child for --sim-steps steps (sampling past the edge), scored once.

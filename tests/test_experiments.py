@@ -281,7 +281,8 @@ def test_an_arm_runs_as_measured_whatever_run_sh_defaults_to(tmp_path, monkeypat
     # and run.sh's defaults are the best-measured arm's, as each script reads them, but for the tree budget
     # and the arms' equal-step cap and checkpoints
     import mcts, prefs, train_pref
-    run_sh = experiments.run_sh_defaults({k: v for k, v in os.environ.items() if not k.endswith("_ARGS") and k != "SMOKE"})
+    caller = {k: v for k, v in os.environ.items() if not k.endswith("_ARGS") and k != "SMOKE"}
+    run_sh = experiments.run_sh_defaults(caller)
     low_lr = experiments.arm_env(args, "itool_low_lr")
     for key, script, given, differ in [
             ("MCTS_ARGS", mcts, ["--data", "d", "--out", "o"], {"limit"}),
