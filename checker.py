@@ -54,24 +54,39 @@ def normalize(text):
     return re.sub(r"[ ,./\-_*^]", "", text).lower().replace("'", '"')
 
 
-def user_words(task):
-    """The user's turns of a task or a pair, normalized."""
-    return normalize(" ".join(m["content"] for m in task["messages"] if m["role"] == "user"))
+def user_text(task):
+    """The user's turns of a task or a pair, joined."""
+    return " ".join(m["content"] for m in task["messages"] if m["role"] == "user")
 
 
-def literal(value, words):
-    """Whether the value, as normalized text, is in the normalized user words."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = normalize(str(value))
-    return bool(text) and text in words
+NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?")  # "1,500" is one number, "4,7" two
 
 
-def value_source(acceptable, words):
+def number_text(text):
+    """A number as written, a float read as one ("5.0" -> "5", "2.50" -> "2.5"); leading zeros kept ("07")."""
+    text = text.replace(",", "").lstrip("-")
+    if "." not in text:
+        return text
+    number = float(text)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def literal(value, text):
+    """Whether the value is spelled out in the user's text: a number (or a string of digits) as one of the
+    text's numbers, whole (7 is not in "2026-07-09" nor in "17"); any other value as normalized text
+    within the normalized text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) or \
+            isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        return number_text(str(value)) in {number_text(n) for n in NUMBER.findall(text)}
+    words = normalize(str(value))
+    return bool(words) and words in normalize(text)
+
+
+def value_source(acceptable, text):
     """Where a gold value comes from: "literal" when some acceptable value (not "", which marks an optional
-    parameter) is in the user's words, else "derived": the model must derive it ("three hours" -> 180).
-    A substring test: a short number may be in the words by chance."""
-    return "literal" if any(literal(v, words) for v in acceptable if v != "") else "derived"
+    parameter) is spelled out in the user's text (`literal`), else "derived": the model must derive it
+    ("three hours" -> 180)."""
+    return "literal" if any(literal(v, text) for v in acceptable if v != "") else "derived"
 
 
 def _norm_all(seq):

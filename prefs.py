@@ -229,8 +229,8 @@ def greedy_fork(why, chosen, rejected, texts, gold):
     policy's greedy answer leaves the gold (mcts.py --greedy-path): a step on the gold chosen, the
     greedy step off it rejected, neither cut mid-fragment? --compare fragment keeps it: an extra or a
     missing parameter there is the model's own. A cut greedy step is its token budget's, not the model's."""
-    return bool(why and "cut" not in why and rejected.get("greedy") and gold.startswith(texts[chosen["id"]])
-                and not gold.startswith(texts[rejected["id"]]))
+    return bool(why and "cut" not in why.split("/") and rejected.get("greedy")
+                and gold.startswith(texts[chosen["id"]]) and not gold.startswith(texts[rejected["id"]]))
 
 
 def end_kind(text, terminal):
@@ -458,7 +458,7 @@ def pair_source(pair):
     """literal or derived for the chosen side of the first value where the two sides differ; None if none does."""
     parted = next(((c, r) for c, r in zip(fragment_values(pair["chosen"]), fragment_values(pair["rejected"])) if c != r),
                   None)
-    return None if parted is None else checker.value_source([parted[0]], checker.user_words(pair))
+    return None if parted is None else checker.value_source([parted[0]], checker.user_text(pair))
 
 
 def main(argv=None):

@@ -2,10 +2,10 @@
 
     python bench/value_sources.py --data runs/plateau2/data/test.jsonl runs/plateau2-annealed-sft_continued/eval/warmup runs/plateau2-annealed-itool_balanced/eval/iter2 [--pairs runs/plateau2-annealed-itool_balanced/iter1/pairs.jsonl ...]
 
-A gold value is `literal` when some acceptable value of it is in the user's words (checker.value_source;
-both read by checker.normalize: case, spaces and ,./-_ dropped; a whole float as an integer), else `derived`:
-the model must derive it ("three hours" -> 180, "6:15 pm" -> "18:15", "Amsterdam" -> "AMS"). A
-substring test: a short number may be in the words by chance, so some derived values count as literal.
+A gold value is `literal` when some acceptable value of it is spelled out in the user's words
+(checker.value_source: a number as one of the prompt's numbers, whole, so that 7 is not in "2026-07-09"; any
+other value as text read by checker.normalize: case, spaces and ,./-_ dropped), else `derived`: the model must
+derive it ("three hours" -> 180, "6:15 pm" -> "18:15", "Amsterdam" -> "AMS").
 
 - Each eval folder (its synth.jsonl, eval.py's outputs on --data): every case with one gold call
   answered with one call to the same function; each gold parameter the answer sets, right or wrong
@@ -24,7 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import checker  # noqa: E402
 import common  # noqa: E402
-from checker import user_words, value_source  # noqa: E402
+from checker import user_text, value_source  # noqa: E402
 from prefs import pair_source  # noqa: E402
 
 
@@ -50,14 +50,14 @@ def answer_values(task, output):
     doc = next((d for d in checker.tool_docs(task) if d["name"] == name), None)
     if doc is None:
         return None
-    words, props, out = user_words(task), doc["parameters"]["properties"], []
+    text, props, out = user_text(task), doc["parameters"]["properties"], []
     for param, acceptable in gold.items():
         values = [v for v in acceptable if v != ""]
         if param not in calls[0][name] or param not in props or not values or isinstance(values[0], (list, dict)):
             continue
         alone = dict(doc, parameters=dict(doc["parameters"], properties={param: props[param]}, required=[]))
         wrong = checker.check_call(alone, {name: {param: calls[0][name][param]}}, {name: {param: acceptable}})
-        out.append((value_source(values, words), wrong is None))
+        out.append((value_source(values, text), wrong is None))
     return out
 
 

@@ -23,11 +23,20 @@ def task(i, words, answer):
 
 
 def test_a_value_is_literal_only_when_the_prompt_spells_it():
-    words = checker.user_words(task(0, "Log a 5K run, three hours, on 2026-07-09.", {}))
+    words = checker.user_text(task(0, "Log a 5K run, three hours, on 2026-07-09.", {}))
     assert checker.value_source([5.0], words) == "literal"  # a whole float read as an integer
     assert checker.value_source(["2026-07-09"], words) == "literal"
     assert checker.value_source([180], words) == "derived"  # "three hours"
     assert checker.value_source(["", 180], words) == "derived"  # "" (optional) is no value
+
+
+def test_a_number_is_literal_only_as_a_whole_number_of_the_prompt():
+    words = checker.user_text(task(0, "Water zones 4, 7 and 12 on 2026-07-09 for 1,500 seconds at 2.50 l/min.", {}))
+    assert [checker.value_source([v], words) for v in (7, "4", 12, 1500, 2.5, "2.5", 2026)] == ["literal"] * 7
+    # inside another number: by chance, not spelled out (a substring test reads all four as literal)
+    assert [checker.value_source([v], words) for v in (9, 1, 50, 500)] == ["derived"] * 4
+    assert checker.value_source([7], checker.user_text(task(1, "Set it to 17.", {}))) == "derived"
+    assert checker.value_source(["Zones"], words) == "literal"  # text: as normalized text
 
 
 def test_answer_values_checks_each_parameter_alone():
