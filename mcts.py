@@ -19,7 +19,9 @@ iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
      with a value's opening (`=["`). Ours: --gold-sibling, the gold's next step joins the children
      of every gold prefix, so a pair exists wherever a sample leaves the gold; --greedy-path, the
      policy's greedy answer joins the root first as a chain marked `greedy`, what it shares with
-     the gold one step: with --gold-sibling, a pair at the policy's own mistake.
+     the gold one step: with --gold-sibling, a pair at the policy's own mistake. With --iters 0 the
+     tree is that fork alone: one pair for each example the policy answers wrong, at the cost of its
+     greedy answer and a play-out of the gold's step.
    - Simulation. Ours (--simulate greedy): every sample is scored, an unfinished one after a
      greedy completion (cached per node). Published (--simulate walk): from the expanded node down
      the highest-valued child for --sim-steps steps (sampling past the edge), scored once.
@@ -77,7 +79,8 @@ def parse_args(argv=None):
     p.add_argument("--out", required=True, help="trees JSONL; the selection goes to <out>.selected.json")
     p.add_argument("--select-ratio", type=float, default=0.3, help="share of each group kept")
     p.add_argument("--select", default="deficiency", choices=["deficiency", "random"], help="how examples are kept")
-    p.add_argument("--iters", type=int, default=5, help="selection-expansion-simulation rounds per tree")
+    p.add_argument("--iters", type=int, default=5,
+                   help="selection-expansion-simulation rounds per tree (0 with --greedy-path: its fork alone)")
     p.add_argument("--actions", type=int, default=3, help="samples per expansion")
     p.add_argument("--depth", type=int, default=3, help="depth of the last step")
     p.add_argument("--step-fragments", type=int, default=2, help="fragments per step")
@@ -107,8 +110,8 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"], help="where the policy runs")
     args = p.parse_args(argv)
     for name in ("iters", "actions", "depth", "step_fragments", "max_new_tokens", "batch_size", "batch_trees"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1")
+        if getattr(args, name) < (0 if name == "iters" and args.greedy_path and args.search == "tree" else 1):
+            p.error(f"--{name.replace('_', '-')} must be at least 1 (--iters 0 only with --greedy-path)")
     if not (0 < args.select_ratio <= 1 and args.temperature > 0 and args.sim_steps >= 0 and (args.limit or 1) >= 1
             and 0 < args.top_p <= 1 and 0 <= args.min_p < 1 and args.sim_max_tokens >= 0
             and args.repetition_penalty > 0 and args.samples >= 0):

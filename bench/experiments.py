@@ -162,6 +162,14 @@ ARMS = {  # name: (label, run.sh environment), in the order they run
     "itool_lora": ("iTool, as itool_balanced, LoRA rank 8 at lr 2e-4",
                    dict(BALANCED, PREF_ARGS=TRAINING.replace("--lora-rank 0 --lr 2e-5", "--lora-rank 8 --lr 2e-4")
                         + " --sft-weight 1 --epochs 6")),
+    # itool_low_lr turned 56 of its 80 training forks and moved few unseen answers: 143 pairs of 300 trees, each
+    # seen 2.8 times (75, 5.3 times, in iteration 2). The greedy answer's fork alone (mcts.py --iters 0), in every
+    # training example (--select-ratio 1): one pair wherever the policy answers a training example wrong, its
+    # own mistake, at the cost of a greedy answer; 31 pairs from 64 trees of run.sh's warm-up, so that 100 steps
+    # see each pair about once. Pair rules and training as itool_low_lr
+    "itool_forks": ("iTool, as itool_low_lr, the greedy answer's fork in every training example",
+                    dict(BALANCED, MCTS_ARGS=MCTS + " --gold-sibling --greedy-path --iters 0 --select-ratio 1",
+                         PREF_ARGS=TRAINING.replace("--lr 2e-5", "--lr 5e-6") + " --sft-weight 1 --epochs 6")),
     # the control again with another data order, after the first tree arm: the case-bootstrap interval
     # holds the test's noise, not training's. The plateau made again at other float rounding scored 3.2
     # points above the first (interval +1.3 to +5.0; bench/RESULTS.md), so an arm's difference is read

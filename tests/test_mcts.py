@@ -390,6 +390,27 @@ def test_greedy_path_is_a_setting_only_when_on_and_needs_greedy_play_outs(data, 
                               mcts.settings(mcts.parse_args(base)), "x.selected.json", "made with")
 
 
+def test_no_round_with_greedy_path_grows_the_fork_alone(policy, data, tiny_model_dir, capsys):
+    tok = policy[1]
+    tasks = tiny.make_tiny_tasks(4)
+    forks = 0
+    for tree in grow(policy, tasks, ["--gold-sibling", "--greedy-path", "--iters", "0"]):
+        nodes, kids, gold = tree.nodes, kids_of(tree.nodes), tree.task["response"]
+        assert all(n.get("greedy") or n.get("gold") for n in nodes[1:])  # no sampled step
+        assert tree.stats["generated_tokens"] > 0 and nodes[0]["visits"] >= 1
+        answer = mcts.path_text(nodes, max(n["id"] for n in nodes if n.get("greedy")))
+        if not gold.startswith(answer):  # the greedy answer leaves the gold: its step and the gold's, one fork
+            fork, = [i for i, k in kids.items() if len(k) == 2]
+            assert sorted(bool(nodes[k].get("gold")) for k in kids[fork]) == [False, True]
+            forks += 1
+    assert forks  # the tiny policy answers some task wrong
+    base = ["--model", str(tiny_model_dir), "--data", str(data[1]), "--out", "-", "--iters", "0"]
+    for flags in ([], ["--greedy-path", "--search", "sample"]):
+        with pytest.raises(SystemExit):
+            mcts.parse_args(base + flags)
+        assert "--iters 0 only with --greedy-path" in capsys.readouterr().err
+
+
 def test_greedy_path_shares_the_gold_s_fragments_in_one_step_then_forks(policy):
     model, tok = policy
     task = dict(tiny.make_tiny_tasks(1)[0], response='[get_weather(city="Quito")]')
