@@ -71,22 +71,20 @@ def number_text(text):
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def literal(value, text):
-    """Whether the value is spelled out in the user's text: a number (or a string of digits) as one of the
-    text's numbers, whole (7 is not in "2026-07-09" nor in "17"); any other value as normalized text
-    within the normalized text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) or \
-            isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-        return number_text(str(value)) in {number_text(n) for n in NUMBER.findall(text)}
-    words = normalize(str(value))
-    return bool(words) and words in normalize(text)
-
-
 def value_source(acceptable, text):
     """Where a gold value comes from: "literal" when some acceptable value (not "", which marks an optional
-    parameter) is spelled out in the user's text (`literal`), else "derived": the model must derive it
-    ("three hours" -> 180)."""
-    return "literal" if any(literal(v, text) for v in acceptable if v != "") else "derived"
+    parameter) is spelled out in the user's text, else "derived": the model must derive it ("three hours" ->
+    180). A number (or a string of digits) is spelled out as one of the text's numbers, whole (7 is not in
+    "2026-07-09" nor in "17"); any other value as normalized text within the normalized text."""
+    numbers, words = {number_text(n) for n in NUMBER.findall(text)}, normalize(text)
+    for value in acceptable:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or \
+                isinstance(value, str) and re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+            if number_text(str(value)) in numbers:
+                return "literal"
+        elif value != "" and (norm := normalize(str(value))) and norm in words:
+            return "literal"
+    return "derived"
 
 
 def _norm_all(seq):

@@ -111,7 +111,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     for name in ("iters", "actions", "depth", "step_fragments", "max_new_tokens", "batch_size", "batch_trees"):
         if getattr(args, name) < (0 if name == "iters" and args.greedy_path and args.search == "tree" else 1):
-            p.error(f"--{name.replace('_', '-')} must be at least 1 (--iters 0 only with --greedy-path)")
+            p.error(f"--{name.replace('_', '-')} must be at least 1"
+                    + (" (--iters 0 only with --greedy-path)" if name == "iters" else ""))
     if not (0 < args.select_ratio <= 1 and args.temperature > 0 and args.sim_steps >= 0 and (args.limit or 1) >= 1
             and 0 < args.top_p <= 1 and 0 <= args.min_p < 1 and args.sim_max_tokens >= 0
             and args.repetition_penalty > 0 and args.samples >= 0):
