@@ -2,47 +2,40 @@
 Deficiency calibration and Monte Carlo Tree Search over answer fragments: steps 1-3 of an
 iTool round (SPEC.md section 1); prefs.py turns the trees into preference pairs.
 
-1. Deficiency calibration (select_examples): the policy's perplexity of every training example's
+1. Deficiency calibration (select_examples): the policy's perplexity of each training example's
    gold response; the top --select-ratio of the examples that call a tool and of those that do
-   not, hardest first (--select random: the ablation), interleaved so that a --limit budget keeps
-   their mix; stored in <out>.selected.json and reused on resume.
-2. One tree per selected example (search); a node holds one step of assistant text. Each of
-   --iters rounds:
-   - Selection (SPEC): from the root, while a node has more than --actions children and is above
-     --depth, to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
-   - Expansion (SPEC): --actions samples of up to --max-new-tokens (--temperature, vLLM's
-     --repetition-penalty, published 0.75; ours: --top-p, --min-p), cut after "(", "=", ", " and
-     ". " into steps of --step-fragments fragments (the step at --depth takes the rest); a sample
-     becomes a chain of children, identical siblings merge; prior = exp(mean log-prob of the
-     step's tokens). Cuts sit at token boundaries that tokenize back to the policy's own tokens
-     (token_steps): the nearest to the fragment's end, or past a token that holds the delimiter
-     with a value's opening (`=["`). Ours: --gold-sibling, the gold's next step joins the children
-     of every gold prefix, so a pair exists wherever a sample leaves the gold; --greedy-path, the
-     policy's greedy answer joins the root first as a chain marked `greedy`, what it shares with
-     the gold one step: with --gold-sibling, a pair at the policy's own mistake. With --iters 0 the
-     tree is that fork alone: one pair for each example the policy answers wrong, at the cost of its
-     greedy answer and a play-out of the gold's step.
-   - Simulation. Ours (--simulate greedy): every sample is scored, an unfinished one after a
-     greedy completion (cached per node). Published (--simulate walk): from the expanded node down
-     the highest-valued child for --sim-steps steps (sampling past the edge), scored once.
-   - Backup (SPEC): every score adds a visit and itself to each node up to the root; a new node's
+   not, hardest first (--select random: the ablation), interleaved so that a --limit keeps their
+   mix; stored in <out>.selected.json and reused on resume.
+2. One tree per selected example; a node holds one step of assistant text. Each of --iters rounds:
+   - Selection (SPEC): descend while a node has more than --actions children and is above --depth,
+     to the child maximising V/(N+1) + c * prior * sqrt(ln N_parent / (N+1)).
+   - Expansion (SPEC): --actions samples (--temperature, --repetition-penalty; ours: --top-p,
+     --min-p) cut after "(", "=", ", " and ". " into steps of --step-fragments fragments, a chain of
+     children (identical siblings merge); prior = exp(mean log-prob of the step). Cuts sit at token
+     boundaries that tokenize back to the policy's own tokens (token_steps). Ours: --gold-sibling,
+     the gold's next step joins every gold prefix; --greedy-path, the greedy answer joins the root
+     first (marked `greedy`), so with --gold-sibling a pair sits at the policy's own mistake; with
+     --iters 0 the tree is that fork alone.
+   - Simulation. Ours (--simulate greedy): every sample scored, an unfinished one after a greedy
+     completion (cached per node). Published (--simulate walk): down the highest-valued child for
+     --sim-steps steps (sampling past the edge), scored once.
+   - Backup (SPEC): each score adds a visit and itself to every node up to the root; a new node's
      value starts at its fast reward (values are sums; prefs.py compares means).
 3. Rewards. --reward ast (ours): checker.ast_reward in [-1, 1] and each node's error class, with
-   which prefs.py picks and labels the rejected side. --reward judge (published): the policy grades
-   the text against the gold (judge.py), fast reward checker.published_fast_reward.
---search sample (the paper's ablation of MCTS): no tree; --samples whole answers (default --iters x
---actions, what a tree samples) at the root, each scored as a final answer and kept as a child of the
-root: prefs.py pairs the best and the worst (with --greedy-path the greedy answer is one more).
+   which prefs.py labels the rejected side. --reward judge (published): the policy grades the text
+   against the gold (judge.py); fast reward checker.published_fast_reward.
+--search sample (the paper's MCTS ablation): no tree; --samples whole answers at the root (default
+--iters x --actions, what a tree samples), each scored and kept as a child of the root.
 
 Batched (ours): --batch-trees trees grow at once, each a coroutine that only asks for generations
-(engine.Request) of one shared engine.RowBatch; prompt and step KV are computed once (--no-kv-reuse:
-the prompt again for every request). Each request samples with its own generator, seeded by (seed,
-tree, round, phase): reruns grow the same trees. Simplified against the published code: identical
-sibling steps merge; a terminal node or one at --depth is simulated, not expanded.
+(engine.Request) of one shared engine.RowBatch; prompt and step KV are computed once. Each request
+samples with its own generator seeded by (seed, tree, round, phase): reruns grow the same trees.
+Simplified against the published code: identical sibling steps merge; a terminal node or one at
+--depth is simulated, not expanded.
 
-Output: a tree per line (SPEC.md section 3; nodes also hold `fast`, `error` and, where scored,
-`outcome`, `outcome_error`, `gold`, `greedy`; rows `category`, `response`, `stats`), appended and
-fsynced in the selection's order; the same --out resumes after the last tree written.
+Output: a tree per line (SPEC.md section 3, plus per node `fast`, `error`, `outcome`, `gold`,
+`greedy`; per row `category`, `response`, `stats`), appended and fsynced in the selection's order;
+the same --out resumes after the last tree written.
 
 Launch:
   python mcts.py --model runs/warmup --data data/train.jsonl --out runs/iter1/trees.jsonl --min-p 0.05
